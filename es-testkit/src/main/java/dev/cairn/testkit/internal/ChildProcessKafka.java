@@ -1,0 +1,265 @@
+package dev.cairn.testkit.internal;
+
+import dev.cairn.testkit.KafkaProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real broker process: {@code kafka.Kafka} in a child JVM, after {@code StorageTool format}.
+ * It is stopped by a shutdown hook of this JVM and, should this JVM die without running hooks, by
+ * its own watchdog when its standard input closes.
+ */
+public final class ChildProcessKafka implements KafkaProcess {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChildProcessKafka.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Path dataDir;
+  private final Path properties;
+  private final int port;
+  private final LastResort lastResort;
+  private Process process;
+  private OutputStream lifeline;
+
+  private ChildProcessKafka(Path dataDir, Path properties, int port) {
+    this.dataDir = dataDir;
+    this.properties = properties;
+    this.port = port;
+    this.lastResort = new LastResort("cairn-kafka-child-stop", this::stopQuietly);
+  }
+
+  /**
+   * Formats (if needed) and starts a broker whose data lives in {@code dataDir}.
+   *
+   * @param dataDir the broker's directory; created if missing
+   * @return the running broker
+   * @throws IllegalStateException if it cannot start
+   */
+  public static ChildProcessKafka start(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+      Path props = dataDir.resolve("server.properties");
+      int port;
+      if (Files.exists(props)) {
+        Properties existing = new Properties();
+        try (var in = Files.newInputStream(props)) {
+          existing.load(in);
+        }
+        port = Integer.parseInt(existing.getProperty("cairn.port"));
+      } else {
+        port = freePort();
+        writeProperties(props, dataDir, port, freePort());
+      }
+      Path logs = dataDir.resolve("logs");
+      if (!Files.exists(logs.resolve("meta.properties"))) {
+        format(props, dataDir);
+      }
+      ChildProcessKafka kafka = new ChildProcessKafka(dataDir, props, port);
+      kafka.launch();
+      return kafka;
+    } catch (IOException e) {
+      throw new UncheckedIOException("child Kafka did not start in " + dataDir, e);
+    }
+  }
+
+  @Override
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  @Override
+  public String describe() {
+    return "Kafka broker process (KRaft, 1 node) at " + bootstrapServers() + ", data in " + dataDir;
+  }
+
+  @Override
+  public synchronized void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      waitFor(process, Duration.ofSeconds(30));
+      closeLifeline();
+    }
+  }
+
+  @Override
+  public synchronized void restart() {
+    if (isAlive()) {
+      throw new IllegalStateException("broker at " + bootstrapServers() + " is still running");
+    }
+    launch();
+  }
+
+  @Override
+  public synchronized boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    stopQuietly();
+    lastResort.closed();
+  }
+
+  private synchronized void stopQuietly() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    closeLifeline(); // the child's watchdog starts a graceful shutdown
+    if (!waitFor(process, Duration.ofSeconds(30))) {
+      process.destroyForcibly();
+      waitFor(process, Duration.ofSeconds(10));
+    }
+  }
+
+  private synchronized void launch() {
+    List<String> command = javaCommand(KafkaChildMain.class.getName(), properties.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("broker.log").toFile()));
+    try {
+      process = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not launch " + command, e);
+    }
+    lifeline = process.getOutputStream();
+    awaitReady();
+    LOG.info("Kafka broker process {} ready at {}", process.pid(), bootstrapServers());
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    Map<String, Object> config =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+    try (Admin admin = Admin.create(config)) {
+      Exception last = null;
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(
+              "Kafka broker process exited with " + process.exitValue() + "; see "
+                  + dataDir.resolve("broker.log"));
+        }
+        try {
+          if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+            return;
+          }
+        } catch (Exception e) {
+          if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka", e);
+          }
+          last = e; // not up yet; the admin client's own request timeout paces this loop
+        }
+      }
+      process.destroyForcibly();
+      throw new IllegalStateException(
+          "Kafka broker process not ready after " + START_TIMEOUT + "; see "
+              + dataDir.resolve("broker.log"), last);
+    }
+  }
+
+  private void closeLifeline() {
+    if (lifeline != null) {
+      try {
+        lifeline.close();
+      } catch (IOException e) {
+        // The child is gone already.
+      }
+      lifeline = null;
+    }
+  }
+
+  private static void format(Path props, Path dataDir) throws IOException {
+    List<String> command =
+        javaCommand(
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            Uuid.randomUuid().toString(),
+            "-c",
+            props.toString());
+    Process format =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("format.log").toFile()))
+            .start();
+    if (!waitFor(format, START_TIMEOUT) || format.exitValue() != 0) {
+      format.destroyForcibly();
+      throw new IllegalStateException(
+          "kafka.tools.StorageTool format failed; see " + dataDir.resolve("format.log"));
+    }
+  }
+
+  private static void writeProperties(Path props, Path dataDir, int port, int controllerPort)
+      throws IOException {
+    Properties p = new Properties();
+    p.setProperty("process.roles", "broker,controller");
+    p.setProperty("node.id", "1");
+    p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.setProperty(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.setProperty("controller.listener.names", "CONTROLLER");
+    p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+    p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.setProperty("log.dirs", dataDir.resolve("logs").toString());
+    p.setProperty("num.partitions", "1");
+    BrokerDefaults.SINGLE_NODE.forEach(p::setProperty);
+    // Our own bookkeeping; Kafka ignores unknown keys.
+    p.setProperty("cairn.port", Integer.toString(port));
+    try (var out = Files.newOutputStream(props)) {
+      p.store(out, "Cairn child-JVM Kafka broker");
+    }
+  }
+
+  private static List<String> javaCommand(String mainClass, String... args) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // Under Surefire the test class path is not the JVM's own class path.
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.add("-Xms128m");
+    command.add("-Xmx768m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-cp");
+    command.add(classPath);
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  private static boolean waitFor(Process process, Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+}
