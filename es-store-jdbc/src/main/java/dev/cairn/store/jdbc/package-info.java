@@ -1,0 +1,5 @@
+/**
+ * The PostgreSQL event store on Jdbi: schema migrations, append with optimistic concurrency, the
+ * gap-safe global order, snapshots, the aggregate cache and command idempotency.
+ */
+package dev.cairn.store.jdbc;
