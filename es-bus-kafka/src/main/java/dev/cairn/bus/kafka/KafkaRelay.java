@@ -1,0 +1,437 @@
+package dev.cairn.bus.kafka;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.api.internal.Checks;
+import dev.cairn.bus.kafka.internal.KafkaSettings;
+import dev.cairn.bus.kafka.internal.TopicAdmin;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * Streams a store's events to Kafka exactly once, keyed by stream id and in order per stream.
+ *
+ * <p>One relay per store is active: it holds a PostgreSQL session advisory lock; others wait on
+ * standby and take over when its session ends. Its Kafka {@code transactional.id} is stable, so a
+ * relay that lost the lock but still runs (a zombie) is fenced by the broker. The active relay
+ * reads the store's global order in batches and writes each batch, together with its own
+ * position, in one Kafka transaction; on start it resumes after the position committed in Kafka.
+ * Records follow {@link CairnRecords}.
+ *
+ * <pre>{@code
+ * KafkaRelay relay = KafkaRelay.builder(store)
+ *     .kafkaSettings(Map.of("bootstrap.servers", "kafka:9092"))
+ *     .topicPrefix("shop.")
+ *     .partitions(12)
+ *     .build()
+ *     .start();
+ * ...
+ * relay.close();
+ * }</pre>
+ */
+public final class KafkaRelay implements AutoCloseable {
+
+  /** The default number of events read and published per Kafka transaction. */
+  public static final int DEFAULT_BATCH_SIZE = 500;
+  /** The default interval at which the relay polls the store when nothing woke it. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  /** The default longest pause between retries after a failure. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+  /** The name of the position topic, after the topic prefix. */
+  public static final String POSITION_TOPIC = "cairn-relay-positions";
+
+  final JdbcEventStore store;
+  final Map<String, Object> producerSettings;
+  final Map<String, Object> rawSettings;
+  final Duration transactionTimeout;
+  final TopicRouter router;
+  final String positionTopic;
+  final Optional<Integer> partitions;
+  final Optional<Short> replication;
+  final Map<String, String> eventTopicConfig;
+  final int batchSize;
+  final Duration pollInterval;
+  final Duration initialBackoff;
+  final Duration maxBackoff;
+  final String transactionalId;
+  final String source;
+  final MeterRegistry meters;
+  final boolean listen;
+  final Runnable afterSends;
+  final Runnable afterKafkaCommit;
+  private final RelayLoop loop;
+  private boolean started;
+
+  private KafkaRelay(Builder b) {
+    this.store = b.store;
+    this.transactionalId = b.transactionalId != null ? b.transactionalId : "cairn-relay-" + store.schema();
+    KafkaSettings.checkTransactionalId(b.settings, transactionalId);
+    this.rawSettings = Map.copyOf(b.settings);
+    this.producerSettings = KafkaSettings.producer(b.settings, transactionalId);
+    this.transactionTimeout = KafkaSettings.transactionTimeout(b.settings);
+    this.router = b.router != null ? b.router : TopicRouter.byStreamType(b.topicPrefix);
+    this.positionTopic = b.topicPrefix + POSITION_TOPIC;
+    this.partitions = b.partitions;
+    this.replication = b.replication;
+    this.eventTopicConfig = Map.of("retention.ms", Long.toString(b.retentionMs));
+    this.batchSize = b.batchSize;
+    this.pollInterval = b.pollInterval;
+    this.initialBackoff = b.initialBackoff;
+    this.maxBackoff = b.maxBackoff;
+    this.source = b.source != null ? b.source : "cairn://" + store.schema();
+    this.meters = b.meters != null ? b.meters : store.meterRegistry();
+    this.listen = b.listen;
+    this.afterSends = b.afterSends;
+    this.afterKafkaCommit = b.afterKafkaCommit;
+    this.loop = new RelayLoop(this);
+  }
+
+  /**
+   * Creates an event topic now, with the partitions, replication and retention this relay gives
+   * the topics it creates, and waits until every partition takes writes. The relay creates a
+   * topic with its first event; consumers that subscribe earlier (projection runners, Kafka
+   * Streams, which fails on a missing source topic) call this first.
+   *
+   * @param topic the topic's name, as this relay's router names it
+   * @throws org.apache.kafka.common.KafkaException if it cannot be created or does not become
+   *     ready in time
+   */
+  public void ensureTopic(String topic) {
+    requireNonNull(topic, "topic");
+    try (TopicAdmin admin =
+        new TopicAdmin(KafkaSettings.admin(rawSettings, transactionalId + "-setup"), Duration.ofSeconds(30))) {
+      admin.ensure(topic, partitions, replication, eventTopicConfig);
+    }
+  }
+
+  /**
+   * Starts configuring a relay of a store.
+   *
+   * @param store the store whose global order the relay publishes
+   * @return a builder
+   * @throws NullPointerException if the store is null
+   */
+  public static Builder builder(JdbcEventStore store) {
+    return new Builder(store);
+  }
+
+  /**
+   * Creates or upgrades the relay's monitoring table in the store's schema, then starts the
+   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once.
+   *
+   * @return this relay
+   * @throws IllegalStateException if it was already started
+   * @throws dev.cairn.api.EventStoreException if the migration fails
+   */
+  public synchronized KafkaRelay start() {
+    if (started) {
+      throw new IllegalStateException("relay " + transactionalId + " was already started");
+    }
+    store.migrate("classpath:dev/cairn/bus/kafka/migration", "cairn_relay_schema_history");
+    started = true;
+    loop.start();
+    return this;
+  }
+
+  /**
+   * Tells what the relay is doing.
+   *
+   * @return its state, the last position it committed to Kafka and its last error
+   */
+  public RelayStatus status() {
+    return loop.status();
+  }
+
+  /**
+   * Returns the relay's stable Kafka transactional id.
+   *
+   * @return the id
+   */
+  public String transactionalId() {
+    return transactionalId;
+  }
+
+  /**
+   * Returns the compacted topic in which the relay commits its position.
+   *
+   * @return the topic's name
+   */
+  public String positionTopic() {
+    return positionTopic;
+  }
+
+  /**
+   * Stops the relay gracefully: a batch being published is committed (or, if that fails,
+   * aborted), the producer is closed and the lock released. Waits for the relay's thread to end.
+   * Calling it again does nothing.
+   */
+  @Override
+  public void close() {
+    loop.stop();
+  }
+
+  /** Configures a {@link KafkaRelay}; every setter checks its argument at once. */
+  public static final class Builder {
+    private static final Pattern TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]{0,200}");
+    private final JdbcEventStore store;
+    private final Map<String, Object> settings = new HashMap<>();
+    private TopicRouter router;
+    private String topicPrefix = "";
+    private Optional<Integer> partitions = Optional.empty();
+    private Optional<Short> replication = Optional.empty();
+    private long retentionMs = -1;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private String transactionalId;
+    private String source;
+    private MeterRegistry meters;
+    private boolean listen;
+    private Runnable afterSends = () -> {};
+    private Runnable afterKafkaCommit = () -> {};
+
+    private Builder(JdbcEventStore store) {
+      this.store = requireNonNull(store, "store");
+    }
+
+    /**
+     * Adds raw Kafka producer settings ({@code bootstrap.servers}, TLS, SASL, {@code linger.ms},
+     * {@code batch.size}, compression...), passed to the producer as given; the admin client and
+     * the position consumer take those they know. The relay sets {@code enable.idempotence=true},
+     * {@code acks=all} and its transactional id itself, and its own serializers.
+     *
+     * @param value the settings
+     * @return this builder
+     * @throws IllegalArgumentException naming the key and value if a setting would break the
+     *     guarantees: {@code enable.idempotence=false}, {@code acks} other than {@code all} or
+     *     {@code -1}, {@code max.in.flight.requests.per.connection} above 5, or a {@code
+     *     transactional.id} other than the relay's
+     */
+    public Builder kafkaSettings(Map<String, ?> value) {
+      requireNonNull(value, "kafkaSettings");
+      Map<String, Object> merged = new HashMap<>(settings);
+      value.forEach((k, v) -> merged.put(requireNonNull(k, "setting key"), requireNonNull(v, "setting " + k)));
+      KafkaSettings.check(merged);
+      if (transactionalId != null) {
+        KafkaSettings.checkTransactionalId(merged, transactionalId);
+      }
+      settings.putAll(merged);
+      return this;
+    }
+
+    /**
+     * Sets how events are routed to topics (default: one topic per stream type, named by the
+     * topic prefix and the stream type).
+     *
+     * @param value the router
+     * @return this builder
+     */
+    public Builder topicRouter(TopicRouter value) {
+      this.router = requireNonNull(value, "topicRouter");
+      return this;
+    }
+
+    /**
+     * Sets a prefix for the default router's topics and for the position topic (default none).
+     *
+     * @param value the prefix, e.g. {@code shop.}
+     * @return this builder
+     * @throws IllegalArgumentException if it holds characters a topic name cannot hold
+     */
+    public Builder topicPrefix(String value) {
+      requireNonNull(value, "topicPrefix");
+      if (!TOPIC_CHARS.matcher(value).matches()) {
+        throw new IllegalArgumentException(
+            "topic prefix must match " + TOPIC_CHARS.pattern() + " (as Kafka topic names do) but was '" + value + "'");
+      }
+      this.topicPrefix = value;
+      return this;
+    }
+
+    /**
+     * Sets the partition count of topics the relay creates (default: the broker's {@code
+     * num.partitions}). Existing topics are left as they are.
+     *
+     * @param value the count
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder partitions(int value) {
+      this.partitions = Optional.of(Checks.positive("partitions", value));
+      return this;
+    }
+
+    /**
+     * Sets the replication factor of topics the relay creates (default: the broker's {@code
+     * default.replication.factor}).
+     *
+     * @param value the factor
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder replicationFactor(int value) {
+      if (value <= 0 || value > Short.MAX_VALUE) {
+        throw new IllegalArgumentException("replication factor must be between 1 and " + Short.MAX_VALUE + " but was " + value);
+      }
+      this.replication = Optional.of((short) value);
+      return this;
+    }
+
+    /**
+     * Sets how long event topics the relay creates keep records (default: forever, {@code
+     * retention.ms=-1}, because replays read them from the start).
+     *
+     * @param value the retention
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder retention(Duration value) {
+      requireNonNull(value, "retention");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("retention must be positive but was " + value);
+      }
+      this.retentionMs = value.toMillis();
+      return this;
+    }
+
+    /**
+     * Sets the most events published per Kafka transaction (default {@value #DEFAULT_BATCH_SIZE}).
+     *
+     * @param value the size
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder batchSize(int value) {
+      this.batchSize = Checks.positive("batch size", value);
+      return this;
+    }
+
+    /**
+     * Sets how often the relay polls the store when no append woke it, and how often a standby
+     * relay tries the lock (default 1 s).
+     *
+     * @param value the interval
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder pollInterval(Duration value) {
+      this.pollInterval = positive("poll interval", value);
+      return this;
+    }
+
+    /**
+     * Sets the longest pause between retries after a failure (default 30 s); pauses start at
+     * 100 ms and double.
+     *
+     * @param value the cap
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxBackoff(Duration value) {
+      this.maxBackoff = positive("max backoff", value);
+      if (initialBackoff.compareTo(maxBackoff) > 0) {
+        initialBackoff = maxBackoff;
+      }
+      return this;
+    }
+
+    /**
+     * Sets the relay's Kafka transactional id (default {@code cairn-relay-<schema>}). It must be
+     * stable across restarts and the same for every instance of the store's relay, so the broker
+     * fences a zombie.
+     *
+     * @param value the id
+     * @return this builder
+     * @throws IllegalArgumentException if blank, or if the Kafka settings name another id
+     */
+    public Builder transactionalId(String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException("transactional id must not be blank but was '" + value + "'");
+      }
+      KafkaSettings.checkTransactionalId(settings, value);
+      this.transactionalId = value;
+      return this;
+    }
+
+    /**
+     * Sets the CloudEvents source of the records (default {@code cairn://<schema>}).
+     *
+     * @param value the source, a URI reference
+     * @return this builder
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder source(String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException("source must not be blank but was '" + value + "'");
+      }
+      this.source = value;
+      return this;
+    }
+
+    /**
+     * Sets the registry for the relay's metrics (default the store's).
+     *
+     * @param value the registry
+     * @return this builder
+     */
+    public Builder meterRegistry(MeterRegistry value) {
+      this.meters = requireNonNull(value, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Listens on the store's LISTEN/NOTIFY channel (default off), so that appends in other
+     * processes, whose stores announce them ({@link JdbcEventStore.Builder#notifyOnAppend}), wake
+     * the relay at once. Appends through the same store object always wake it.
+     *
+     * @param value true to listen
+     * @return this builder
+     */
+    public Builder listenForNotifications(boolean value) {
+      this.listen = value;
+      return this;
+    }
+
+    /** A test hook run after a batch is sent and before its transaction commits. */
+    Builder afterSends(Runnable value) {
+      this.afterSends = requireNonNull(value, "afterSends");
+      return this;
+    }
+
+    /** A test hook run after a batch's transaction commits and before anything else. */
+    Builder afterKafkaCommit(Runnable value) {
+      this.afterKafkaCommit = requireNonNull(value, "afterKafkaCommit");
+      return this;
+    }
+
+    /**
+     * Builds the relay; {@link KafkaRelay#start()} starts it.
+     *
+     * @return the relay
+     * @throws IllegalArgumentException if no {@code bootstrap.servers} is set, or the Kafka
+     *     settings name a transactional id other than the relay's
+     */
+    public KafkaRelay build() {
+      if (!settings.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+        throw new IllegalArgumentException(
+            "Kafka settings must name " + ProducerConfig.BOOTSTRAP_SERVERS_CONFIG + " but were " + settings.keySet());
+      }
+      return new KafkaRelay(this);
+    }
+
+    private static Duration positive(String what, Duration value) {
+      requireNonNull(value, what);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,343 @@
+package dev.cairn.bus.kafka.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.DescribeTransactionsResult;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds and aborts hanging transactions on a relay's partitions, as Kafka's {@code
+ * kafka-transactions.sh find-hanging} and {@code abort} do.
+ *
+ * <p>A transaction hangs when a partition holds data of it but no transaction coordinator will
+ * ever write its marker (a broker crash can lose the coordinator's record of it): the partition's
+ * last stable offset then stays below its high watermark for good, and {@code read_committed}
+ * consumers, the relay's own position read among them, stall there. A transaction open on a
+ * partition counts as hanging only if both hold:
+ *
+ * <ul>
+ *   <li>its producer last appended to the partition longer ago than the threshold (the
+ *       transaction timeout plus a margin), so a live transaction would have been committed or
+ *       aborted by its coordinator by now;
+ *   <li>the coordinator does not list the partition in a transaction of that producer id (or does
+ *       not know the producer id at all), so it will never write a marker there.
+ * </ul>
+ *
+ * A transaction the coordinator still lists is always left to the coordinator, however old. A
+ * hanging transaction that already ended on another partition (same producer id, later epoch, no
+ * transaction open there, last append close in time) is not aborted either but logged at ERROR:
+ * after a broker crash the coordinator can write the commit marker to some partitions, skip the
+ * others because they have no leader at that moment, and consider the transaction committed;
+ * aborting the rest would then show part of a committed transaction twice once it is published
+ * again, or lose part of it.
+ */
+public final class HangingTransactions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HangingTransactions.class);
+
+  /**
+   * A transaction open on one partition, as {@code DescribeProducers} reports it.
+   *
+   * @param partition the partition
+   * @param producerId the producer id that wrote it
+   * @param producerEpoch the producer epoch it was written with
+   * @param coordinatorEpoch the coordinator epoch of the partition's last marker of that
+   *     producer, -1 if none
+   * @param startOffset the offset of its first record in the partition
+   * @param lastTimestamp the timestamp (ms since the epoch) of the producer's last append
+   */
+  public record OpenTransaction(
+      TopicPartition partition, long producerId, short producerEpoch, int coordinatorEpoch, long startOffset,
+      long lastTimestamp) {
+
+    /**
+     * Reads an open transaction from a producer's state on a partition.
+     *
+     * @param partition the partition
+     * @param state the producer's state there, with a current transaction
+     * @return the open transaction
+     * @throws IllegalArgumentException if the producer has no transaction open there
+     */
+    public static OpenTransaction of(TopicPartition partition, ProducerState state) {
+      if (state.currentTransactionStartOffset().isEmpty()) {
+        throw new IllegalArgumentException(
+            "producer " + state.producerId() + " has no transaction open on " + partition + ": " + state);
+      }
+      return new OpenTransaction(
+          partition, state.producerId(), (short) state.producerEpoch(), state.coordinatorEpoch().orElse(-1),
+          state.currentTransactionStartOffset().getAsLong(), state.lastTimestamp());
+    }
+  }
+
+  /**
+   * What one check found.
+   *
+   * @param aborted the hanging transactions it aborted
+   * @param recheckAt when (ms since the epoch) a transaction that was open but too recent to judge
+   *     will be old enough to judge; empty if there was none
+   */
+  public record Result(List<OpenTransaction> aborted, OptionalLong recheckAt) {
+
+    /**
+     * Copies the list.
+     *
+     * @param aborted the hanging transactions it aborted
+     * @param recheckAt when to check again, if at all
+     */
+    public Result {
+      aborted = List.copyOf(aborted);
+    }
+  }
+
+  private final Admin admin;
+  private final Duration threshold;
+  private final Duration timeout;
+
+  /**
+   * Creates the checker.
+   *
+   * @param admin the relay's admin client
+   * @param threshold how long a producer must have been silent on a partition before its open
+   *     transaction there may be judged hanging: the transaction timeout plus a margin
+   * @param timeout how long each admin request may take
+   */
+  public HangingTransactions(TopicAdmin admin, Duration threshold, Duration timeout) {
+    this.admin = admin.client();
+    this.threshold = threshold;
+    this.timeout = timeout;
+  }
+
+  /**
+   * Returns the threshold after which a transaction the coordinator does not track is hanging.
+   *
+   * @return the transaction timeout plus a margin
+   */
+  public Duration threshold() {
+    return threshold;
+  }
+
+  /**
+   * Decides which open transactions hang: those whose producer last appended more than {@code
+   * thresholdMs} before {@code nowMs} and whose partition the coordinator does not list in a
+   * transaction of their producer id.
+   *
+   * @param open the transactions open on the partitions
+   * @param coordinator what the coordinator knows, by producer id; a producer id missing here is
+   *     unknown to it
+   * @param nowMs the current time, ms since the epoch
+   * @param thresholdMs the transaction timeout plus a margin
+   * @return the hanging transactions, in the order given
+   */
+  public static List<OpenTransaction> hanging(
+      Collection<OpenTransaction> open, Map<Long, TransactionDescription> coordinator, long nowMs, long thresholdMs) {
+    List<OpenTransaction> result = new ArrayList<>();
+    for (OpenTransaction t : open) {
+      if (oldEnough(t, nowMs, thresholdMs) && !tracked(t, coordinator.get(t.producerId()))) {
+        result.add(t);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Tells whether the coordinator will still write a marker for an open transaction: it lists
+   * the transaction's partition under the same producer id, whatever the state (ongoing, or
+   * preparing a commit or an abort whose markers are not all written yet).
+   */
+  private static boolean tracked(OpenTransaction t, TransactionDescription d) {
+    return d != null && d.producerId() == t.producerId() && d.topicPartitions().contains(t.partition());
+  }
+
+  private static boolean oldEnough(OpenTransaction t, long nowMs, long thresholdMs) {
+    return nowMs - t.lastTimestamp() > thresholdMs;
+  }
+
+  /**
+   * Looks for hanging transactions on every partition of some topics and aborts them, logging each
+   * abort at WARN. An abort the broker refuses (the transaction ended meanwhile) is logged and
+   * skipped.
+   *
+   * @param topics the topics whose partitions to check
+   * @param nowMs the current time, ms since the epoch
+   * @return the aborted transactions, and when to check again for transactions too recent to judge
+   * @throws KafkaException if the partitions' producers or the coordinator cannot be asked
+   */
+  public Result abortHanging(Collection<String> topics, long nowMs) {
+    if (topics.isEmpty()) {
+      return new Result(List.of(), OptionalLong.empty());
+    }
+    Map<TopicPartition, List<ProducerState>> states = producers(partitions(topics));
+    List<OpenTransaction> open = new ArrayList<>();
+    states.forEach(
+        (tp, producers) -> producers.stream()
+            .filter(p -> p.currentTransactionStartOffset().isPresent())
+            .forEach(p -> open.add(OpenTransaction.of(tp, p))));
+    List<OpenTransaction> old = new ArrayList<>();
+    OptionalLong recheckAt = OptionalLong.empty();
+    for (OpenTransaction t : open) {
+      if (oldEnough(t, nowMs, threshold.toMillis())) {
+        old.add(t);
+      } else {
+        long at = t.lastTimestamp() + threshold.toMillis() + 1;
+        recheckAt = OptionalLong.of(recheckAt.isPresent() ? Math.min(recheckAt.getAsLong(), at) : at);
+      }
+    }
+    if (old.isEmpty()) {
+      return new Result(List.of(), recheckAt);
+    }
+    List<OpenTransaction> hanging = hanging(old, coordinatorView(old), nowMs, threshold.toMillis());
+    List<OpenTransaction> aborted = new ArrayList<>();
+    for (OpenTransaction t : hanging) {
+      Optional<TopicPartition> endedOn = endedElsewhere(t, states, threshold.toMillis());
+      if (endedOn.isPresent()) {
+        // Seen after a broker crash: the coordinator wrote the commit marker to some partitions,
+        // then skipped the others as leaderless and considered the transaction done. Aborting
+        // the rest would publish part of a committed batch twice (or lose part of it).
+        LOG.error(
+            "not aborting the hanging transaction on {} of producer id {} epoch {} from offset {}: the same"
+                + " transaction already ended on {} (committed or aborted, which is not known), so aborting it"
+                + " here could duplicate or lose records; it needs an operator (kafka-transactions.sh)",
+            t.partition(), t.producerId(), t.producerEpoch(), t.startOffset(), endedOn.get());
+      } else if (abort(t, nowMs)) {
+        aborted.add(t);
+      }
+    }
+    return new Result(aborted, recheckAt);
+  }
+
+  /**
+   * Finds another partition on which the producer of an open transaction has no transaction open,
+   * a later epoch (transaction version 2 bumps it with each marker) and a last append close in
+   * time: there the same transaction most likely ended with a marker, so it is partly complete.
+   *
+   * @param t a hanging transaction
+   * @param producers the producers of every partition checked
+   * @param windowMs how close in time the other partition's last append must be
+   * @return such a partition, if any
+   */
+  public static Optional<TopicPartition> endedElsewhere(
+      OpenTransaction t, Map<TopicPartition, List<ProducerState>> producers, long windowMs) {
+    for (Map.Entry<TopicPartition, List<ProducerState>> e : producers.entrySet()) {
+      if (e.getKey().equals(t.partition())) {
+        continue;
+      }
+      for (ProducerState p : e.getValue()) {
+        if (p.producerId() == t.producerId()
+            && p.currentTransactionStartOffset().isEmpty()
+            && p.producerEpoch() > t.producerEpoch()
+            && Math.abs(p.lastTimestamp() - t.lastTimestamp()) <= windowMs) {
+          return Optional.of(e.getKey());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private boolean abort(OpenTransaction t, long nowMs) {
+    try {
+      await(
+          admin.abortTransaction(
+                  new AbortTransactionSpec(t.partition(), t.producerId(), t.producerEpoch(), t.coordinatorEpoch()))
+              .all(),
+          "aborting the hanging transaction of producer " + t.producerId() + " on " + t.partition());
+    } catch (KafkaException e) {
+      // Most likely it ended meanwhile (its epoch is then stale); the next check tells.
+      LOG.warn(
+          "could not abort the hanging transaction on {} of producer id {} epoch {} from offset {}: {}",
+          t.partition(), t.producerId(), t.producerEpoch(), t.startOffset(), e.toString());
+      return false;
+    }
+    LOG.warn(
+        "aborted a hanging transaction on {}: producer id {}, epoch {}, coordinator epoch {}, start offset {},"
+            + " last append {} ms ago; its transaction coordinator no longer tracked it",
+        t.partition(), t.producerId(), t.producerEpoch(), t.coordinatorEpoch(), t.startOffset(),
+        nowMs - t.lastTimestamp());
+    return true;
+  }
+
+  private List<TopicPartition> partitions(Collection<String> topics) {
+    Map<String, TopicDescription> descriptions =
+        await(admin.describeTopics(topics).allTopicNames(), "describing topics " + topics);
+    List<TopicPartition> partitions = new ArrayList<>();
+    descriptions.forEach(
+        (topic, d) -> d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+    return partitions;
+  }
+
+  private Map<TopicPartition, List<ProducerState>> producers(List<TopicPartition> partitions) {
+    Map<TopicPartition, PartitionProducerState> states =
+        await(admin.describeProducers(partitions).all(), "describing the producers of " + partitions);
+    Map<TopicPartition, List<ProducerState>> result = new HashMap<>();
+    states.forEach((tp, state) -> result.put(tp, state.activeProducers()));
+    return result;
+  }
+
+  /** Asks the coordinators what they know of the open transactions' producer ids. */
+  private Map<Long, TransactionDescription> coordinatorView(List<OpenTransaction> open) {
+    Set<Long> producerIds = new HashSet<>();
+    open.forEach(t -> producerIds.add(t.producerId()));
+    Collection<TransactionListing> listings =
+        await(
+            admin.listTransactions(new ListTransactionsOptions().filterProducerIds(producerIds)).all(),
+            "listing the transactions of producer ids " + producerIds);
+    Map<String, Long> producerIdsByTransactionalId = new HashMap<>();
+    for (TransactionListing listing : listings) {
+      if (producerIds.contains(listing.producerId())) {
+        producerIdsByTransactionalId.put(listing.transactionalId(), listing.producerId());
+      }
+    }
+    Map<Long, TransactionDescription> view = new HashMap<>();
+    if (producerIdsByTransactionalId.isEmpty()) {
+      return view;
+    }
+    DescribeTransactionsResult described = admin.describeTransactions(producerIdsByTransactionalId.keySet());
+    producerIdsByTransactionalId.forEach(
+        (transactionalId, producerId) -> {
+          try {
+            view.put(producerId, await(described.description(transactionalId), "describing transaction " + transactionalId));
+          } catch (TransactionalIdNotFoundException e) {
+            // Expired between listing and describing: the coordinator no longer knows the producer id.
+            LOG.debug("transactional id {} vanished while checking for hanging transactions", transactionalId);
+          }
+        });
+    return view;
+  }
+
+  private <T> T await(KafkaFuture<T> future, String what) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof KafkaException k ? k : new KafkaException(what + ": " + cause, cause);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new TimeoutException(what + " took longer than " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted " + what, e);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * The relay that streams stored events to Kafka exactly once, keyed by aggregate id and in order
+ * per aggregate; topic administration, the record format and typed consumption helpers.
+ */
+package dev.cairn.bus.kafka;

@@ -1,0 +1,136 @@
+package dev.cairn.bus.kafka;
+
+import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.bus.kafka.RelayStatus.State;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.testkit.PostgresExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RelayConfigurationTest {
+
+  @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+    "enable.idempotence, false",
+    "acks, 1",
+    "acks, 0",
+    "max.in.flight.requests.per.connection, 6",
+    "transactional.id, someone-else",
+    "transaction.timeout.ms, soon",
+    "transaction.timeout.ms, 0",
+  })
+  void kafkaSettings_thatBreakTheGuarantees_areRejectedByName(String key, String value) {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "config_reject");
+    KafkaRelay.Builder builder = KafkaRelay.builder(store).transactionalId("relay-1");
+
+    assertThatThrownBy(() -> builder.kafkaSettings(Map.of(key, value)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(key + "=" + value);
+  }
+
+  @Test
+  void transactionalIdInSettings_differingFromTheDefault_isRejectedAtBuild() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "config_default_id");
+    KafkaRelay.Builder builder =
+        KafkaRelay.builder(store).kafkaSettings(Map.of("bootstrap.servers", "x:1", "transactional.id", "other"));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("transactional.id=other")
+        .hasMessageContaining("cairn-relay-config_default_id");
+  }
+
+  @Test
+  void settingsThatKeepTheGuarantees_areAccepted_andPassedThrough() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "config_accept");
+    KafkaRelay relay =
+        KafkaRelay.builder(store)
+            .kafkaSettings(
+                Map.of(
+                    "bootstrap.servers", "x:1", "acks", "-1", "enable.idempotence", "true",
+                    "max.in.flight.requests.per.connection", 5, "transactional.id", "cairn-relay-config_accept",
+                    "compression.type", "lz4", "security.protocol", "PLAINTEXT"))
+            .build();
+
+    assertThat(relay.producerSettings)
+        .containsEntry("acks", "all")
+        .containsEntry("enable.idempotence", true)
+        .containsEntry("transactional.id", "cairn-relay-config_accept")
+        .containsEntry("compression.type", "lz4")
+        .containsEntry("security.protocol", "PLAINTEXT");
+    assertThat(relay.status().state()).isEqualTo(State.STOPPED);
+    assertThat(relay.transactionTimeout).as("Kafka's default").isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void transactionTimeout_isReadFromTheSettings_asTextOrNumber() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "config_txn_timeout");
+
+    assertThat(
+            KafkaRelay.builder(store).kafkaSettings(Map.of("bootstrap.servers", "x:1", "transaction.timeout.ms", 20000))
+                .build().transactionTimeout)
+        .isEqualTo(Duration.ofSeconds(20));
+    assertThat(
+            KafkaRelay.builder(store).kafkaSettings(Map.of("bootstrap.servers", "x:1", "transaction.timeout.ms", "15000"))
+                .build().transactionTimeout)
+        .isEqualTo(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void builder_withoutBootstrapServers_isRejected() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "config_nobootstrap");
+
+    assertThatThrownBy(() -> KafkaRelay.builder(store).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bootstrap.servers");
+    assertThatThrownBy(() -> KafkaRelay.builder(store).batchSize(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("batch size must be > 0 but was 0");
+  }
+
+  @Test
+  void unreachableBroker_givesAClearLastError_andRetriesWithBackoff_notInAHotLoop() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "unreachable");
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (KafkaRelay relay =
+        KafkaRelay.builder(store)
+            .kafkaSettings(Map.of("bootstrap.servers", "127.0.0.1:1", "max.block.ms", 300))
+            .meterRegistry(meters)
+            .maxBackoff(Duration.ofSeconds(2))
+            .build()
+            .start()) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> relay.status().lastError() != null);
+      assertThat(relay.status().state()).isEqualTo(State.ACTIVE);
+      assertThat(relay.status().lastError())
+          .contains("relay cairn-relay-unreachable")
+          .containsIgnoringCase("timeout");
+
+      // Attempts take 300 ms each and pauses double from 100 ms: about 6 within 4 s.
+      long startNanos = System.nanoTime();
+      await()
+          .during(Duration.ofSeconds(4))
+          .atMost(Duration.ofSeconds(6))
+          .until(() -> errors(meters) <= 8);
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      assertThat(errors(meters)).as("attempts in %.1f s", seconds).isBetween(2.0, 8.0);
+    }
+  }
+
+  private static double errors(SimpleMeterRegistry meters) {
+    return meters.get("cairn.relay.errors").counter().count();
+  }
+}
