@@ -1,0 +1,417 @@
+package dev.cairn.projections;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of a runner: its thread, start, pause, resume and stop, the retry of failed batches,
+ * and its metrics. Subclasses say how one batch is read, applied and committed.
+ */
+abstract class AbstractRunner implements ProjectionRunner {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AbstractRunner.class);
+
+  /** The runner no longer owns its checkpoint for good (retired version, or another owner). */
+  static final class Fenced extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Fenced(String message) {
+      super(message);
+    }
+  }
+
+  final Projection projection;
+  final ProjectionSpec spec;
+  final ProjectionManager manager;
+  final BatchApplier applier;
+  final FailurePolicy policy;
+  final String owner;
+
+  private final Object monitor = new Object();
+  private boolean pauseRequested;
+  private boolean inBatch;
+  private boolean woken;
+  private volatile boolean stopRequested;
+  private volatile RunnerState state = RunnerState.NEW;
+  private volatile String lastError;
+  private volatile long caughtUpAt;
+  private volatile boolean caughtUpOnce;
+  private volatile Runnable beforeCommit = () -> {};
+  private Thread thread;
+
+  final Map<String, String> positions = new ConcurrentHashMap<>();
+  final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
+  private final AtomicLong parked;
+  private final AtomicLong applied = new AtomicLong();
+  private long windowStart = System.nanoTime();
+  private long windowEvents;
+  private volatile double rate;
+
+  private final MeterRegistry meters;
+  private final Tags tags;
+  private final Counter eventsCounter;
+  private final Counter rejectedCounter;
+  private final Timer batchTimer;
+
+  AbstractRunner(Projection projection, ProjectionManager manager, FailurePolicy policy) {
+    this.projection = projection;
+    this.spec = projection.spec();
+    this.manager = manager;
+    this.policy = policy;
+    this.owner = spec.name() + "-v" + spec.version() + "-" + UUID.randomUUID();
+    this.applier =
+        new BatchApplier(projection, manager.readModel(spec), manager.serializer(), policy, manager.deadLetters());
+    this.meters = manager.meterRegistry();
+    this.tags = Tags.of("projection", spec.name(), "version", Integer.toString(spec.version()));
+    this.eventsCounter =
+        Counter.builder("cairn.projection.events").description("Events applied").tags(tags).register(meters);
+    this.rejectedCounter =
+        Counter.builder("cairn.projection.commits.rejected")
+            .description("Batches rolled back because the runner no longer owned its checkpoint")
+            .tags(tags)
+            .register(meters);
+    this.batchTimer =
+        Timer.builder("cairn.projection.batch")
+            .description("Batches: read, apply and commit")
+            .tags(tags)
+            .register(meters);
+    this.parked = manager.gauge("cairn.projection.parked", tags, "Events parked or held in the dead-letter table");
+  }
+
+  /** Runs once on the runner's thread before the first batch. */
+  abstract void init();
+
+  /**
+   * Reads, applies and commits one batch.
+   *
+   * @return true if more is known to be waiting
+   */
+  abstract boolean step();
+
+  /** Waits for work after an empty batch (woken early by {@link #wake()}). */
+  void awaitWork(Duration max) {
+    synchronized (monitor) {
+      if (!woken && !stopRequested) {
+        try {
+          monitor.wait(Math.max(1, max.toMillis()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      woken = false;
+    }
+  }
+
+  /** Called on the runner's thread while paused, instead of applying; by default it waits. */
+  void whilePaused() {
+    synchronized (monitor) {
+      try {
+        monitor.wait(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Called on the runner's thread as it ends. */
+  void shutdown() {}
+
+  /** The source, for the status. */
+  abstract String source();
+
+  /** Wakes the runner if it waits for work. */
+  final void wake() {
+    synchronized (monitor) {
+      woken = true;
+      monitor.notifyAll();
+    }
+  }
+
+  @Override
+  public final synchronized void start() {
+    if (thread != null) {
+      throw new IllegalStateException("runner of " + spec + " was already started");
+    }
+    thread = new Thread(this::run, "cairn-projection-" + spec.name() + "-v" + spec.version());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    int failures = 0;
+    try {
+      refreshParked();
+      init();
+      state = RunnerState.RUNNING;
+      while (!stopRequested) {
+        synchronized (monitor) {
+          if (pauseRequested) {
+            state = RunnerState.PAUSED;
+            monitor.notifyAll();
+          }
+        }
+        if (state == RunnerState.PAUSED) {
+          synchronized (monitor) {
+            if (!pauseRequested) {
+              state = RunnerState.RUNNING;
+              continue;
+            }
+          }
+          whilePaused();
+          continue;
+        }
+        synchronized (monitor) {
+          inBatch = true;
+        }
+        try {
+          long start = System.nanoTime();
+          boolean more = step();
+          batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          failures = 0;
+          lastError = null;
+          if (!more) {
+            endBatch();
+            awaitWork(pollInterval());
+          }
+        } catch (Fenced f) {
+          LOG.info("runner of {} stops: {}", spec, f.getMessage());
+          return;
+        } catch (BatchApplier.FailVerdict f) {
+          LOG.error("runner of {} failed", spec, f);
+          lastError = f.getMessage() + ": " + f.getCause();
+          state = RunnerState.FAILED;
+          return;
+        } catch (RuntimeException e) {
+          failures++;
+          lastError = String.valueOf(e);
+          Duration backoff = policy.backoff(failures);
+          LOG.warn("runner of {}: batch failed ({} in a row), retrying in {} ms", spec, failures, backoff.toMillis(), e);
+          endBatch();
+          awaitWork(backoff);
+        } finally {
+          endBatch();
+        }
+      }
+    } catch (Fenced f) {
+      LOG.info("runner of {} does not start: {}", spec, f.getMessage());
+    } catch (RuntimeException | Error e) {
+      LOG.error("runner of {} died", spec, e);
+      lastError = String.valueOf(e);
+      state = RunnerState.FAILED;
+    } finally {
+      try {
+        shutdown();
+      } catch (RuntimeException e) {
+        LOG.warn("runner of {}: shutdown failed", spec, e);
+      }
+      if (state != RunnerState.FAILED) {
+        state = RunnerState.STOPPED;
+      }
+      synchronized (monitor) {
+        inBatch = false;
+        monitor.notifyAll();
+      }
+    }
+  }
+
+  private void endBatch() {
+    synchronized (monitor) {
+      inBatch = false;
+      monitor.notifyAll();
+    }
+  }
+
+  /** How long to wait for new work after an empty batch. */
+  abstract Duration pollInterval();
+
+  @Override
+  public final void pause() {
+    synchronized (monitor) {
+      pauseRequested = true;
+      monitor.notifyAll();
+      if (Thread.currentThread() == thread) {
+        return;
+      }
+      while (thread != null && thread.isAlive() && (inBatch || state == RunnerState.RUNNING) && !stopRequested) {
+        try {
+          monitor.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  @Override
+  public final void resume() {
+    synchronized (monitor) {
+      pauseRequested = false;
+      woken = true;
+      monitor.notifyAll();
+    }
+  }
+
+  @Override
+  public final void stop() {
+    Thread t;
+    synchronized (monitor) {
+      stopRequested = true;
+      woken = true;
+      monitor.notifyAll();
+      t = thread;
+    }
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (t == null) {
+      state = RunnerState.STOPPED;
+    }
+  }
+
+  /** Tells whether stop was asked for. */
+  final boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /**
+   * Returns the runner's state.
+   *
+   * @return the state
+   */
+  public final RunnerState state() {
+    return state;
+  }
+
+  @Override
+  public final ProjectionStatus status() {
+    Map<String, Long> lags = new java.util.TreeMap<>();
+    lag.forEach((k, v) -> lags.put(k, v.get()));
+    return new ProjectionStatus(
+        spec.toString(),
+        source(),
+        state,
+        new java.util.TreeMap<>(positions),
+        lags,
+        applied.get(),
+        currentRate(),
+        refreshParked(),
+        lastError);
+  }
+
+  @Override
+  public final boolean awaitCaughtUp(Duration timeout) {
+    long since = System.nanoTime();
+    long deadline = since + timeout.toNanos();
+    synchronized (monitor) {
+      woken = true;
+      monitor.notifyAll();
+      while (!caughtUpOnce || caughtUpAt - since < 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || state == RunnerState.FAILED || state == RunnerState.STOPPED) {
+          return false;
+        }
+        try {
+          monitor.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Records that a read which started at this instant found everything applied. */
+  final void caughtUp(long readStartedNanos) {
+    synchronized (monitor) {
+      caughtUpAt = readStartedNanos;
+      caughtUpOnce = true;
+      monitor.notifyAll();
+    }
+  }
+
+  /** Counts applied and parked events of a committed batch. */
+  final void committed(BatchApplier.Outcome outcome) {
+    applied.addAndGet(outcome.applied());
+    eventsCounter.increment(outcome.applied());
+    if (outcome.parked() > 0) {
+      refreshParked();
+    }
+    synchronized (this) {
+      windowEvents += outcome.applied();
+      long now = System.nanoTime();
+      long elapsed = now - windowStart;
+      if (elapsed >= TimeUnit.SECONDS.toNanos(1)) {
+        rate = windowEvents * 1e9 / elapsed;
+        windowStart = now;
+        windowEvents = 0;
+      }
+    }
+  }
+
+  private synchronized double currentRate() {
+    // The rate is measured at commits; a runner with nothing to do has committed nothing lately.
+    return System.nanoTime() - windowStart > TimeUnit.SECONDS.toNanos(5) ? 0 : rate;
+  }
+
+  /** Counts a commit that the compare-and-set rejected. */
+  final void rejected() {
+    rejectedCounter.increment();
+  }
+
+  /** Sets the lag of one source partition, registering its gauge on first use. */
+  final void lag(String partition, long value) {
+    lag.computeIfAbsent(
+            partition,
+            p -> manager.gauge("cairn.projection.lag", tags.and("partition", p), "Events of the source not yet applied"))
+        .set(value);
+  }
+
+  /** Drops the lag of a partition this runner no longer reads (its gauge reads 0). */
+  final void forgetLag(String partition) {
+    AtomicLong holder = lag.remove(partition);
+    if (holder != null) {
+      holder.set(0);
+    }
+  }
+
+  private long refreshParked() {
+    try {
+      long n = manager.deadLetters().count(spec);
+      parked.set(n);
+      return n;
+    } catch (RuntimeException e) {
+      return parked.get();
+    }
+  }
+
+  /** Runs the test hook between apply and commit. */
+  final void beforeCommit() {
+    beforeCommit.run();
+  }
+
+  /** Sets a hook run inside each batch's transaction after apply, before commit (for tests). */
+  final void beforeCommit(Runnable hook) {
+    this.beforeCommit = hook;
+  }
+
+  /** Returns the total of events applied since start (for tests). */
+  final long applied() {
+    return applied.get();
+  }
+}

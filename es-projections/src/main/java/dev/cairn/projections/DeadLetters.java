@@ -1,0 +1,292 @@
+package dev.cairn.projections;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.api.EventMetadata;
+import dev.cairn.api.EventSerializer;
+import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.RecordedEvent;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dead-letter table: events a projection could not apply ({@code PARKED}) and, by policy, the
+ * later events of the same stream held behind them ({@code HELD}). Each keeps the whole event and
+ * its source coordinates, so it can be retried after a fix without its source. Retrying or
+ * skipping a parked event releases the events held behind it, in order.
+ */
+public final class DeadLetters {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Jdbi jdbi;
+  private final Sql sql;
+  private final EventSerializer serializer;
+
+  DeadLetters(Jdbi jdbi, Sql sql, EventSerializer serializer) {
+    this.jdbi = jdbi;
+    this.sql = sql;
+    this.serializer = serializer;
+  }
+
+  /**
+   * Lists the open dead letters (parked and held) of a projection version, oldest first.
+   *
+   * @param spec the projection version
+   * @return the dead letters
+   */
+  public List<ParkedEvent> list(ProjectionSpec spec) {
+    requireNonNull(spec, "spec");
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT * FROM " + sql.deadLetters + " WHERE name = :name AND version = :version"
+                        + " AND status IN ('PARKED', 'HELD') ORDER BY id")
+                .bind("name", spec.name())
+                .bind("version", spec.version())
+                .map((rs, ctx) -> read(rs, spec))
+                .list());
+  }
+
+  /**
+   * Counts the open dead letters (parked and held) of a projection version.
+   *
+   * @param spec the projection version
+   * @return the count
+   */
+  public long count(ProjectionSpec spec) {
+    requireNonNull(spec, "spec");
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT count(*) FROM " + sql.deadLetters + " WHERE name = :name AND version = :version"
+                        + " AND status IN ('PARKED', 'HELD')")
+                .bind("name", spec.name())
+                .bind("version", spec.version())
+                .mapTo(Long.class)
+                .one());
+  }
+
+  /**
+   * Applies a parked event again (after a fix), then the events held behind it, in one
+   * transaction with no batch of the projection in flight. If a held event fails, it becomes the
+   * parked one and the rest stay held.
+   *
+   * @param projection the projection, as fixed
+   * @param id the parked event's id
+   * @throws ProjectionException if there is no such parked event, or it fails again (its attempt
+   *     and error are recorded)
+   */
+  public void retry(Projection projection, long id) {
+    resolve(projection, id, true);
+  }
+
+  /**
+   * Gives up on a parked event, then applies the events held behind it.
+   *
+   * @param projection the projection
+   * @param id the parked event's id
+   * @throws ProjectionException if there is no such parked event
+   */
+  public void skip(Projection projection, long id) {
+    resolve(projection, id, false);
+  }
+
+  private void resolve(Projection projection, long id, boolean apply) {
+    requireNonNull(projection, "projection");
+    ProjectionSpec spec = projection.spec();
+    ReadModel model = new ReadModel(sql.schema, spec);
+    RuntimeException failure =
+        jdbi.inTransaction(
+            h -> {
+              Sql.lockVersion(h, spec, true);
+              ParkedEvent parked =
+                  h.createQuery(
+                          "SELECT * FROM " + sql.deadLetters + " WHERE id = :id AND name = :name"
+                              + " AND version = :version AND status = 'PARKED' FOR UPDATE")
+                      .bind("id", id)
+                      .bind("name", spec.name())
+                      .bind("version", spec.version())
+                      .map((rs, ctx) -> read(rs, spec))
+                      .findOne()
+                      .orElseThrow(() -> ProjectionException.of("projection " + spec + " has no parked event " + id));
+              if (apply) {
+                h.savepoint("cairn_retry");
+                try {
+                  BatchApplier.applyOne(projection, serializer, model, h, parked.event());
+                } catch (RuntimeException e) {
+                  h.rollbackToSavepoint("cairn_retry");
+                  markFailed(h, id, e);
+                  return e;
+                }
+              }
+              setStatus(h, id, apply ? "APPLIED" : "SKIPPED");
+              releaseHeld(h, projection, model, parked.event().streamId());
+              return null;
+            });
+    if (failure != null) {
+      throw ProjectionException.of("retrying parked event " + id + " of " + spec + " failed again", failure);
+    }
+  }
+
+  private void releaseHeld(Handle h, Projection projection, ReadModel model, String streamId) {
+    ProjectionSpec spec = projection.spec();
+    List<ParkedEvent> held =
+        h.createQuery(
+                "SELECT * FROM " + sql.deadLetters + " WHERE name = :name AND version = :version"
+                    + " AND stream_id = :stream AND status = 'HELD' ORDER BY tx_id, position")
+            .bind("name", spec.name())
+            .bind("version", spec.version())
+            .bind("stream", streamId)
+            .map((rs, ctx) -> read(rs, spec))
+            .list();
+    for (ParkedEvent p : held) {
+      h.savepoint("cairn_release");
+      try {
+        BatchApplier.applyOne(projection, serializer, model, h, p.event());
+        h.releaseSavepoint("cairn_release");
+        setStatus(h, p.id(), "APPLIED");
+      } catch (RuntimeException e) {
+        h.rollbackToSavepoint("cairn_release");
+        LOG.warn("projection {}: held event {} of stream {} failed on release; parked", spec, p.id(), streamId, e);
+        markFailed(h, p.id(), e);
+        return; // the rest stay held behind it
+      }
+    }
+  }
+
+  private void setStatus(Handle h, long id, String status) {
+    h.createUpdate("UPDATE " + sql.deadLetters + " SET status = :status, resolved_at = now() WHERE id = :id")
+        .bind("status", status)
+        .bind("id", id)
+        .execute();
+  }
+
+  private void markFailed(Handle h, long id, Throwable e) {
+    h.createUpdate(
+            "UPDATE " + sql.deadLetters + " SET status = 'PARKED', attempts = attempts + 1, error = :error,"
+                + " stack = :stack WHERE id = :id")
+        .bind("error", String.valueOf(e))
+        .bind("stack", stack(e))
+        .bind("id", id)
+        .execute();
+  }
+
+  /** Returns the streams among these that have open dead letters for the projection version. */
+  Set<String> openStreams(Handle h, ProjectionSpec spec, Collection<String> streams) {
+    if (streams.isEmpty()) {
+      return new HashSet<>();
+    }
+    return new HashSet<>(
+        h.createQuery(
+                "SELECT DISTINCT stream_id FROM " + sql.deadLetters + " WHERE name = :name AND version = :version"
+                    + " AND status IN ('PARKED', 'HELD') AND stream_id = ANY(:streams)")
+            .bind("name", spec.name())
+            .bind("version", spec.version())
+            .bind("streams", streams.toArray(new String[0]))
+            .mapTo(String.class)
+            .list());
+  }
+
+  /** Parks (error given) or holds (error null) an event, in the batch's transaction. */
+  void park(Handle h, ProjectionSpec spec, BatchApplier.Item item, Throwable error, int attempts) {
+    RecordedEvent e = item.event();
+    h.createUpdate(
+            "INSERT INTO " + sql.deadLetters + " (name, version, status, event_id, stream_id, stream_type,"
+                + " stream_version, tx_id, position, recorded_at, event_type, schema_revision, payload, metadata,"
+                + " topic, partition, kafka_offset, error, stack, attempts) VALUES (:name, :version, :status,"
+                + " :eventId, :streamId, :streamType, :streamVersion, :txId, :position, :recordedAt, :eventType,"
+                + " :revision, :payload, :metadata, :topic, :partition, :offset, :error, :stack, :attempts)"
+                + " ON CONFLICT (name, version, event_id) DO UPDATE SET status = excluded.status,"
+                + " error = excluded.error, stack = excluded.stack, attempts = excluded.attempts,"
+                + " parked_at = now(), resolved_at = NULL")
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .bind("status", error == null ? "HELD" : "PARKED")
+        .bind("eventId", e.eventId())
+        .bind("streamId", e.streamId())
+        .bind("streamType", e.streamType())
+        .bind("streamVersion", e.version())
+        .bind("txId", e.position().txId())
+        .bind("position", e.position().position())
+        .bind("recordedAt", OffsetDateTime.ofInstant(e.recordedAt(), ZoneOffset.UTC))
+        .bind("eventType", e.eventType())
+        .bind("revision", e.schemaRevision())
+        .bind("payload", e.payload())
+        .bind("metadata", writeMetadata(e.metadata()))
+        .bind("topic", item.topic())
+        .bind("partition", item.topic() == null ? null : item.partition())
+        .bind("offset", item.topic() == null ? null : item.offset())
+        .bind("error", error == null ? null : String.valueOf(error))
+        .bind("stack", error == null ? null : stack(error))
+        .bind("attempts", attempts)
+        .execute();
+  }
+
+  private static ParkedEvent read(ResultSet rs, ProjectionSpec spec) throws SQLException {
+    RecordedEvent event =
+        new RecordedEvent(
+            rs.getObject("event_id", UUID.class),
+            rs.getString("stream_id"),
+            rs.getString("stream_type"),
+            rs.getLong("stream_version"),
+            new GlobalPosition(rs.getLong("tx_id"), rs.getLong("position")),
+            rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
+            rs.getString("event_type"),
+            rs.getInt("schema_revision"),
+            rs.getString("payload"),
+            readMetadata(rs.getString("metadata")));
+    String topic = rs.getString("topic");
+    return new ParkedEvent(
+        rs.getLong("id"),
+        spec.toString(),
+        rs.getString("status"),
+        event,
+        topic,
+        topic == null ? -1 : rs.getInt("partition"),
+        topic == null ? -1 : rs.getLong("kafka_offset"),
+        rs.getString("error"),
+        rs.getString("stack"),
+        rs.getInt("attempts"),
+        rs.getObject("parked_at", OffsetDateTime.class).toInstant());
+  }
+
+  private static String writeMetadata(EventMetadata metadata) {
+    try {
+      return JSON.writeValueAsString(metadata);
+    } catch (JsonProcessingException e) {
+      throw ProjectionException.of("writing metadata " + metadata, e);
+    }
+  }
+
+  private static EventMetadata readMetadata(String json) {
+    try {
+      return JSON.readValue(json, EventMetadata.class);
+    } catch (JsonProcessingException e) {
+      throw ProjectionException.of("reading metadata " + json, e);
+    }
+  }
+
+  static String stack(Throwable e) {
+    StringWriter out = new StringWriter();
+    e.printStackTrace(new PrintWriter(out));
+    String s = out.toString();
+    return s.length() > 16_000 ? s.substring(0, 16_000) : s;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.cairn.projections;
+
+import dev.cairn.api.RecordedEvent;
+import java.time.Instant;
+
+/**
+ * An event in the dead-letter table: parked after it failed, or held behind a parked event of the
+ * same stream.
+ *
+ * @param id the dead letter's id
+ * @param projection the projection's name and version
+ * @param status {@code PARKED}, {@code HELD}, {@code APPLIED} or {@code SKIPPED}
+ * @param event the event, whole
+ * @param topic the Kafka topic it came from, or null if from the store
+ * @param partition the Kafka partition, or -1
+ * @param offset the Kafka offset, or -1
+ * @param error the failure's message (null when held)
+ * @param stack the failure's stack trace (null when held)
+ * @param attempts how many times it was tried
+ * @param parkedAt when it was parked
+ */
+public record ParkedEvent(
+    long id,
+    String projection,
+    String status,
+    RecordedEvent event,
+    String topic,
+    int partition,
+    long offset,
+    String error,
+    String stack,
+    int attempts,
+    Instant parkedAt) {}

@@ -1,0 +1,469 @@
+package dev.cairn.projections;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.api.EventSerializer;
+import dev.cairn.api.GlobalPosition;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point of projections on a {@link JdbcEventStore}: migrates the module's tables,
+ * installs projection versions, builds runners, rebuilds and switches versions, and gives access
+ * to the dead letters.
+ *
+ * <pre>{@code
+ * ProjectionManager projections = ProjectionManager.create(store, serializer);
+ * projections.migrate();
+ * projections.install(balances);
+ * StoreProjectionRunner runner = projections.storeRunner(balances).build();
+ * runner.start();
+ * }</pre>
+ *
+ * <p>A version's tables are {@code <name>_v<version>}; readers query the view {@code <name>},
+ * which points at the active version. The first installed version becomes active at once; later
+ * ones are built by {@link #rebuild} and switched to when caught up.
+ */
+public final class ProjectionManager {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProjectionManager.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final JdbcEventStore store;
+  private final EventSerializer serializer;
+  private final Sql sql;
+  private final DeadLetters deadLetters;
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+
+  private ProjectionManager(JdbcEventStore store, EventSerializer serializer) {
+    this.store = requireNonNull(store, "store");
+    this.serializer = requireNonNull(serializer, "serializer");
+    this.sql = new Sql(store);
+    this.deadLetters = new DeadLetters(store.jdbi(), sql, serializer);
+  }
+
+  /**
+   * Creates a manager.
+   *
+   * @param store the event store, whose schema and prefix the module's tables share
+   * @param serializer reads stored events into records
+   * @return the manager
+   */
+  public static ProjectionManager create(JdbcEventStore store, EventSerializer serializer) {
+    return new ProjectionManager(store, serializer);
+  }
+
+  /**
+   * Creates or upgrades the module's tables (versions, checkpoints, offsets, dead letters), with
+   * a Flyway history table of its own.
+   *
+   * @throws dev.cairn.api.EventStoreException if a migration fails
+   */
+  public void migrate() {
+    store.migrate(Sql.MIGRATIONS, sql.historyTable());
+  }
+
+  /**
+   * Installs a projection version: creates its tables, records it, and, if no version of the
+   * projection is active yet, makes it active and creates the reader views. Installing an
+   * installed version does nothing.
+   *
+   * @param projection the projection
+   * @return true if this version is now active
+   * @throws ProjectionException if the version is older than the active one, or setup fails
+   */
+  public boolean install(Projection projection) {
+    ProjectionSpec spec = projection.spec();
+    return store.jdbi()
+        .inTransaction(
+            h -> {
+              Sql.lockName(h, spec.name());
+              Optional<String> status = status(h, spec);
+              if (status.isPresent()) {
+                return status.get().equals("ACTIVE");
+              }
+              OptionalInt active = activeVersion(h, spec.name());
+              if (active.isPresent() && active.getAsInt() > spec.version()) {
+                throw ProjectionException.of(
+                    "projection " + spec + " is older than the active version " + active.getAsInt());
+              }
+              ReadModel model = readModel(spec);
+              // The reader view takes the projection's name: it must not be an existing table.
+              Optional<String> kind =
+                  h.createQuery(
+                          "SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                              + " WHERE n.nspname = :schema AND c.relname = :name")
+                      .bind("schema", sql.schema)
+                      .bind("name", spec.name())
+                      .mapTo(String.class)
+                      .findOne();
+              if (kind.isPresent() && !kind.get().equals("v")) {
+                throw ProjectionException.of(
+                    "projection name " + spec.name() + " is taken by a relation of kind '" + kind.get()
+                        + "' in schema " + sql.schema + "; its reader view needs that name");
+              }
+              try {
+                projection.setup(h, model);
+              } catch (RuntimeException e) {
+                throw ProjectionException.of("setting up the tables of " + spec, e);
+              }
+              List<String> parts = model.parts();
+              if (parts.isEmpty()) {
+                throw ProjectionException.of("projection " + spec + " named no table in setup (use ReadModel.table())");
+              }
+              boolean activate = active.isEmpty();
+              h.createUpdate(
+                      "INSERT INTO " + sql.versions + " (name, version, status, tables, activated_at)"
+                          + " VALUES (:name, :version, :status, :tables, CASE WHEN :active THEN now() END)")
+                  .bind("name", spec.name())
+                  .bind("version", spec.version())
+                  .bind("status", activate ? "ACTIVE" : "BUILDING")
+                  .bind("tables", parts.toArray(new String[0]))
+                  .bind("active", activate)
+                  .execute();
+              if (activate) {
+                for (String part : parts) {
+                  h.execute("CREATE OR REPLACE VIEW " + model.view(part) + " AS SELECT * FROM " + model.table(part));
+                }
+              }
+              return activate;
+            });
+  }
+
+  /**
+   * Returns the active version of a projection.
+   *
+   * @param name the projection's name
+   * @return the version, empty if none is active
+   */
+  public OptionalInt activeVersion(String name) {
+    return store.jdbi().withHandle(h -> activeVersion(h, name));
+  }
+
+  private OptionalInt activeVersion(Handle h, String name) {
+    return h.createQuery("SELECT version FROM " + sql.versions + " WHERE name = :name AND status = 'ACTIVE'")
+        .bind("name", name)
+        .mapTo(Integer.class)
+        .findOne()
+        .map(OptionalInt::of)
+        .orElse(OptionalInt.empty());
+  }
+
+  private Optional<String> status(Handle h, ProjectionSpec spec) {
+    return h.createQuery("SELECT status FROM " + sql.versions + " WHERE name = :name AND version = :version")
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .mapTo(String.class)
+        .findOne();
+  }
+
+  /**
+   * Returns the status of a projection version: {@code BUILDING}, {@code ACTIVE} or {@code
+   * RETIRED}.
+   *
+   * @param spec the version
+   * @return its status, empty if not installed
+   */
+  public Optional<String> status(ProjectionSpec spec) {
+    return store.jdbi().withHandle(h -> status(h, spec));
+  }
+
+  /**
+   * Lists every installed projection version with its checkpoints and dead-letter count, read
+   * from the database.
+   *
+   * @return the versions, by name and version
+   */
+  public List<ProjectionVersion> versions() {
+    return store.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT v.name, v.version, v.status, v.tables, c.tx_id, c.position,"
+                            + " (SELECT coalesce(jsonb_object_agg(o.topic || '-' || o.partition, o.next_offset), '{}')::text"
+                            + "  FROM " + sql.offsets + " o WHERE o.name = v.name AND o.version = v.version) AS offsets,"
+                            + " (SELECT count(*) FROM " + sql.deadLetters + " d WHERE d.name = v.name"
+                            + "  AND d.version = v.version AND d.status IN ('PARKED', 'HELD')) AS parked"
+                            + " FROM " + sql.versions + " v LEFT JOIN " + sql.checkpoints + " c"
+                            + " ON c.name = v.name AND c.version = v.version ORDER BY v.name, v.version")
+                    .map(
+                        (rs, ctx) -> {
+                          long tx = rs.getLong("tx_id");
+                          GlobalPosition checkpoint = rs.wasNull() ? null : new GlobalPosition(tx, rs.getLong("position"));
+                          Map<String, Long> offsets = new java.util.TreeMap<>();
+                          try {
+                            JSON.readTree(rs.getString("offsets"))
+                                .properties()
+                                .forEach(e -> offsets.put(e.getKey(), e.getValue().asLong()));
+                          } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                          }
+                          return new ProjectionVersion(
+                              rs.getString("name"),
+                              rs.getInt("version"),
+                              rs.getString("status"),
+                              List.of((String[]) rs.getArray("tables").getArray()),
+                              checkpoint,
+                              offsets,
+                              rs.getLong("parked"));
+                        })
+                    .list());
+  }
+
+  void requireInstalled(ProjectionSpec spec) {
+    String status = status(spec).orElseThrow(() -> ProjectionException.of("projection " + spec + " is not installed"));
+    if (status.equals("RETIRED")) {
+      throw new AbstractRunner.Fenced("projection " + spec + " is retired");
+    }
+  }
+
+  /**
+   * Starts a runner that feeds a projection version from the store's global order.
+   *
+   * @param projection the projection (installed)
+   * @return a builder
+   */
+  public StoreProjectionRunner.Builder storeRunner(Projection projection) {
+    return new StoreProjectionRunner.Builder(projection, this);
+  }
+
+  /**
+   * Starts a runner that feeds a projection version from Kafka topics, as one member of a
+   * consumer group.
+   *
+   * @param projection the projection (installed)
+   * @param consumerConfig Kafka consumer settings, passed through (bootstrap servers and group id
+   *     at least); the runner sets {@code read_committed}, no auto commit and its deserializers
+   * @param topics the topics to read
+   * @return a builder
+   */
+  public KafkaProjectionRunner.Builder kafkaRunner(
+      Projection projection, Map<String, Object> consumerConfig, Collection<String> topics) {
+    return new KafkaProjectionRunner.Builder(projection, this, consumerConfig, topics);
+  }
+
+  /**
+   * Starts a rebuild: installs a newer version of an active projection and starts a store-fed
+   * runner that builds its tables from the start, while the active version keeps serving.
+   * {@link Rebuild#switchOver()} then switches readers when it has caught up.
+   *
+   * @param next the new version
+   * @param configure further settings of the rebuilding runner
+   * @return the rebuild
+   * @throws ProjectionException if the version is not newer than the active one
+   */
+  public Rebuild rebuild(Projection next, java.util.function.Consumer<StoreProjectionRunner.Builder> configure) {
+    ProjectionSpec spec = next.spec();
+    OptionalInt active = activeVersion(spec.name());
+    if (active.isPresent() && active.getAsInt() >= spec.version()) {
+      throw ProjectionException.of(
+          "rebuild of " + spec + " needs a version above the active one, " + active.getAsInt());
+    }
+    install(next);
+    StoreProjectionRunner.Builder builder = storeRunner(next).batchSize(1000);
+    configure.accept(builder);
+    StoreProjectionRunner runner = builder.build();
+    runner.start();
+    return new Rebuild(this, next, runner);
+  }
+
+  /**
+   * Starts a rebuild with the default runner settings.
+   *
+   * @param next the new version
+   * @return the rebuild
+   * @throws ProjectionException if the version is not newer than the active one
+   */
+  public Rebuild rebuild(Projection next) {
+    return rebuild(next, b -> {});
+  }
+
+  /**
+   * Switches readers to a projection version in one transaction (the views now select from its
+   * tables), retires the version that was active and fences its runners, then drops the retired
+   * version's tables.
+   *
+   * @param spec the version to activate (installed)
+   * @return the new version's store checkpoint at the switch ({@link GlobalPosition#START} if it
+   *     has none)
+   * @throws ProjectionException if the version is not installed or retired
+   */
+  public GlobalPosition switchTo(ProjectionSpec spec) {
+    record Switched(GlobalPosition at, OptionalInt old) {}
+    Switched switched =
+        store.jdbi()
+            .inTransaction(
+                h -> {
+                  Sql.lockName(h, spec.name());
+                  String status =
+                      status(h, spec).orElseThrow(() -> ProjectionException.of("projection " + spec + " is not installed"));
+                  if (status.equals("RETIRED")) {
+                    throw ProjectionException.of("projection " + spec + " is retired");
+                  }
+                  GlobalPosition at =
+                      h.createQuery(
+                              "SELECT tx_id, position FROM " + sql.checkpoints
+                                  + " WHERE name = :name AND version = :version FOR SHARE")
+                          .bind("name", spec.name())
+                          .bind("version", spec.version())
+                          .map((rs, ctx) -> new GlobalPosition(rs.getLong(1), rs.getLong(2)))
+                          .findOne()
+                          .orElse(GlobalPosition.START);
+                  OptionalInt old = activeVersion(h, spec.name());
+                  if (status.equals("ACTIVE")) {
+                    return new Switched(at, OptionalInt.empty());
+                  }
+                  ReadModel next = readModel(spec);
+                  List<String> nextParts = sql.parts(h, spec);
+                  if (old.isPresent()) {
+                    ProjectionSpec oldSpec = new ProjectionSpec(spec.name(), old.getAsInt(), spec.eventTypes());
+                    ReadModel before = readModel(oldSpec);
+                    for (String part : sql.parts(h, oldSpec)) {
+                      h.execute("DROP VIEW IF EXISTS " + before.view(part));
+                    }
+                    h.createUpdate("UPDATE " + sql.versions + " SET status = 'RETIRED' WHERE name = :name AND version = :version")
+                        .bind("name", spec.name())
+                        .bind("version", old.getAsInt())
+                        .execute();
+                    for (String table : List.of(sql.checkpoints, sql.offsets)) {
+                      h.createUpdate(
+                              "UPDATE " + table + " SET generation = generation + 1, owner = '" + Sql.RETIRED_OWNER + "'"
+                                  + " WHERE name = :name AND version = :version")
+                          .bind("name", spec.name())
+                          .bind("version", old.getAsInt())
+                          .execute();
+                    }
+                  }
+                  for (String part : nextParts) {
+                    h.execute("DROP VIEW IF EXISTS " + next.view(part));
+                    h.execute("CREATE VIEW " + next.view(part) + " AS SELECT * FROM " + next.table(part));
+                  }
+                  h.createUpdate(
+                          "UPDATE " + sql.versions + " SET status = 'ACTIVE', activated_at = now()"
+                              + " WHERE name = :name AND version = :version")
+                      .bind("name", spec.name())
+                      .bind("version", spec.version())
+                      .execute();
+                  return new Switched(at, old);
+                });
+    if (switched.old().isPresent()) {
+      dropVersion(new ProjectionSpec(spec.name(), switched.old().getAsInt(), spec.eventTypes()));
+    }
+    LOG.info("projection {} is active; readers switched at {}", spec, switched.at());
+    return switched.at();
+  }
+
+  /**
+   * Abandons a version that is being built (a rebuild given up): drops its tables and forgets its
+   * checkpoints and dead letters. Stop its runners first.
+   *
+   * @param spec the version
+   * @throws ProjectionException if the version is active
+   */
+  public void abandon(ProjectionSpec spec) {
+    store.jdbi()
+        .useTransaction(
+            h -> {
+              Sql.lockName(h, spec.name());
+              if (status(h, spec).filter("ACTIVE"::equals).isPresent()) {
+                throw ProjectionException.of("projection " + spec + " is active; switch to another version first");
+              }
+            });
+    dropVersion(spec);
+    store.jdbi()
+        .useTransaction(
+            h -> {
+              for (String table : List.of(sql.checkpoints, sql.offsets, sql.versions)) {
+                h.createUpdate("DELETE FROM " + table + " WHERE name = :name AND version = :version")
+                    .bind("name", spec.name())
+                    .bind("version", spec.version())
+                    .execute();
+              }
+            });
+  }
+
+  /** Drops a retired version's tables once no batch of it is in flight. */
+  private void dropVersion(ProjectionSpec old) {
+    store.jdbi()
+        .useTransaction(
+            h -> {
+              Sql.lockVersion(h, old, true);
+              ReadModel model = readModel(old);
+              for (String part : sql.parts(h, old)) {
+                h.execute("DROP TABLE IF EXISTS " + model.table(part));
+              }
+              for (String table : List.of(sql.deadLetters)) {
+                h.createUpdate("DELETE FROM " + table + " WHERE name = :name AND version = :version")
+                    .bind("name", old.name())
+                    .bind("version", old.version())
+                    .execute();
+              }
+            });
+  }
+
+  /**
+   * Returns the dead letters of all projections on this store.
+   *
+   * @return the dead letters
+   */
+  public DeadLetters deadLetters() {
+    return deadLetters;
+  }
+
+  /**
+   * Names the tables of a projection version.
+   *
+   * @param spec the version
+   * @return its table names
+   */
+  public ReadModel readModel(ProjectionSpec spec) {
+    return new ReadModel(sql.schema, spec);
+  }
+
+  JdbcEventStore store() {
+    return store;
+  }
+
+  Jdbi jdbi() {
+    return store.jdbi();
+  }
+
+  Sql sql() {
+    return sql;
+  }
+
+  EventSerializer serializer() {
+    return serializer;
+  }
+
+  /**
+   * Returns the value holder of a gauge, registering the gauge on first use; runners of the same
+   * projection (one after another) share it, so the gauge never reads a stopped runner.
+   */
+  AtomicLong gauge(String name, Tags tags, String description) {
+    return gauges.computeIfAbsent(
+        name + tags,
+        k -> {
+          AtomicLong holder = new AtomicLong();
+          Gauge.builder(name, holder, AtomicLong::doubleValue).description(description).tags(tags).register(meterRegistry());
+          return holder;
+        });
+  }
+
+  MeterRegistry meterRegistry() {
+    return store.meterRegistry();
+  }
+}

@@ -1,0 +1,209 @@
+package dev.cairn.projections;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.api.EventEnvelope;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Writes a projection in a few lines:
+ *
+ * <pre>{@code
+ * Projection balances = Projections.builder("balances", 1)
+ *     .table("CREATE TABLE {table} (account text PRIMARY KEY, balance bigint NOT NULL)")
+ *     .on(Deposited.class, (e, h, m) -> h.createUpdate(
+ *             "INSERT INTO " + m.table() + " VALUES (:id, :amount)"
+ *                 + " ON CONFLICT (account) DO UPDATE SET balance = " + m.table() + ".balance + :amount")
+ *         .bind("id", e.streamId()).bind("amount", e.event().amount()).execute())
+ *     .build();
+ * }</pre>
+ */
+public final class Projections {
+
+  private Projections() {}
+
+  /**
+   * Applies one type of event.
+   *
+   * @param <E> the event's class
+   */
+  @FunctionalInterface
+  public interface Handler<E> {
+    /**
+     * Applies the event.
+     *
+     * @param envelope the event
+     * @param handle the runner's transaction
+     * @param model names the version's tables
+     */
+    void apply(EventEnvelope<E> envelope, Handle handle, ReadModel model);
+  }
+
+  /**
+   * Starts a projection.
+   *
+   * @param name the name, an SQL identifier
+   * @param version the version, from 1
+   * @return a builder
+   */
+  public static Builder builder(String name, int version) {
+    ProjectionSpec.of(name, version); // checks both now
+    return new Builder(name, version);
+  }
+
+  /** Builds a projection from DDL and per-class handlers. */
+  public static final class Builder {
+    private final String name;
+    private final int version;
+    private final Set<String> types = new LinkedHashSet<>();
+    private final Map<String, String> ddl = new LinkedHashMap<>();
+    private final List<String> statements = new ArrayList<>();
+    private final Map<Class<?>, Handler<?>> handlers = new LinkedHashMap<>();
+
+    private Builder(String name, int version) {
+      this.name = name;
+      this.version = version;
+    }
+
+    /**
+     * Adds the main table's DDL; {@code {table}} stands for its qualified name.
+     *
+     * @param sql e.g. {@code CREATE TABLE {table} (...)}
+     * @return this builder
+     * @throws IllegalStateException if the main table was already given
+     */
+    public Builder table(String sql) {
+      return table("", sql);
+    }
+
+    /**
+     * Adds a further table's DDL; {@code {table}} stands for its qualified name.
+     *
+     * @param part the table's part name (an identifier)
+     * @param sql its DDL
+     * @return this builder
+     * @throws IllegalStateException if that table was already given
+     */
+    public Builder table(String part, String sql) {
+      requireNonNull(part, "part");
+      requireNonNull(sql, "sql");
+      if (ddl.putIfAbsent(part, sql) != null) {
+        throw new IllegalStateException("table '" + part + "' of " + name + " was already set");
+      }
+      return this;
+    }
+
+    /**
+     * Adds a statement run after the tables are created (an index, say); {@code {table}} and
+     * {@code {table:part}} stand for table names.
+     *
+     * @param sql the statement
+     * @return this builder
+     */
+    public Builder setup(String sql) {
+      statements.add(requireNonNull(sql, "sql"));
+      return this;
+    }
+
+    /**
+     * Limits the projection to these logical event types; other events are never read.
+     *
+     * @param eventTypes the types
+     * @return this builder
+     */
+    public Builder handles(String... eventTypes) {
+      types.addAll(List.of(eventTypes));
+      return this;
+    }
+
+    /**
+     * Handles events of a class (and its subclasses); others are ignored.
+     *
+     * @param type the class
+     * @param handler what to do
+     * @param <E> the class
+     * @return this builder
+     * @throws IllegalStateException if the class already has a handler
+     */
+    public <E> Builder on(Class<E> type, Handler<? super E> handler) {
+      requireNonNull(type, "type");
+      requireNonNull(handler, "handler");
+      if (handlers.putIfAbsent(type, handler) != null) {
+        throw new IllegalStateException(type.getName() + " already has a handler in " + name);
+      }
+      return this;
+    }
+
+    /**
+     * Builds the projection.
+     *
+     * @return the projection
+     * @throws IllegalStateException if it has no table or no handler
+     */
+    public Projection build() {
+      if (ddl.isEmpty() || handlers.isEmpty()) {
+        throw new IllegalStateException("projection " + name + " needs at least one table and one handler");
+      }
+      return new Built(
+          new ProjectionSpec(name, version, types), Map.copyOf(ddl), List.copyOf(statements), new LinkedHashMap<>(handlers));
+    }
+  }
+
+  private static final class Built implements Projection {
+    private final ProjectionSpec spec;
+    private final Map<String, String> ddl;
+    private final List<String> statements;
+    private final Map<Class<?>, Handler<?>> handlers;
+
+    Built(ProjectionSpec spec, Map<String, String> ddl, List<String> statements, Map<Class<?>, Handler<?>> handlers) {
+      this.spec = spec;
+      this.ddl = ddl;
+      this.statements = statements;
+      this.handlers = handlers;
+    }
+
+    @Override
+    public ProjectionSpec spec() {
+      return spec;
+    }
+
+    @Override
+    public void setup(Handle handle, ReadModel model) {
+      for (Map.Entry<String, String> e : ddl.entrySet()) {
+        handle.execute(e.getValue().replace("{table}", model.table(e.getKey())));
+      }
+      for (String sql : statements) {
+        String s = sql.replace("{table}", model.table());
+        for (String part : ddl.keySet()) {
+          if (!part.isEmpty()) {
+            s = s.replace("{table:" + part + "}", model.table(part));
+          }
+        }
+        handle.execute(s);
+      }
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public void apply(EventEnvelope<?> envelope, Handle handle, ReadModel model) {
+      Object event = envelope.event();
+      for (Map.Entry<Class<?>, Handler<?>> e : handlers.entrySet()) {
+        if (e.getKey().isInstance(event)) {
+          ((Handler) e.getValue()).apply(envelope, handle, model);
+          return;
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "projection " + spec;
+    }
+  }
+}

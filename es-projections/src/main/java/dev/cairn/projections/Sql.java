@@ -1,0 +1,86 @@
+package dev.cairn.projections;
+
+import dev.cairn.store.jdbc.JdbcEventStore;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+
+/** The module's table names (validated by the store) and the statements shared by its classes. */
+final class Sql {
+
+  static final String MIGRATIONS = "classpath:dev/cairn/projections/migration";
+
+  /** The owner a switch writes on a retired version's checkpoints: no runner may take them. */
+  static final String RETIRED_OWNER = "retired";
+
+  /** The owner a replay writes on a partition no runner held: the next runner to read it takes it. */
+  static final String REPLAY_OWNER = "replay";
+
+  final String schema;
+  final String prefix;
+  final String versions;
+  final String checkpoints;
+  final String offsets;
+  final String deadLetters;
+
+  Sql(JdbcEventStore store) {
+    this.schema = store.schema();
+    String probe = store.qualifiedTable("x");
+    this.prefix = probe.substring(schema.length() + 1, probe.length() - 1);
+    this.versions = store.qualifiedTable("projection_versions");
+    this.checkpoints = store.qualifiedTable("projection_checkpoints");
+    this.offsets = store.qualifiedTable("projection_offsets");
+    this.deadLetters = store.qualifiedTable("projection_dead_letters");
+  }
+
+  String historyTable() {
+    return prefix + "cairn_projections_schema_history";
+  }
+
+  /**
+   * Takes the projection version's lock: shared by every batch, exclusive for work that must see
+   * no batch in flight (retrying a dead letter, a replay, dropping the tables).
+   */
+  static void lockVersion(Handle h, ProjectionSpec spec, boolean exclusive) {
+    h.createQuery(
+            "SELECT " + (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")
+                + "(hashtext('cairn_projection'), hashtext(:key))")
+        .bind("key", spec.name() + "_v" + spec.version())
+        .mapTo(String.class)
+        .one();
+  }
+
+  /** Serialises installs and switches of one projection name. */
+  static void lockName(Handle h, String name) {
+    h.createQuery("SELECT pg_advisory_xact_lock(hashtext('cairn_projection_name'), hashtext(:name))")
+        .bind("name", name)
+        .mapTo(String.class)
+        .one();
+  }
+
+  /** Returns the tables (parts) recorded for a version, empty if it is not installed. */
+  List<String> parts(Handle h, ProjectionSpec spec) {
+    return h.createQuery("SELECT unnest(tables) FROM " + versions + " WHERE name = :name AND version = :version")
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .mapTo(String.class)
+        .list();
+  }
+
+  /** Empties a version's tables and forgets its dead letters: the start of a replay. */
+  void truncate(Handle h, ProjectionSpec spec) {
+    ReadModel model = new ReadModel(schema, spec);
+    List<String> parts = parts(h, spec);
+    if (parts.isEmpty()) {
+      throw ProjectionException.of("projection " + spec + " is not installed");
+    }
+    StringBuilder tables = new StringBuilder();
+    for (String part : parts) {
+      tables.append(tables.length() == 0 ? "" : ", ").append(model.table(part));
+    }
+    h.execute("TRUNCATE " + tables);
+    h.createUpdate("DELETE FROM " + deadLetters + " WHERE name = :name AND version = :version")
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .execute();
+  }
+}

@@ -1,0 +1,232 @@
+package dev.cairn.projections;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.RecordedEvent;
+import dev.cairn.api.internal.Checks;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Feeds a projection version from the store's global order; needs no Kafka. Each batch reads
+ * after the checkpoint, applies and moves the checkpoint in one transaction, holding the
+ * checkpoint row so that a second runner of the same version, or the retirement of the version,
+ * cannot interleave. Taking over a checkpoint bumps its generation, and a runner that finds its
+ * checkpoint owned by another stops: a zombie never commits.
+ */
+public final class StoreProjectionRunner extends AbstractRunner {
+
+  private final JdbcEventStore store;
+  private final int batchSize;
+  private final Duration pollInterval;
+  private long generation;
+  private long lagMeasuredAt = System.nanoTime();
+
+  private StoreProjectionRunner(Builder b) {
+    super(b.projection, b.manager, b.policy);
+    this.store = b.manager.store();
+    this.batchSize = b.batchSize;
+    this.pollInterval = b.pollInterval;
+    // The store keeps its listeners for good: hold this runner weakly so a stopped one can go.
+    java.lang.ref.WeakReference<StoreProjectionRunner> self = new java.lang.ref.WeakReference<>(this);
+    store.addAppendListener(
+        r -> {
+          StoreProjectionRunner runner = self.get();
+          if (runner != null) {
+            runner.wake();
+          }
+        });
+  }
+
+  @Override
+  void init() {
+    manager.requireInstalled(spec);
+    generation =
+        manager.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO " + manager.sql().checkpoints + " (name, version, tx_id, position, generation, owner)"
+                                + " VALUES (:name, :version, 0, 0, 1, :owner) ON CONFLICT (name, version) DO UPDATE"
+                                + " SET generation = " + manager.sql().checkpoints + ".generation + 1, owner = :owner,"
+                                + " updated_at = now() RETURNING generation")
+                        .bind("name", spec.name())
+                        .bind("version", spec.version())
+                        .bind("owner", owner)
+                        .mapTo(Long.class)
+                        .one());
+  }
+
+  private record Batch(int read, BatchApplier.Outcome outcome, GlobalPosition last) {}
+
+  @Override
+  boolean step() {
+    long readStart = System.nanoTime();
+    Batch batch =
+        manager.jdbi()
+            .inTransaction(
+                h -> {
+                  Sql.lockVersion(h, spec, false);
+                  Optional<Checkpoint> row =
+                      h.createQuery(
+                              "SELECT generation, owner, tx_id, position FROM " + manager.sql().checkpoints
+                                  + " WHERE name = :name AND version = :version FOR UPDATE")
+                          .bind("name", spec.name())
+                          .bind("version", spec.version())
+                          .map((rs, ctx) -> new Checkpoint(rs.getLong(1), rs.getString(2), new GlobalPosition(rs.getLong(3), rs.getLong(4))))
+                          .findOne();
+                  if (row.isEmpty() || !row.get().owner().equals(owner) || row.get().generation() != generation) {
+                    rejected();
+                    throw new Fenced(
+                        "checkpoint of " + spec + " is now "
+                            + row.map(c -> "owned by " + c.owner() + " at generation " + c.generation()).orElse("gone"));
+                  }
+                  GlobalPosition from = row.get().position();
+                  List<RecordedEvent> events = store.readGlobal(h, from, batchSize);
+                  if (events.isEmpty()) {
+                    return new Batch(0, new BatchApplier.Outcome(0, 0), from);
+                  }
+                  List<BatchApplier.Item> items = new ArrayList<>(events.size());
+                  for (RecordedEvent e : events) {
+                    items.add(BatchApplier.Item.of(e));
+                  }
+                  BatchApplier.Outcome outcome = applier.apply(h, items);
+                  GlobalPosition last = events.get(events.size() - 1).position();
+                  h.createUpdate(
+                          "UPDATE " + manager.sql().checkpoints + " SET tx_id = :tx, position = :pos, updated_at = now()"
+                              + " WHERE name = :name AND version = :version AND generation = :generation AND owner = :owner")
+                      .bind("tx", last.txId())
+                      .bind("pos", last.position())
+                      .bind("name", spec.name())
+                      .bind("version", spec.version())
+                      .bind("generation", generation)
+                      .bind("owner", owner)
+                      .execute();
+                  beforeCommit();
+                  return new Batch(events.size(), outcome, last);
+                });
+    positions.put("global", batch.last().toString());
+    committed(batch.outcome());
+    boolean more = batch.read() == batchSize;
+    if (!more) {
+      lag("global", 0);
+      caughtUp(readStart);
+    } else if (System.nanoTime() - lagMeasuredAt > 1_000_000_000L) {
+      lagMeasuredAt = System.nanoTime();
+      lag("global", store.countAfter(batch.last()));
+    }
+    return more;
+  }
+
+  private record Checkpoint(long generation, String owner, GlobalPosition position) {}
+
+  /**
+   * Replays the projection from the start of the global order: empties this version's tables and
+   * dead letters and resets the checkpoint, in one transaction with no batch in flight. Other
+   * projections are untouched. Readers see the tables refill; to keep serving the old state
+   * instead, {@linkplain ProjectionManager#rebuild rebuild} a new version.
+   */
+  public void replayFromBeginning() {
+    replayFrom(GlobalPosition.START);
+  }
+
+  /**
+   * Replays the projection from after a global position, as {@link #replayFromBeginning()} does.
+   *
+   * @param after the position after which events are applied again
+   */
+  public void replayFrom(GlobalPosition after) {
+    requireNonNull(after, "after");
+    manager.jdbi()
+        .useTransaction(
+            h -> {
+              Sql.lockVersion(h, spec, true);
+              manager.sql().truncate(h, spec);
+              h.createUpdate(
+                      "UPDATE " + manager.sql().checkpoints + " SET tx_id = :tx, position = :pos, updated_at = now()"
+                          + " WHERE name = :name AND version = :version")
+                  .bind("tx", after.txId())
+                  .bind("pos", after.position())
+                  .bind("name", spec.name())
+                  .bind("version", spec.version())
+                  .execute();
+            });
+    wake();
+  }
+
+  @Override
+  Duration pollInterval() {
+    return pollInterval;
+  }
+
+  @Override
+  String source() {
+    return "store";
+  }
+
+  /** Configures a {@link StoreProjectionRunner}; each setter checks its argument at once. */
+  public static final class Builder {
+    private final Projection projection;
+    private final ProjectionManager manager;
+    private int batchSize = 500;
+    private Duration pollInterval = Duration.ofMillis(500);
+    private FailurePolicy policy = FailurePolicy.defaults();
+
+    Builder(Projection projection, ProjectionManager manager) {
+      this.projection = requireNonNull(projection, "projection");
+      this.manager = manager;
+    }
+
+    /**
+     * Sets the most events per batch (default 500).
+     *
+     * @param value positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder batchSize(int value) {
+      this.batchSize = Checks.positive("batch size", value);
+      return this;
+    }
+
+    /**
+     * Sets how long an idle runner waits before looking again (default 500 ms); appends through
+     * the same store object wake it at once.
+     *
+     * @param value the interval
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder pollInterval(Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("poll interval must be > 0 but was " + value);
+      }
+      this.pollInterval = value;
+      return this;
+    }
+
+    /**
+     * Sets the failure policy (default {@link FailurePolicy#defaults()}).
+     *
+     * @param value the policy
+     * @return this builder
+     */
+    public Builder failurePolicy(FailurePolicy value) {
+      this.policy = requireNonNull(value, "failurePolicy");
+      return this;
+    }
+
+    /**
+     * Builds the runner (not started).
+     *
+     * @return the runner
+     */
+    public StoreProjectionRunner build() {
+      return new StoreProjectionRunner(this);
+    }
+  }
+}

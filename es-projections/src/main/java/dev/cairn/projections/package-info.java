@@ -1,0 +1,26 @@
+/**
+ * Projections and their runners: exactly-once folding into read-model tables, checkpoints,
+ * replay from any offset, zero-downtime rebuilds, dead letters and the Kafka Streams projection.
+ *
+ * <pre>{@code
+ * Projection balances = Projections.builder("balances", 1)
+ *     .table("CREATE TABLE {table} (account text PRIMARY KEY, balance bigint NOT NULL)")
+ *     .on(Deposited.class, (e, h, m) -> h.createUpdate("INSERT INTO " + m.table() + " VALUES (:a, :n)"
+ *             + " ON CONFLICT (account) DO UPDATE SET balance = " + m.table() + ".balance + :n")
+ *         .bind("a", e.streamId()).bind("n", e.event().amount()).execute())
+ *     .build();
+ * ProjectionManager projections = ProjectionManager.create(store, serializer);
+ * projections.migrate();
+ * projections.install(balances);                       // tables balances_v1, view balances
+ * projections.kafkaRunner(balances, consumerConfig, List.of("account")).build().start();
+ * }</pre>
+ *
+ * <p>{@link dev.cairn.projections.ProjectionManager} is the entry point; {@link
+ * dev.cairn.projections.StoreProjectionRunner} and {@link
+ * dev.cairn.projections.KafkaProjectionRunner} feed a projection version, each batch in one
+ * transaction with a fenced checkpoint; {@link dev.cairn.projections.Rebuild} builds a new version
+ * beside the serving one and switches readers in one transaction; {@link
+ * dev.cairn.projections.DeadLetters} lists, retries and skips parked events; {@link
+ * dev.cairn.projections.StreamsProjection} folds a topic into a Kafka Streams state store.
+ */
+package dev.cairn.projections;
