@@ -1,0 +1,361 @@
+package dev.cairn.sample.orders;
+
+import dev.cairn.api.CommandOptions;
+import dev.cairn.api.CommandResult;
+import dev.cairn.api.EventTypeRegistry;
+import dev.cairn.api.JacksonEventSerializer;
+import dev.cairn.bus.kafka.KafkaRelay;
+import dev.cairn.bus.kafka.RelayStatus;
+import dev.cairn.projections.KafkaProjectionRunner;
+import dev.cairn.projections.ParkedEvent;
+import dev.cairn.projections.Projection;
+import dev.cairn.projections.ProjectionManager;
+import dev.cairn.projections.ProjectionSpec;
+import dev.cairn.projections.ProjectionVersion;
+import dev.cairn.projections.Rebuild;
+import dev.cairn.projections.StreamsProjection;
+import dev.cairn.sample.orders.domain.Order;
+import dev.cairn.sample.orders.domain.OrderCommand;
+import dev.cairn.sample.orders.domain.OrderDecider;
+import dev.cairn.sample.orders.domain.OrderEvent;
+import dev.cairn.store.jdbc.JdbcAggregateRepository;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The order service: the event store and order repository, the relay to Kafka, the {@code
+ * order_summary} read model fed from Kafka, the per-customer statistics from Kafka Streams, and
+ * their administration. The HTTP server is a thin layer over this.
+ */
+final class OrdersService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrdersService.class);
+  static final String STREAM_TYPE = "order";
+  private static final Pattern DEAD_LETTER = Pattern.compile("/admin/dead-letters/(\\d+)/(retry|skip)");
+  private static final Duration REBUILD_TIMEOUT = Duration.ofMinutes(5);
+
+  private final JdbcEventStore store;
+  private final JdbcAggregateRepository<OrderCommand, Order, OrderEvent> orders;
+  private final JacksonEventSerializer serializer;
+  private final MeterRegistry meters;
+  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "orders-admin");
+    t.setDaemon(true);
+    return t;
+  });
+  private String bootstrapServers;
+  private KafkaRelay relay;
+  private ProjectionManager projections;
+  private volatile Projection summary;
+  private volatile KafkaProjectionRunner summaryRunner;
+  private StreamsProjection<CustomerStats> stats;
+  private Path streamsDir;
+
+  OrdersService(JdbcEventStore store) {
+    this.store = store;
+    this.meters = store.meterRegistry();
+    this.serializer =
+        JacksonEventSerializer.create(EventTypeRegistry.builder().registerSealed(OrderEvent.class).build());
+    this.orders =
+        store.repository(STREAM_TYPE, new OrderDecider())
+            .serializer(serializer)
+            .snapshots(Order.class, 1)
+            .build();
+  }
+
+  /**
+   * Starts the relay to Kafka and the projections that read from it.
+   *
+   * @param bootstrap the Kafka cluster
+   */
+  void startPipeline(String bootstrap) throws java.io.IOException {
+    this.bootstrapServers = bootstrap;
+    relay =
+        KafkaRelay.builder(store)
+            .kafkaSettings(Map.of("bootstrap.servers", bootstrap, "linger.ms", 1))
+            .partitions(4)
+            .listenForNotifications(true)
+            .meterRegistry(meters)
+            .build();
+    // The relay creates a topic with the first event of its type; the runners and Kafka Streams
+    // subscribe before that.
+    relay.ensureTopic(STREAM_TYPE);
+    relay.start();
+    projections = ProjectionManager.create(store, serializer);
+    projections.migrate();
+    int active = projections.activeVersion(OrderSummaryProjection.NAME).orElse(1);
+    summary = OrderSummaryProjection.version(active);
+    projections.install(summary);
+    summaryRunner = startRunner(summary);
+    streamsDir = Files.createTempDirectory("cairn-sample-streams");
+    stats =
+        StreamsProjection.builder(
+                "cairn-sample-customer-stats", STREAM_TYPE, serializer, CustomerStats.class, () -> CustomerStats.NONE, CustomerStats::fold)
+            .config(Map.of("bootstrap.servers", bootstrap, "state.dir", streamsDir.toString(), "commit.interval.ms", 100))
+            .build();
+    stats.start();
+  }
+
+  private KafkaProjectionRunner startRunner(Projection projection) {
+    Map<String, Object> consumer = new HashMap<>();
+    consumer.put("bootstrap.servers", bootstrapServers);
+    consumer.put("group.id", "cairn-sample-" + projection.spec().name() + "-v" + projection.spec().version());
+    consumer.put("auto.offset.reset", "earliest");
+    KafkaProjectionRunner runner =
+        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).maxBatchTime(Duration.ofMillis(50)).build();
+    runner.start();
+    return runner;
+  }
+
+  JacksonEventSerializer serializer() {
+    return serializer;
+  }
+
+  JdbcEventStore store() {
+    return store;
+  }
+
+  JdbcAggregateRepository<OrderCommand, Order, OrderEvent> orders() {
+    return orders;
+  }
+
+  CommandResult<OrderEvent> handle(String orderId, OrderCommand command, CommandOptions options) {
+    return orders.handle(orderId, command, options);
+  }
+
+  Optional<Map<String, Object>> summary(String orderId) {
+    if (projections == null) {
+      throw new HttpFailure(503, "not_available", "the read model is not running");
+    }
+    String view = projections.readModel(summary.spec()).view();
+    return store
+        .jdbi()
+        .withHandle(h -> h.createQuery("SELECT * FROM " + view + " WHERE order_id = :id").bind("id", orderId).mapToMap().findOne())
+        .map(OrdersService::jsonRow);
+  }
+
+  Map<String, Object> customerStats(String customerId) {
+    if (stats == null) {
+      throw new HttpFailure(503, "not_available", "customer statistics are not running");
+    }
+    Map<String, CustomerStats> all;
+    try {
+      all = stats.all();
+    } catch (RuntimeException e) {
+      throw new HttpFailure(503, "not_available", "customer statistics are not ready: " + e.getMessage());
+    }
+    long count = 0;
+    long revenue = 0;
+    for (CustomerStats s : all.values()) {
+      if (customerId.equals(s.customerId())) {
+        count++;
+        revenue += s.paidCents();
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("customerId", customerId);
+    out.put("orders", count);
+    out.put("revenueCents", revenue);
+    return out;
+  }
+
+  Object admin(String method, String path, Map<String, String> query, com.fasterxml.jackson.databind.JsonNode body) {
+    if (projections == null) {
+      throw new HttpFailure(503, "not_available", "projections are not running");
+    }
+    String replay = "/admin/projections/" + OrderSummaryProjection.NAME + "/replay";
+    String rebuild = "/admin/projections/" + OrderSummaryProjection.NAME + "/rebuild";
+    Matcher m;
+    if (method.equals("GET") && path.equals("/admin/projections")) {
+      return projectionStatus();
+    }
+    if (method.equals("POST") && path.equals(replay)) {
+      return replay(body);
+    }
+    if (method.equals("POST") && path.equals(rebuild)) {
+      int version = body == null ? summary.spec().version() + 1 : body.path("version").asInt(summary.spec().version() + 1);
+      return startRebuild(version);
+    }
+    if (method.equals("GET") && path.equals("/admin/dead-letters")) {
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (ParkedEvent p : projections.deadLetters().list(summary.spec())) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", p.id());
+        row.put("status", p.status());
+        row.put("orderId", p.event().streamId());
+        row.put("version", p.event().version());
+        row.put("eventType", p.event().eventType());
+        row.put("error", p.error());
+        row.put("attempts", p.attempts());
+        row.put("topic", p.topic());
+        row.put("partition", p.partition());
+        row.put("offset", p.offset());
+        out.add(row);
+      }
+      return out;
+    }
+    if (method.equals("POST") && (m = DEAD_LETTER.matcher(path)).matches()) {
+      long id = Long.parseLong(m.group(1));
+      if (m.group(2).equals("retry")) {
+        projections.deadLetters().retry(summary, id);
+      } else {
+        projections.deadLetters().skip(summary, id);
+      }
+      return Map.of("id", id, "done", m.group(2));
+    }
+    if (method.equals("POST") && path.equals("/admin/faults")) {
+      String sku = body == null || !body.hasNonNull("failSku") ? null : body.get("failSku").asText();
+      OrderSummaryProjection.failSku = sku;
+      return Map.of("failSku", String.valueOf(sku));
+    }
+    throw new HttpFailure(404, "not_found", "no route for " + method + " " + path);
+  }
+
+  private Map<String, Object> projectionStatus() {
+    List<Map<String, Object>> versions = new ArrayList<>();
+    for (ProjectionVersion v : projections.versions()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", v.name());
+      row.put("version", v.version());
+      row.put("status", v.status());
+      row.put("serving", v.status().equals("ACTIVE"));
+      row.put("checkpoint", String.valueOf(v.checkpoint()));
+      row.put("offsets", v.offsets());
+      row.put("parked", v.parked());
+      versions.add(row);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("versions", versions);
+    out.put("runner", summaryRunner.status());
+    return out;
+  }
+
+  private Map<String, Object> replay(com.fasterxml.jackson.databind.JsonNode body) {
+    String from = body == null ? "beginning" : body.path("from").asText("beginning");
+    if (body != null && body.has("fromOffsets")) {
+      Map<TopicPartition, Long> offsets = new HashMap<>();
+      body.get("fromOffsets").properties().forEach(e -> offsets.put(new TopicPartition(STREAM_TYPE, Integer.parseInt(e.getKey())), e.getValue().asLong()));
+      summaryRunner.replayFrom(offsets);
+      return Map.of("replaying", "from offsets " + offsets);
+    }
+    if (from.equals("beginning")) {
+      summaryRunner.replayFromBeginning();
+      return Map.of("replaying", "from the beginning");
+    }
+    try {
+      Instant at = Instant.parse(from);
+      summaryRunner.replayFrom(at);
+      return Map.of("replaying", "from " + at);
+    } catch (DateTimeParseException e) {
+      throw new HttpFailure(400, "invalid_request", "from must be \"beginning\" or an ISO-8601 instant but was " + from);
+    }
+  }
+
+  private Map<String, Object> startRebuild(int version) {
+    if (version <= summary.spec().version()) {
+      throw new HttpFailure(422, "invalid_version", "rebuild needs a version above the serving one, " + summary.spec().version() + ", but was " + version);
+    }
+    if (version > 2) {
+      throw new HttpFailure(422, "invalid_version", "this sample defines versions 1 and 2 of " + OrderSummaryProjection.NAME + ", not " + version);
+    }
+    Projection next = OrderSummaryProjection.version(version);
+    Rebuild rebuild = projections.rebuild(next);
+    background.execute(
+        () -> {
+          try {
+            rebuild.switchOver(REBUILD_TIMEOUT);
+            KafkaProjectionRunner old = summaryRunner;
+            rebuild.runner().stop();
+            summary = next;
+            summaryRunner = startRunner(next);
+            old.stop();
+            LOG.info("{} now serves version {}", OrderSummaryProjection.NAME, version);
+          } catch (RuntimeException e) {
+            LOG.warn("rebuild of {} to version {} failed: {}", OrderSummaryProjection.NAME, version, e.toString());
+          }
+        });
+    return Map.of("rebuilding", OrderSummaryProjection.NAME, "version", version);
+  }
+
+  Map<String, Object> health() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("status", "UP");
+    if (relay != null) {
+      RelayStatus r = relay.status();
+      out.put("relay", Map.of("state", r.state().name(), "position", String.valueOf(r.position()), "lastError", String.valueOf(r.lastError())));
+    }
+    if (summaryRunner != null) {
+      out.put("projection", summaryRunner.status());
+    }
+    store
+        .oldestOpenTransaction()
+        .ifPresent(t -> out.put("oldestOpenTransaction", Map.of("pid", t.pid(), "ageMs", t.age().toMillis(), "state", t.state())));
+    return out;
+  }
+
+  Map<String, Object> metrics() {
+    Map<String, Object> out = new TreeMap<>();
+    for (Meter meter : meters.getMeters()) {
+      Map<String, Object> values = new LinkedHashMap<>();
+      meter.measure().forEach(m -> values.put(m.getStatistic().name().toLowerCase(), m.getValue()));
+      String tags = meter.getId().getTags().isEmpty() ? "" : meter.getId().getTags().toString();
+      out.put(meter.getId().getName() + tags, values);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> jsonRow(Map<String, Object> row) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    row.forEach((k, v) -> out.put(camel(k), v instanceof java.sql.Timestamp ts ? ts.toInstant().toString() : v));
+    return out;
+  }
+
+  private static String camel(String column) {
+    StringBuilder b = new StringBuilder();
+    boolean up = false;
+    for (char c : column.toCharArray()) {
+      if (c == '_') {
+        up = true;
+      } else {
+        b.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return b.toString();
+  }
+
+  @Override
+  public void close() {
+    background.shutdownNow();
+    if (stats != null) {
+      stats.close();
+    }
+    if (summaryRunner != null) {
+      summaryRunner.stop();
+    }
+    if (relay != null) {
+      relay.close();
+    }
+    orders.close();
+  }
+}

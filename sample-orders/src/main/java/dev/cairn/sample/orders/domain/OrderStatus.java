@@ -1,0 +1,15 @@
+package dev.cairn.sample.orders.domain;
+
+/** Where an order is in its life. */
+public enum OrderStatus {
+  /** No order has been placed on this stream yet. */
+  NONE,
+  /** Placed and awaiting payment; its lines may still change. */
+  PLACED,
+  /** Paid in full and awaiting shipment; its lines are fixed. */
+  PAID,
+  /** Handed to the carrier; final. */
+  SHIPPED,
+  /** Cancelled before shipping; final. */
+  CANCELLED
+}

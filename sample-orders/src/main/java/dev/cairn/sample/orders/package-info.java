@@ -1,0 +1,5 @@
+/**
+ * The tutorial order service: an order domain written as a decider over records, its read
+ * models, and a runnable HTTP service on embedded PostgreSQL and Kafka.
+ */
+package dev.cairn.sample.orders;
