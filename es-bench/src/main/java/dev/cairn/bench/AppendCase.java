@@ -1,0 +1,136 @@
+package dev.cairn.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.api.AppendRequest;
+import dev.cairn.api.EventMetadata;
+import dev.cairn.api.NewEvent;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.testkit.PostgresDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Appends of {@code batch} events per transaction by 1 or more writers, each writer to a stream
+ * of its own (no conflicts): Cairn's {@link JdbcEventStore#append} against a raw JDBC INSERT of
+ * the same rows (one row, or one multi-row statement) into a table like Cairn's, in an explicit
+ * transaction, on the same Hikari pool.
+ */
+final class AppendCase implements BenchCase {
+
+  private final String name;
+  private final int batch;
+  private final int[] writerCounts;
+  private final double minRatio;
+
+  private AppendCase(String name, int batch, int[] writerCounts, double minRatio) {
+    this.name = name;
+    this.batch = batch;
+    this.writerCounts = writerCounts.clone();
+    this.minRatio = minRatio;
+  }
+
+  /** One event per transaction, with 1 and with 8 writers; target ratio 0.8. */
+  static AppendCase single() {
+    return new AppendCase("append_single", 1, new int[] {1, 8}, 0.8);
+  }
+
+  /** 100 events per transaction, one writer; target ratio 0.7. */
+  static AppendCase batch100() {
+    return new AppendCase("append_batch100", 100, new int[] {1}, 0.7);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    StringBuilder writers = new StringBuilder();
+    for (int w : writerCounts) {
+      writers.append(writers.length() == 0 ? "" : " and ").append(w);
+    }
+    return (batch == 1 ? "1 event" : batch + " events") + " per append, " + writers + " writer(s), vs raw JDBC "
+        + (batch == 1 ? "single-row" : "multi-row") + " INSERT per transaction";
+  }
+
+  @Override
+  public List<Result> run(BenchContext ctx) throws Exception {
+    int maxWriters = 0;
+    for (int w : writerCounts) {
+      maxWriters = Math.max(maxWriters, w);
+    }
+    if (maxWriters > BenchContext.POOL_SIZE) {
+      throw new IllegalStateException(maxWriters + " writers need more than " + BenchContext.POOL_SIZE + " connections");
+    }
+    List<Result> results = new ArrayList<>();
+    ExecutorService workers = Executors.newFixedThreadPool(maxWriters);
+    try (PostgresDatabase db = ctx.database(name);
+        HikariDataSource pool = ctx.pool(db, name)) {
+      JdbcEventStore store =
+          JdbcEventStore.builder(pool).schema("cairn").meterRegistry(new SimpleMeterRegistry()).build();
+      store.migrate();
+      RawEvents.create(pool);
+      String insert = RawEvents.insert(batch);
+      for (int writers : writerCounts) {
+        String row = writerCounts.length == 1 ? name : name + "_" + writers + "w";
+        // Each writer owns a stream and its version, so no append ever conflicts.
+        long[] cairnVersions = new long[writers];
+        long[] rawVersions = new long[writers];
+        Measure.Op cairn = t -> {
+          long v = cairnVersions[t];
+          EventMetadata meta = EventMetadata.EMPTY.withCorrelationId(UUID.randomUUID().toString());
+          List<NewEvent> events = new ArrayList<>(batch);
+          for (int i = 1; i <= batch; i++) {
+            events.add(new NewEvent(UUID.randomUUID(), "Deposited", 1, Accounts.depositJson(v + i), meta));
+          }
+          store.append(new AppendRequest(row + "-cairn-" + t, Accounts.STREAM_TYPE, v, events));
+          cairnVersions[t] = v + batch;
+          return batch;
+        };
+        Measure.Op raw = t -> {
+          long v = rawVersions[t];
+          String meta = RawEvents.metadataJson(UUID.randomUUID().toString());
+          String stream = row + "-raw-" + t;
+          try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(insert)) {
+              int p = 1;
+              for (int i = 1; i <= batch; i++) {
+                ps.setObject(p++, UUID.randomUUID());
+                ps.setString(p++, stream);
+                ps.setString(p++, Accounts.STREAM_TYPE);
+                ps.setLong(p++, v + i);
+                ps.setString(p++, "Deposited");
+                ps.setInt(p++, 1);
+                ps.setString(p++, Accounts.depositJson(v + i));
+                ps.setString(p++, meta);
+              }
+              ps.executeUpdate();
+            }
+            c.commit();
+          }
+          rawVersions[t] = v + batch;
+          return batch;
+        };
+        double[] medians =
+            Interleaved.throughput(ctx.settings(), ctx.log(), row,
+                Measure.throughput(workers, writers, cairn), Measure.throughput(workers, writers, raw));
+        Result r =
+            Result.throughput(row, medians[0], medians[1], minRatio,
+                writers + " writer(s), " + batch + " event(s)/tx; store.append vs raw "
+                    + (batch == 1 ? "single-row" : batch + "-row") + " INSERT, pool " + BenchContext.POOL_SIZE);
+        results.add(r);
+      }
+    } finally {
+      workers.shutdownNow();
+    }
+    return results;
+  }
+}

@@ -1,0 +1,132 @@
+package dev.cairn.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs Cairn's benchmarks, each beside its raw baseline in the same run, interleaved, and prints
+ * a table (and optionally JSON) of the medians and the ratios.
+ *
+ * <pre>
+ * java -jar es-bench/target/es-bench.jar [--quick] [--json FILE] [--case NAME[,NAME...]]
+ * </pre>
+ *
+ * <p>PostgreSQL is the server named by {@code CAIRN_PG_URL}, else an embedded one; Kafka is the
+ * cluster named by {@code CAIRN_KAFKA_BOOTSTRAP}, else a broker started in this JVM, and only if a
+ * selected case needs Kafka.
+ */
+@Command(
+    name = "es-bench",
+    mixinStandardHelpOptions = true,
+    versionProvider = BenchMain.Version.class,
+    description = "Benchmarks Cairn's hot paths against raw JDBC and raw Kafka baselines, in the same run.")
+public final class BenchMain implements Callable<Integer> {
+
+  @Option(names = "--quick", description = "A short run (under 3 minutes on 2 cores); for sanity, not for quoting.")
+  private boolean quick;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the environment and results as JSON.")
+  private Path json;
+
+  @Option(
+      names = "--case",
+      paramLabel = "NAME",
+      split = ",",
+      description = "Run only these cases (repeatable or comma-separated); see --list.")
+  private List<String> cases = new ArrayList<>();
+
+  @Option(names = "--list", description = "List the cases and exit.")
+  private boolean list;
+
+  private final PrintStream out;
+
+  private BenchMain(PrintStream out) {
+    this.out = out;
+  }
+
+  /**
+   * Runs the benchmarks and exits with 0 if every selected case ran (whether or not it met its
+   * target), 1 if one failed, 2 on a usage error.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchMain(System.out)).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<BenchCase> all = Cases.all();
+    if (list) {
+      all.forEach(c -> out.printf("%-20s %s%n", c.name(), c.description()));
+      Cases.pending().forEach((n, why) -> out.printf("%-20s (not yet: %s)%n", n, why));
+      return 0;
+    }
+    List<BenchCase> selected = new ArrayList<>();
+    Map<String, String> pending = new LinkedHashMap<>();
+    if (cases.isEmpty()) {
+      selected.addAll(all);
+      pending.putAll(Cases.pending());
+    } else {
+      for (String name : cases) {
+        BenchCase found = all.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+        if (found != null) {
+          selected.add(found);
+        } else if (Cases.pending().containsKey(name)) {
+          pending.put(name, Cases.pending().get(name));
+        } else {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "unknown case '" + name + "'; known: "
+                  + all.stream().map(BenchCase::name).toList() + " and, not yet written, " + Cases.pending().keySet());
+        }
+      }
+    }
+    Settings settings = quick ? Settings.QUICK : Settings.FULL;
+    List<Result> results = new ArrayList<>();
+    Map<String, String> failed = new LinkedHashMap<>();
+    long started = System.nanoTime();
+    try (Environment env = Environment.start(settings, selected.stream().map(BenchCase::name).toList())) {
+      Report.printEnvironment(out, env.facts());
+      BenchContext context = new BenchContext(settings, env, out);
+      for (BenchCase c : selected) {
+        if (c.needsKafka()) {
+          out.println("Kafka: " + env.kafka().describe());
+        }
+        out.printf("Case %s: %s%n", c.name(), c.description());
+        long caseStart = System.nanoTime();
+        try {
+          results.addAll(c.run(context));
+        } catch (Exception | AssertionError e) {
+          failed.put(c.name(), e.toString());
+          e.printStackTrace(out);
+        }
+        out.printf("Case %s took %.0f s%n%n", c.name(), (System.nanoTime() - caseStart) / 1e9);
+      }
+      env.finish();
+      env.facts().put("duration_s", Math.round((System.nanoTime() - started) / 1e9));
+      Report.printTable(out, results, failed, pending);
+      if (json != null) {
+        Report.writeJson(json, env.facts(), results, failed, pending);
+        out.println("JSON written to " + json.toAbsolutePath());
+      }
+    }
+    return failed.isEmpty() ? 0 : 1;
+  }
+
+  /** Reports the version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = BenchMain.class.getPackage().getImplementationVersion();
+      return new String[] {"es-bench " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

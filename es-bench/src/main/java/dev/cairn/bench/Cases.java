@@ -1,0 +1,26 @@
+package dev.cairn.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/** Every case, in the order a full run takes them, and those still to be written. */
+final class Cases {
+
+  private Cases() {}
+
+  /** The cases that exist, in run order. */
+  static List<BenchCase> all() {
+    return List.of(
+        AppendCase.single(),
+        AppendCase.batch100(),
+        new LoadCase(),
+        new RelayCase(),
+        new ProjectionRebuildCase(),
+        new E2eLatencyCase());
+  }
+
+  /** Cases the issue asks for whose module is not there yet: name, and what they wait for (none now). */
+  static Map<String, String> pending() {
+    return Map.of();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.cairn.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One row of the report: Cairn's figure beside its baseline's, measured in the same run.
+ *
+ * <p>For throughput, {@code ratio = cairn / baseline} (events/s, higher is better). For latency,
+ * {@code cairn} and {@code baseline} are p50 in milliseconds and {@code ratio = baseline / cairn},
+ * so above 1 again means Cairn is faster.
+ *
+ * @param name the row's name, such as {@code append_single_8w}
+ * @param unit {@code events/s} or {@code ms}
+ * @param cairn Cairn's figure
+ * @param baseline the baseline's figure
+ * @param ratio the ratio, oriented so that higher is better
+ * @param cairnLatency Cairn's p50/p99, for latency rows; otherwise null
+ * @param baselineLatency the baseline's p50/p99, for latency rows; otherwise null
+ * @param target the target this row is held to, such as {@code ratio >= 0.8}; null if none
+ * @param met whether the target was met; null if there is none
+ * @param note what the two sides do, in a few words
+ */
+record Result(
+    String name,
+    String unit,
+    double cairn,
+    double baseline,
+    double ratio,
+    Latency cairnLatency,
+    Latency baselineLatency,
+    String target,
+    Boolean met,
+    String note) {
+
+  /** A throughput row held to a minimum ratio. */
+  static Result throughput(String name, double cairnPerSec, double baselinePerSec, double minRatio, String note) {
+    double ratio = cairnPerSec / baselinePerSec;
+    return new Result(
+        name, "events/s", cairnPerSec, baselinePerSec, ratio, null, null,
+        String.format(java.util.Locale.ROOT, "ratio >= %.2f", minRatio), ratio >= minRatio, note);
+  }
+
+  /** A latency row held to a maximum p50 of Cairn's side. */
+  static Result latency(String name, Latency cairn, Latency baseline, double maxP50Ms, String note) {
+    return new Result(
+        name, "ms", cairn.p50Ms(), baseline.p50Ms(), baseline.p50Ms() / cairn.p50Ms(), cairn, baseline,
+        String.format(java.util.Locale.ROOT, "p50 <= %s ms", trim(maxP50Ms)), cairn.p50Ms() <= maxP50Ms, note);
+  }
+
+  /**
+   * A latency row held to a maximum p99 of Cairn's side (the ratio is still of the p50s, as for
+   * every latency row).
+   */
+  static Result latencyP99(String name, Latency cairn, Latency baseline, double maxP99Ms, String note) {
+    return new Result(
+        name, "ms", cairn.p50Ms(), baseline.p50Ms(), baseline.p50Ms() / cairn.p50Ms(), cairn, baseline,
+        String.format(java.util.Locale.ROOT, "p99 <= %s ms", trim(maxP99Ms)), cairn.p99Ms() <= maxP99Ms, note);
+  }
+
+  /** The row as the JSON report writes it. */
+  Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", name);
+    m.put("unit", unit);
+    m.put("cairn", round(cairn));
+    m.put("baseline", round(baseline));
+    m.put("ratio", round(ratio));
+    if (cairnLatency != null) {
+      m.put("p50_ms", round(cairnLatency.p50Ms()));
+      m.put("p99_ms", round(cairnLatency.p99Ms()));
+      m.put("samples", cairnLatency.samples());
+      m.put("baseline_p50_ms", round(baselineLatency.p50Ms()));
+      m.put("baseline_p99_ms", round(baselineLatency.p99Ms()));
+      m.put("baseline_samples", baselineLatency.samples());
+    }
+    m.put("target", target);
+    m.put("met", met);
+    m.put("note", note);
+    return m;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+
+  private static String trim(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+}

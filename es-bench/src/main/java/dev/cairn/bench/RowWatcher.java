@@ -1,0 +1,107 @@
+package dev.cairn.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
+
+/**
+ * Sees rows become visible in a read-model table, for end-to-end latency: while it watches an
+ * open loop, it queries the table every millisecond for rows committed since its last look and
+ * reports each to the loop as completed. Seeing the row committed is the end of the latency, so
+ * it is measured from outside the pipeline, after its commit, by any reader.
+ *
+ * <p>The table has a {@code tag bigint} column, the loop's repetition in the high 32 bits and the
+ * operation's index in the low 32, and a {@code seen bigint GENERATED ALWAYS AS IDENTITY} column
+ * with an index. One transaction at a time writes the table (a projection runner is one thread),
+ * so {@code seen} grows in commit order and {@code seen > last} never skips a row.
+ */
+final class RowWatcher implements AutoCloseable {
+
+  private static final long INTERVAL_NANOS = 1_000_000;
+
+  /** What the watcher reports to: a repetition and its loop. */
+  private record Watch(int rep, OpenLoop loop) {}
+
+  private final Connection connection;
+  private final PreparedStatement poll;
+  private final Thread thread;
+  private volatile Watch watch;
+  private volatile boolean closed;
+  private volatile Throwable failure;
+  private long last;
+
+  RowWatcher(DataSource ds, String table, String name) throws SQLException {
+    this.connection = ds.getConnection();
+    this.poll = connection.prepareStatement("SELECT seen, tag FROM " + table + " WHERE seen > ? ORDER BY seen");
+    this.thread = new Thread(this::run, "bench-watch-" + name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** The tag of operation {@code index} of repetition {@code rep}. */
+  static long tag(int rep, int index) {
+    return ((long) rep << 32) | index;
+  }
+
+  /** Reports rows of this repetition to this loop, until {@link #idle()}. */
+  void watch(int rep, OpenLoop loop) {
+    watch = new Watch(rep, loop);
+  }
+
+  /** Stops querying until the next {@link #watch}. */
+  void idle() {
+    watch = null;
+  }
+
+  /**
+   * Throws if the watcher failed.
+   *
+   * @throws IllegalStateException with the failure as its cause
+   */
+  void check() {
+    Throwable t = failure;
+    if (t != null) {
+      throw new IllegalStateException("watcher failed: " + t, t);
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closed) {
+        Watch w = watch;
+        if (w == null) {
+          LockSupport.parkNanos(10 * INTERVAL_NANOS);
+          continue;
+        }
+        poll.setLong(1, last);
+        try (ResultSet rs = poll.executeQuery()) {
+          while (rs.next()) {
+            last = rs.getLong(1);
+            long tag = rs.getLong(2);
+            // Rows of an earlier repetition (a priming run cut short) are passed over.
+            if ((int) (tag >>> 32) == w.rep()) {
+              w.loop().completed((int) tag);
+            }
+          }
+        }
+        LockSupport.parkNanos(INTERVAL_NANOS);
+      }
+    } catch (SQLException | RuntimeException e) {
+      failure = e;
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    closed = true;
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    connection.close();
+  }
+}

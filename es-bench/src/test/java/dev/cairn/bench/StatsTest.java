@@ -1,0 +1,91 @@
+package dev.cairn.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatsTest {
+
+  @Test
+  void median_ofOddCount_isTheMiddleValue() {
+    assertThat(Stats.median(5, 1, 3)).isEqualTo(3);
+  }
+
+  @Test
+  void median_ofEvenCount_isTheMeanOfTheMiddleTwo() {
+    assertThat(Stats.median(4, 1, 3, 2)).isEqualTo(2.5);
+  }
+
+  @Test
+  void median_ofNothing_isRejected() {
+    assertThatThrownBy(Stats::median).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void median_doesNotReorderItsInput() {
+    double[] values = {3, 1, 2};
+    Stats.median(values);
+    assertThat(values).containsExactly(3, 1, 2);
+  }
+
+  @Test
+  void percentile_usesNearestRank() {
+    long[] samples = new long[100];
+    for (int i = 0; i < 100; i++) {
+      samples[i] = 100 - i; // 100..1, unsorted
+    }
+    assertThat(Stats.percentile(samples, 50)).isEqualTo(50);
+    assertThat(Stats.percentile(samples, 99)).isEqualTo(99);
+    assertThat(Stats.percentile(samples, 100)).isEqualTo(100);
+    assertThat(Stats.percentile(new long[] {7}, 99)).isEqualTo(7);
+  }
+
+  @Test
+  void percentile_ofTenSamples_p99IsTheMaximum() {
+    assertThat(Stats.percentile(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 99)).isEqualTo(10);
+    assertThat(Stats.percentile(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 50)).isEqualTo(5);
+  }
+
+  @Test
+  void percentile_outOfRange_isRejected() {
+    assertThatThrownBy(() -> Stats.percentile(new long[] {1}, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Stats.percentile(new long[0], 50)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void latency_isTheMedianOfTheRepetitionsPercentiles() {
+    long ms = 1_000_000;
+    Latency l = Latency.of(List.of(new long[] {1 * ms, 9 * ms}, new long[] {2 * ms, 8 * ms}, new long[] {3 * ms, 7 * ms}));
+    assertThat(l.p50Ms()).isEqualTo(2.0);
+    assertThat(l.p99Ms()).isEqualTo(8.0);
+    assertThat(l.samples()).isEqualTo(6);
+  }
+
+  @Test
+  void ratios_areOrientedSoThatHigherIsBetter() {
+    assertThat(Result.throughput("t", 80, 100, 0.8, "").ratio()).isEqualTo(0.8);
+    assertThat(Result.throughput("t", 80, 100, 0.8, "").met()).isTrue();
+    Latency cairn = new Latency(2, 4, 10);
+    Latency raw = new Latency(4, 8, 10);
+    Result r = Result.latency("l", cairn, raw, 1, "");
+    assertThat(r.ratio()).isEqualTo(2.0);
+    assertThat(r.met()).isFalse();
+    assertThat(r.target()).isEqualTo("p50 <= 1 ms");
+  }
+
+  @Test
+  void interleaved_runsTheSidesAlternatelyAfterWarmUp() throws Exception {
+    StringBuilder order = new StringBuilder();
+    Settings s = new Settings(true, Duration.ZERO, Duration.ZERO, 3, 10);
+    Interleaved.Runs<Double> runs =
+        Interleaved.run(s, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), "x",
+            d -> { order.append('A'); return 1.0; },
+            d -> { order.append('B'); return 2.0; });
+    assertThat(order).hasToString("ABABABAB");
+    assertThat(runs.cairn()).containsExactly(1.0, 1.0, 1.0);
+    assertThat(runs.baseline()).containsExactly(2.0, 2.0, 2.0);
+  }
+}
