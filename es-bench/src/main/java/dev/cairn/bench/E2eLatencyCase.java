@@ -71,11 +71,6 @@ final class E2eLatencyCase implements BenchCase {
   static final int PARTITIONS = 4;
   static final int LINGER_MS = 5;
   static final int BATCH_BYTES = 64 * 1024;
-  /**
-   * How long the projection runner lets a batch fill. Its default, 200 ms, suits catching up, not
-   * latency; a latency-minded deployment lowers it, as here.
-   */
-  static final Duration MAX_BATCH_TIME = Duration.ofMillis(5);
   static final int SENDERS = 8;
   static final String SOURCE = "cairn://bench";
   private static final Duration DRAIN = Duration.ofSeconds(30);
@@ -170,7 +165,7 @@ final class E2eLatencyCase implements BenchCase {
                   .meterRegistry(relayMeters)
                   .build();
           KafkaProjectionRunner runner =
-              manager.kafkaRunner(rows, consumerConfig, List.of(topic)).maxBatchTime(MAX_BATCH_TIME).build();
+              manager.kafkaRunner(rows, consumerConfig, List.of(topic)).build();
           KafkaProducer<String, byte[]> rawProducer =
               new KafkaProducer<>(rawProducerConfig, new StringSerializer(), new ByteArraySerializer());
           RawProjector rawProjector =
@@ -248,8 +243,8 @@ final class E2eLatencyCase implements BenchCase {
         return List.of(
             Result.latencyP99(name(), l[0], l[1], 50,
                 RATE + " appends/s, 1 event each, open loop, " + PARTITIONS + " partitions; relay batch "
-                    + KafkaRelay.DEFAULT_BATCH_SIZE + ", linger.ms " + LINGER_MS + ", runner maxBatchTime "
-                    + MAX_BATCH_TIME.toMillis() + " ms; watcher polls every 1 ms. Baseline: JDBC INSERT, raw"
+                    + KafkaRelay.DEFAULT_BATCH_SIZE + ", linger.ms " + LINGER_MS + ", runner defaults (no linger);"
+                    + " watcher polls every 1 ms. Baseline: JDBC INSERT, raw"
                     + " idempotent producer (no transaction), raw consumer, JDBC INSERT per poll (at least once)."
                     + " Stages, ms from due (medians of repetitions): cairn " + cairnSide.profile(n) + "; baseline "
                     + rawSide.profile(n) + relayProfile));

@@ -54,6 +54,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private final List<String> topics;
   private final int maxBatchRecords;
   private final Duration maxBatchTime;
+  private final Duration linger;
   private final Duration pollTimeout;
   private KafkaConsumer<String, byte[]> consumer;
   private final Map<TopicPartition, Owned> owned = new HashMap<>();
@@ -79,6 +80,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
     this.maxBatchTime = b.maxBatchTime;
+    this.linger = b.linger;
     this.pollTimeout = b.pollTimeout;
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -240,8 +242,11 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
     long deadline = pollStart + maxBatchTime.toNanos();
     while (batch.size() < maxBatchRecords) {
+      // The first poll waits for work; once a batch has records, later polls only take what has
+      // arrived (or linger for more, if configured), so a record is never held back for others.
       long left = deadline - System.nanoTime();
-      Duration wait = batch.isEmpty() ? pollTimeout : Duration.ofNanos(Math.max(0, Math.min(left, pollTimeout.toNanos())));
+      Duration wait =
+          batch.isEmpty() ? pollTimeout : Duration.ofNanos(Math.max(0, Math.min(left, linger.toNanos())));
       ConsumerRecords<String, byte[]> records = consumer.poll(wait);
       records.forEach(batch::add);
       if (records.isEmpty() || System.nanoTime() >= deadline) {
@@ -580,6 +585,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private final List<String> topics;
     private int maxBatchRecords = 500;
     private Duration maxBatchTime = Duration.ofMillis(200);
+    private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
     private FailurePolicy policy = FailurePolicy.defaults();
 
@@ -617,6 +623,24 @@ public final class KafkaProjectionRunner extends AbstractRunner {
         throw new IllegalArgumentException("max batch time must be > 0 but was " + value);
       }
       this.maxBatchTime = value;
+      return this;
+    }
+
+    /**
+     * Sets how long a batch that already holds records waits for more before it is applied
+     * (default zero: it takes what has arrived and goes). A linger trades latency for bigger
+     * batches under light load; the batch still ends at {@link #maxBatchTime} or {@link
+     * #maxBatchRecords}.
+     *
+     * @param value zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder linger(Duration value) {
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("linger must be >= 0 but was " + value);
+      }
+      this.linger = value;
       return this;
     }
 

@@ -23,6 +23,8 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private final JdbcEventStore store;
   private final int batchSize;
   private final Duration pollInterval;
+  private final boolean listen;
+  private JdbcEventStore.AppendSubscription notifications;
   private long generation;
   private long lagMeasuredAt = System.nanoTime();
 
@@ -31,6 +33,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     this.store = b.manager.store();
     this.batchSize = b.batchSize;
     this.pollInterval = b.pollInterval;
+    this.listen = b.listen;
     // The store keeps its listeners for good: hold this runner weakly so a stopped one can go.
     java.lang.ref.WeakReference<StoreProjectionRunner> self = new java.lang.ref.WeakReference<>(this);
     store.addAppendListener(
@@ -45,6 +48,9 @@ public final class StoreProjectionRunner extends AbstractRunner {
   @Override
   void init() {
     manager.requireInstalled(spec);
+    if (listen) {
+      notifications = store.listenForAppends(this::wake, "cairn-projection-listen-" + spec.name() + "-v" + spec.version());
+    }
     generation =
         manager.jdbi()
             .withHandle(
@@ -159,6 +165,14 @@ public final class StoreProjectionRunner extends AbstractRunner {
   }
 
   @Override
+  void shutdown() {
+    if (notifications != null) {
+      notifications.close();
+      notifications = null;
+    }
+  }
+
+  @Override
   Duration pollInterval() {
     return pollInterval;
   }
@@ -174,6 +188,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     private final ProjectionManager manager;
     private int batchSize = 500;
     private Duration pollInterval = Duration.ofMillis(500);
+    private boolean listen;
     private FailurePolicy policy = FailurePolicy.defaults();
 
     Builder(Projection projection, ProjectionManager manager) {
@@ -206,6 +221,19 @@ public final class StoreProjectionRunner extends AbstractRunner {
         throw new IllegalArgumentException("poll interval must be > 0 but was " + value);
       }
       this.pollInterval = value;
+      return this;
+    }
+
+    /**
+     * Wakes the runner on appends made by other processes too (default off), through PostgreSQL
+     * LISTEN/NOTIFY on a connection of its own; the appending processes' stores need {@link
+     * JdbcEventStore.Builder#notifyOnAppend}. The poll stays the fallback.
+     *
+     * @param value true to listen
+     * @return this builder
+     */
+    public Builder listenForNotifications(boolean value) {
+      this.listen = value;
       return this;
     }
 

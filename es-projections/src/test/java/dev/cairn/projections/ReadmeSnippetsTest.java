@@ -62,10 +62,11 @@ class ReadmeSnippetsTest {
     ProjectionManager projections = ProjectionManager.create(store, serializer);
     projections.migrate();
     projections.install(balances);  // tables balances_v1, readers query the view balances
-    projections.kafkaRunner(balances, consumerConfig, List.of("account")).build().start();
+    KafkaProjectionRunner runner = projections.kafkaRunner(balances, consumerConfig, List.of("account")).build();
+    runner.start();  // in order per key, exactly once; runner.stop() or close() ends it
     // readme:projection:end
 
-    try (relay) {
+    try (relay; runner) {
       String view = projections.readModel(balances.spec()).view();
       await()
           .atMost(Duration.ofSeconds(60))

@@ -12,6 +12,7 @@ import dev.cairn.projections.Bank.Ledger;
 import dev.cairn.projections.Bank.Withdrawn;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,33 @@ class StoreRunnerTest {
       assertThat(status.lag()).containsEntry("global", 0L);
       assertThat(store.meterRegistry().get("cairn.projection.events").tag("projection", "balances").counter().count())
           .isEqualTo(all.size());
+    }
+  }
+
+  @Test
+  void listeningRunner_isWokenByAppendsOfAnotherProcess() {
+    Projection balances = Bank.balances("balances", 1, false);
+    manager.install(balances);
+    ledger.fill("acc-", 3, 1);
+    // Another process: its own store object on the same schema, which announces its appends.
+    JdbcEventStore elsewhere =
+        JdbcEventStore.builder(pg.dataSource())
+            .schema(store.schema())
+            .notifyOnAppend(true)
+            .meterRegistry(new SimpleMeterRegistry())
+            .build();
+    String view = manager.readModel(balances.spec()).view();
+    try (StoreProjectionRunner runner =
+        manager.storeRunner(balances).pollInterval(Duration.ofHours(1)).listenForNotifications(true).build()) {
+      runner.start();
+      assertThat(runner.awaitCaughtUp(WAIT)).isTrue();
+
+      new Ledger(elsewhere).fill("far-", 4, 2);
+
+      // The next poll is an hour away and no append went through this process's store object:
+      // only the notification can wake the runner.
+      await().atMost(WAIT).untilAsserted(() -> assertFold(store, view, readAll(store, GlobalPosition.START)));
+      assertThat(readAll(store, GlobalPosition.START)).hasSize(3 * 2 + 4 * 3);
     }
   }
 

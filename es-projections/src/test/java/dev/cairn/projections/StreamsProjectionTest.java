@@ -79,7 +79,10 @@ class StreamsProjectionTest {
           .atMost(WAIT)
           .ignoreExceptions()
           .untilAsserted(() -> assertThat(asRows(streams.all())).isEqualTo(Bank.read(store, view)));
-      assertThat(streams.get("acc-2")).hasValue(new Balance(expected.get("acc-2").balance(), 8));
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(() -> assertThat(streams.get("acc-2")).hasValue(new Balance(expected.get("acc-2").balance(), 8)));
 
       streams.reset();
       await()

@@ -128,10 +128,20 @@ public final class KafkaExtension implements BeforeAllCallback {
         return;
       } catch (ExecutionException e) {
         last = e;
-        Thread.onSpinWait();
+        pauseBeforeRetry();
       }
     }
     throw new IllegalStateException("topic " + topic + " is not ready after 30 s", last);
+  }
+
+  /** A short pause between readiness probes, so the wait does not flood the broker it waits for. */
+  private static void pauseBeforeRetry() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a topic", e);
+    }
   }
 
   /**

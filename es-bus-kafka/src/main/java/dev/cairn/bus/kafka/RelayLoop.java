@@ -6,7 +6,6 @@ import dev.cairn.bus.kafka.RelayStatus.State;
 import dev.cairn.bus.kafka.internal.AdvisoryLock;
 import dev.cairn.bus.kafka.internal.HangingTransactions;
 import dev.cairn.bus.kafka.internal.KafkaSettings;
-import dev.cairn.bus.kafka.internal.NotificationListener;
 import dev.cairn.bus.kafka.internal.PositionTopic;
 import dev.cairn.bus.kafka.internal.TopicAdmin;
 import dev.cairn.bus.kafka.internal.WarnOnce;
@@ -51,6 +50,8 @@ final class RelayLoop {
    * judged hanging: covers the coordinator's abort sweep and clock differences between hosts.
    */
   private static final Duration HANGING_MARGIN = Duration.ofSeconds(10);
+  /** How often a busy relay copies its position to PostgreSQL; an idle one does so at once. */
+  private static final long MONITORING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** The least time the position read waits for open transactions to end. */
   private static final Duration MIN_POSITION_WAIT = Duration.ofSeconds(10);
 
@@ -85,7 +86,10 @@ final class RelayLoop {
   private long hangingCheckDue = Long.MAX_VALUE;
   /** Whether the producer is being reopened after a Kafka failure. */
   private boolean recovering;
-  private NotificationListener listener;
+  private JdbcEventStore.AppendSubscription listener;
+  /** The position last copied to PostgreSQL for monitoring, and when (System.nanoTime()). */
+  private GlobalPosition monitored;
+  private long monitoredAt;
 
   RelayLoop(KafkaRelay config) {
     this.config = config;
@@ -123,10 +127,7 @@ final class RelayLoop {
     state = State.STANDBY;
     store.addAppendListener(result -> wake());
     if (config.listen) {
-      listener =
-          new NotificationListener(
-              store.jdbi(), JdbcEventStore.NOTIFY_CHANNEL, store.schema(), this::wake,
-              "cairn-relay-listen-" + config.transactionalId);
+      listener = store.listenForAppends(this::wake, "cairn-relay-listen-" + config.transactionalId);
     }
     thread.start();
   }
@@ -184,6 +185,10 @@ final class RelayLoop {
           throw crash;
         }
         closeProducer();
+        if (outcome == Outcome.STOPPING) {
+          // A fenced relay or one that lost its lock leaves the copy to its successor.
+          recordForMonitoring(true);
+        }
         lock.release();
         if (outcome == Outcome.STOPPING) {
           break;
@@ -242,6 +247,8 @@ final class RelayLoop {
         }
         succeeded();
         backoff = config.initialBackoff.toMillis();
+        // Off the hot path: while events keep coming, at most once a second; when idle, at once.
+        recordForMonitoring(batch.isEmpty());
         if (batch.size() < config.batchSize) {
           awaitWork();
         }
@@ -358,11 +365,18 @@ final class RelayLoop {
     transactions.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     batchSizes.record(batch.size());
     published.increment(batch.size());
-    recordForMonitoring(last);
   }
 
-  /** Records the position in PostgreSQL, for monitoring only; a failure never stops the relay. */
-  private void recordForMonitoring(GlobalPosition at) {
+  /**
+   * Copies the position to PostgreSQL, for monitoring only, if it moved since the last copy and
+   * either {@code now} is set or the last copy is a second old; a failure never stops the relay.
+   */
+  private void recordForMonitoring(boolean now) {
+    GlobalPosition at = position;
+    if (at.equals(monitored) || at.equals(GlobalPosition.START)
+        || (!now && System.nanoTime() - monitoredAt < MONITORING_INTERVAL_NANOS)) {
+      return;
+    }
     try {
       store.jdbi().useHandle(h ->
           h.createUpdate(
@@ -374,6 +388,8 @@ final class RelayLoop {
               .bind("tx", at.txId())
               .bind("pos", at.position())
               .execute());
+      monitored = at;
+      monitoredAt = System.nanoTime();
     } catch (RuntimeException e) {
       warn.report("recording the relay position " + at + " for monitoring (publishing goes on)", e);
     }

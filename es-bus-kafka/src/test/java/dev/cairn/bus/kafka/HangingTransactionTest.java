@@ -120,11 +120,11 @@ class HangingTransactionTest {
         assertThat(t.producerId()).isEqualTo(GHOST_PRODUCER_ID);
         assertThat(t.startOffset()).isZero();
       });
-      await().atMost(Duration.ofSeconds(10)).until(() -> lastStableOffset(ghostly) == highWatermark(ghostly));
+      await().atMost(Duration.ofSeconds(30)).until(() -> lastStableOffset(ghostly) == highWatermark(ghostly));
       assertThat(lastStableOffset(live)).as("the live transaction is still open").isZero();
 
       producer.commitTransaction();
-      await().atMost(Duration.ofSeconds(10)).until(() -> lastStableOffset(live) == highWatermark(live));
+      await().atMost(Duration.ofSeconds(30)).until(() -> lastStableOffset(live) == highWatermark(live));
       assertThat(check.abortHanging(List.of(ghostly.topic(), live.topic()), now + 3_600_000).aborted()).isEmpty();
     }
   }

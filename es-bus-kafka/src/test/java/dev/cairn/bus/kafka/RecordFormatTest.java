@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What any Kafka client sees, without Cairn code on the reading side. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RecordFormatTest {
 
   @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
@@ -70,7 +70,7 @@ class RecordFormatTest {
     config.put("value.deserializer", StringDeserializer.class);
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
       consumer.subscribe(List.of(prefix + "Order"));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (records.isEmpty() && System.nanoTime() < deadline) {
         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
       }

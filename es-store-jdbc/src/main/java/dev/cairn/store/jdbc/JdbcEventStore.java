@@ -641,6 +641,31 @@ public final class JdbcEventStore implements EventStore {
   }
 
   /**
+   * Listens for appends made by other processes: their stores must be built with {@link
+   * Builder#notifyOnAppend}. A thread of its own holds one connection with {@code LISTEN} on
+   * {@value #NOTIFY_CHANNEL} and runs {@code onAppend} for each notification about this store's
+   * schema, and once more whenever it (re)connects, since a notification sent while it was not
+   * listening is lost. A lost connection is retried with backoff and logged once. Notifications
+   * only hurry a reader: it must still poll, as a lost one costs at most its poll interval.
+   *
+   * @param onAppend called on the listening thread; keep it short (a wake-up)
+   * @param threadName the listening thread's name
+   * @return the subscription; close it to stop listening
+   */
+  public AppendSubscription listenForAppends(Runnable onAppend, String threadName) {
+    return new AppendNotificationListener(
+        jdbi, NOTIFY_CHANNEL, tables.schema, requireNonNull(onAppend, "onAppend"),
+        requireNonNull(threadName, "threadName"));
+  }
+
+  /** A running {@link #listenForAppends} listener. */
+  public interface AppendSubscription extends AutoCloseable {
+    /** Stops listening and waits briefly for the listening thread to end. */
+    @Override
+    void close();
+  }
+
+  /**
    * Registers a listener called after every append of this store object commits, in the
    * appending thread; the relay uses it to wake at once. A failing listener is logged, never
    * fails the append.

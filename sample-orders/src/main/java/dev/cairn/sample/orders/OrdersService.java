@@ -122,7 +122,7 @@ final class OrdersService implements AutoCloseable {
     consumer.put("group.id", "cairn-sample-" + projection.spec().name() + "-v" + projection.spec().version());
     consumer.put("auto.offset.reset", "earliest");
     KafkaProjectionRunner runner =
-        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).maxBatchTime(Duration.ofMillis(50)).build();
+        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).build();
     runner.start();
     return runner;
   }

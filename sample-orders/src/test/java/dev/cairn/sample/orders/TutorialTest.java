@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TutorialTest {
 
-  private static final Duration EVENTUALLY = Duration.ofSeconds(30);
+  private static final Duration EVENTUALLY = Duration.ofSeconds(90);
   static OrdersApp app;
   static final HttpClient client = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();

@@ -1,4 +1,4 @@
-package dev.cairn.bus.kafka.internal;
+package dev.cairn.store.jdbc;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -13,11 +13,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Listens on a PostgreSQL LISTEN/NOTIFY channel on a connection of its own and calls a wake-up
  * whenever a notification with the expected payload arrives, so appends in other processes wake
- * the relay at once. A lost notification costs at most the relay's poll interval.
+ * a relay or a runner at once. A lost notification costs at most the waker's poll interval.
  */
-public final class NotificationListener implements AutoCloseable {
+final class AppendNotificationListener implements JdbcEventStore.AppendSubscription {
 
-  private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
+  private static final Logger LOG = LoggerFactory.getLogger(AppendNotificationListener.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final Jdbi jdbi;
@@ -27,7 +27,8 @@ public final class NotificationListener implements AutoCloseable {
   private final int waitMillis;
   private final Thread thread;
   private final CountDownLatch stop = new CountDownLatch(1);
-  private final WarnOnce warn = new WarnOnce(LOG);
+  /** The failure last logged at WARN; a repeat of it goes to DEBUG. */
+  private String lastFailure;
 
   /**
    * Starts listening.
@@ -38,7 +39,7 @@ public final class NotificationListener implements AutoCloseable {
    * @param wake called on each matching notification
    * @param threadName the listening thread's name
    */
-  public NotificationListener(Jdbi jdbi, String channel, String payload, Runnable wake, String threadName) {
+  AppendNotificationListener(Jdbi jdbi, String channel, String payload, Runnable wake, String threadName) {
     this.jdbi = jdbi;
     this.channel = channel;
     this.payload = payload;
@@ -55,7 +56,10 @@ public final class NotificationListener implements AutoCloseable {
       try (Handle h = jdbi.open()) {
         h.execute("LISTEN " + channel);
         PGConnection pg = h.getConnection().unwrap(PGConnection.class);
-        warn.clear();
+        if (lastFailure != null) {
+          LOG.info("listening on {} again", channel);
+          lastFailure = null;
+        }
         backoff = 100;
         // A notification sent while the listener was not connected is lost: wake once to cover it.
         wake.run();
@@ -74,7 +78,13 @@ public final class NotificationListener implements AutoCloseable {
         if (stop.getCount() == 0) {
           return;
         }
-        warn.report("listening on " + channel, e);
+        String failure = e.getClass().getName() + ": " + e.getMessage();
+        if (failure.equals(lastFailure)) {
+          LOG.debug("listening on {} failed again", channel, e);
+        } else {
+          LOG.warn("listening on {} failed; retrying", channel, e);
+          lastFailure = failure;
+        }
         try {
           if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
             return;
