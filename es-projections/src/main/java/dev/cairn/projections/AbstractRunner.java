@@ -112,6 +112,28 @@ abstract class AbstractRunner implements ProjectionRunner {
     }
   }
 
+  /**
+   * Waits out a retry backoff after a batch committed what came before the event to retry. It
+   * runs outside any transaction; only a stop or a pause cuts it short, not a wake-up.
+   */
+  final void backOff(Duration backoff) {
+    long deadline = System.nanoTime() + backoff.toNanos();
+    synchronized (monitor) {
+      while (!stopRequested && !pauseRequested) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          monitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   /** Called on the runner's thread while paused, instead of applying; by default it waits. */
   void whilePaused() {
     synchronized (monitor) {

@@ -4,9 +4,12 @@ import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.RecordedEvent;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies a batch of events to a projection inside the caller's transaction. The whole batch first
  * runs under one savepoint; only if an event fails is it run again event by event, each under its
- * own savepoint, with retries, backoff and parking as the failure policy says.
+ * own savepoint, with parking as the failure policy says. An event to be retried ends the batch
+ * there: the runner commits what came before it and waits out the backoff outside any
+ * transaction, so a failing projection never holds a transaction id (and with it the store's
+ * global-order fence, and so the relay and every other reader) through its retries.
  */
 final class BatchApplier {
 
@@ -36,8 +42,25 @@ final class BatchApplier {
     }
   }
 
-  /** What one batch did. */
-  record Outcome(int applied, int parked) {}
+  /**
+   * What one batch did.
+   *
+   * @param applied events applied
+   * @param parked events parked
+   * @param handled how many items, from the first, were dealt with (applied, parked, skipped or
+   *     not handled by the projection); the runner commits its position after those
+   * @param retryAfter null if all were handled; else the item after them is to be tried again
+   *     after this backoff
+   */
+  record Outcome(int applied, int parked, int handled, Duration retryAfter) {
+    static Outcome complete(int applied, int parked, int items) {
+      return new Outcome(applied, parked, items, null);
+    }
+
+    boolean isComplete() {
+      return retryAfter == null;
+    }
+  }
 
   private final Projection projection;
   private final ProjectionSpec spec;
@@ -45,6 +68,8 @@ final class BatchApplier {
   private final EventSerializer serializer;
   private final FailurePolicy policy;
   private final DeadLetters deadLetters;
+  /** Failed attempts of events waiting for a retry, by event id; confined to the runner's thread. */
+  private final Map<UUID, Integer> failedAttempts = new HashMap<>();
 
   BatchApplier(
       Projection projection, ReadModel model, EventSerializer serializer, FailurePolicy policy, DeadLetters deadLetters) {
@@ -70,7 +95,14 @@ final class BatchApplier {
     }
     Set<String> blocked =
         policy.streamWaitsBehindParked() ? deadLetters.openStreams(h, spec, streams) : new java.util.HashSet<>();
-    if (blocked.isEmpty()) {
+    if (!failedAttempts.isEmpty()) {
+      // A retry's batch starts with the event to retry; one missing from the batch (a replay or
+      // a rebalance moved on) will not come back through this runner.
+      Set<UUID> ids = new java.util.HashSet<>();
+      items.forEach(i -> ids.add(i.event().eventId()));
+      failedAttempts.keySet().retainAll(ids);
+    }
+    if (blocked.isEmpty() && failedAttempts.isEmpty()) {
       h.savepoint("cairn_batch");
       try {
         int applied = 0;
@@ -81,7 +113,7 @@ final class BatchApplier {
           }
         }
         h.releaseSavepoint("cairn_batch");
-        return new Outcome(applied, 0);
+        return Outcome.complete(applied, 0, items.size());
       } catch (RuntimeException e) {
         LOG.debug("projection {}: batch failed, applying it event by event", spec, e);
         h.rollbackToSavepoint("cairn_batch"); // Jdbi forgets the savepoint with the rollback
@@ -93,7 +125,8 @@ final class BatchApplier {
   private Outcome carefully(Handle h, List<Item> items, Set<String> blocked) {
     int applied = 0;
     int parked = 0;
-    for (Item i : items) {
+    for (int index = 0; index < items.size(); index++) {
+      Item i = items.get(index);
       RecordedEvent e = i.event();
       if (!spec.handles(e.eventType())) {
         continue;
@@ -103,53 +136,51 @@ final class BatchApplier {
         parked++;
         continue;
       }
-      for (int attempts = 1; ; attempts++) {
-        h.savepoint("cairn_event");
-        try {
-          applyOne(projection, serializer, model, h, e);
-          h.releaseSavepoint("cairn_event");
-          applied++;
-          break;
-        } catch (RuntimeException failure) {
-          h.rollbackToSavepoint("cairn_event");
-          ErrorVerdict verdict = policy.verdict(e, failure, attempts);
-          if (verdict == ErrorVerdict.RETRY) {
-            sleep(policy.backoff(attempts));
-            continue;
-          }
-          if (verdict == ErrorVerdict.FAIL) {
-            throw new FailVerdict(
-                "projection " + spec + " failed on event " + e.eventId() + " (" + e.eventType() + ") of stream "
-                    + e.streamId() + " at " + e.position(),
-                failure);
-          }
-          if (verdict == ErrorVerdict.PARK) {
-            LOG.warn(
-                "projection {}: parked event {} ({}) of stream {} at {} after {} attempts",
-                spec, e.eventId(), e.eventType(), e.streamId(), e.position(), attempts, failure);
-            deadLetters.park(h, spec, i, failure, attempts);
-            parked++;
-            if (policy.streamWaitsBehindParked()) {
-              blocked.add(e.streamId());
-            }
+      int attempts = failedAttempts.getOrDefault(e.eventId(), 0) + 1;
+      h.savepoint("cairn_event");
+      try {
+        applyOne(projection, serializer, model, h, e);
+        h.releaseSavepoint("cairn_event");
+        failedAttempts.remove(e.eventId());
+        applied++;
+      } catch (RuntimeException failure) {
+        h.rollbackToSavepoint("cairn_event");
+        ErrorVerdict verdict = policy.verdict(e, failure, attempts);
+        if (verdict == ErrorVerdict.RETRY) {
+          failedAttempts.put(e.eventId(), attempts);
+          Duration backoff = policy.backoff(attempts);
+          if (attempts == 1) {
+            LOG.info(
+                "projection {}: event {} ({}) of stream {} at {} failed; retrying in {} ms: {}",
+                spec, e.eventId(), e.eventType(), e.streamId(), e.position(), backoff.toMillis(), failure.toString());
           } else {
-            LOG.warn(
-                "projection {}: skipped event {} ({}) of stream {} at {}",
-                spec, e.eventId(), e.eventType(), e.streamId(), e.position(), failure);
+            LOG.debug("projection {}: event {} failed again (attempt {})", spec, e.eventId(), attempts, failure);
           }
-          break;
+          return new Outcome(applied, parked, index, backoff);
+        }
+        failedAttempts.remove(e.eventId());
+        if (verdict == ErrorVerdict.FAIL) {
+          throw new FailVerdict(
+              "projection " + spec + " failed on event " + e.eventId() + " (" + e.eventType() + ") of stream "
+                  + e.streamId() + " at " + e.position(),
+              failure);
+        }
+        if (verdict == ErrorVerdict.PARK) {
+          LOG.warn(
+              "projection {}: parked event {} ({}) of stream {} at {} after {} attempts",
+              spec, e.eventId(), e.eventType(), e.streamId(), e.position(), attempts, failure);
+          deadLetters.park(h, spec, i, failure, attempts);
+          parked++;
+          if (policy.streamWaitsBehindParked()) {
+            blocked.add(e.streamId());
+          }
+        } else {
+          LOG.warn(
+              "projection {}: skipped event {} ({}) of stream {} at {}",
+              spec, e.eventId(), e.eventType(), e.streamId(), e.position(), failure);
         }
       }
     }
-    return new Outcome(applied, parked);
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during retry backoff", e);
-    }
+    return Outcome.complete(applied, parked, items.size());
   }
 }

@@ -9,6 +9,10 @@ import java.time.Duration;
  * How a runner treats an event its projection fails to apply: retries with exponential backoff,
  * then a verdict (by default: park it); and whether later events of the same stream wait behind a
  * parked one. Immutable; made by {@link #builder()}.
+ *
+ * <p>A retry is a new batch: the runner commits the events before the failing one, waits out the
+ * backoff outside any transaction and starts again at the failing event. Attempts are counted in
+ * the runner's memory, so a runner that restarts counts them from one again.
  */
 public final class FailurePolicy {
 

@@ -306,11 +306,15 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
   }
 
-  private void commit(List<ConsumerRecord<String, byte[]>> batch) {
+  /** What a run of records commits: each partition's next offset and last position, and the events to apply. */
+  private record Plan(
+      Map<TopicPartition, Long> nextOffsets, Map<TopicPartition, GlobalPosition> lastPositions, List<BatchApplier.Item> items) {}
+
+  private Plan plan(List<ConsumerRecord<String, byte[]>> records, boolean logMalformed) {
     Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
     Map<TopicPartition, GlobalPosition> lastPositions = new HashMap<>();
-    List<BatchApplier.Item> items = new ArrayList<>(batch.size());
-    for (ConsumerRecord<String, byte[]> r : batch) {
+    List<BatchApplier.Item> items = new ArrayList<>(records.size());
+    for (ConsumerRecord<String, byte[]> r : records) {
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       Owned o = owned.get(tp);
       if (o == null) {
@@ -321,7 +325,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       try {
         e = CairnRecords.toRecordedEvent(r);
       } catch (RuntimeException malformed) {
-        LOG.error("projection {}: skipping a record that is not in Cairn's format at {}@{}", spec, tp, r.offset(), malformed);
+        if (logMalformed) {
+          LOG.error("projection {}: skipping a record that is not in Cairn's format at {}@{}", spec, tp, r.offset(), malformed);
+        }
         continue;
       }
       GlobalPosition last = lastPositions.getOrDefault(tp, o.last());
@@ -331,9 +337,28 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       lastPositions.put(tp, e.position());
       items.add(new BatchApplier.Item(e, r.topic(), r.partition(), r.offset()));
     }
-    if (nextOffsets.isEmpty()) {
+    return new Plan(nextOffsets, lastPositions, items);
+  }
+
+  /** The index in the batch of the record an item came from. */
+  private static int indexOf(List<ConsumerRecord<String, byte[]>> batch, BatchApplier.Item item) {
+    for (int i = 0; i < batch.size(); i++) {
+      ConsumerRecord<String, byte[]> r = batch.get(i);
+      if (r.offset() == item.offset() && r.partition() == item.partition() && r.topic().equals(item.topic())) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("record " + item.topic() + "-" + item.partition() + "@" + item.offset() + " is not in the batch");
+  }
+
+  private void commit(List<ConsumerRecord<String, byte[]>> batch) {
+    Plan full = plan(batch, true);
+    if (full.nextOffsets().isEmpty()) {
       return;
     }
+    // What the transaction commits: the whole batch, or the records before an event to retry.
+    Plan[] done = {full};
+    int[] retryFrom = {batch.size()};
     BatchApplier.Outcome outcome;
     try {
       outcome =
@@ -341,39 +366,60 @@ public final class KafkaProjectionRunner extends AbstractRunner {
               .inTransaction(
                   h -> {
                     Sql.lockVersion(h, spec, false);
-                    stillOwned(h, nextOffsets.keySet());
-                    BatchApplier.Outcome o = applier.apply(h, items);
-                    beforeCommit();
-                    for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
-                      casOffset(h, e.getKey(), e.getValue(), lastPositions.getOrDefault(e.getKey(), owned.get(e.getKey()).last()));
+                    stillOwned(h, full.nextOffsets().keySet());
+                    BatchApplier.Outcome o = applier.apply(h, full.items());
+                    Plan committing = full;
+                    if (!o.isComplete()) {
+                      retryFrom[0] = indexOf(batch, full.items().get(o.handled()));
+                      committing = plan(batch.subList(0, retryFrom[0]), false);
                     }
+                    beforeCommit();
+                    for (Map.Entry<TopicPartition, Long> e : committing.nextOffsets().entrySet()) {
+                      casOffset(
+                          h, e.getKey(), e.getValue(),
+                          committing.lastPositions().getOrDefault(e.getKey(), owned.get(e.getKey()).last()));
+                    }
+                    done[0] = committing;
                     return o;
                   });
     } catch (Rejected r) {
       rejected();
       LOG.info("runner {} of {}: commit rejected ({}); re-reading its partitions", owner, spec, r.getMessage());
-      resync(nextOffsets.keySet());
+      resync(full.nextOffsets().keySet());
       return;
     } catch (RuntimeException e) {
-      resync(nextOffsets.keySet()); // back to the committed offsets before the batch is retried
+      resync(full.nextOffsets().keySet()); // back to the committed offsets before the batch is retried
       throw e;
     }
     Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
-    for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
+    for (Map.Entry<TopicPartition, Long> e : done[0].nextOffsets().entrySet()) {
       TopicPartition tp = e.getKey();
       Owned o = owned.get(tp);
-      owned.put(tp, new Owned(o.generation(), lastPositions.getOrDefault(tp, o.last())));
+      owned.put(tp, new Owned(o.generation(), done[0].lastPositions().getOrDefault(tp, o.last())));
       positions.put(tp.toString(), Long.toString(e.getValue()));
       kafkaOffsets.put(tp, new OffsetAndMetadata(e.getValue()));
     }
     committed(outcome);
-    consumer.commitAsync(
-        kafkaOffsets,
-        (offsets, error) -> {
-          if (error != null) {
-            LOG.debug("runner {} of {}: informational Kafka commit failed", owner, spec, error);
-          }
-        });
+    if (!kafkaOffsets.isEmpty()) {
+      consumer.commitAsync(
+          kafkaOffsets,
+          (offsets, error) -> {
+            if (error != null) {
+              LOG.debug("runner {} of {}: informational Kafka commit failed", owner, spec, error);
+            }
+          });
+    }
+    if (!outcome.isComplete()) {
+      // Each partition goes back to its first record not committed, the event to retry first.
+      Set<TopicPartition> rewound = new HashSet<>();
+      for (ConsumerRecord<String, byte[]> r : batch.subList(retryFrom[0], batch.size())) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        if (owned.containsKey(tp) && rewound.add(tp)) {
+          seek(tp, r.offset());
+        }
+      }
+      backOff(outcome.retryAfter());
+    }
   }
 
   /**

@@ -94,14 +94,15 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   GlobalPosition from = row.get().position();
                   List<RecordedEvent> events = store.readGlobal(h, from, batchSize);
                   if (events.isEmpty()) {
-                    return new Batch(0, new BatchApplier.Outcome(0, 0), from);
+                    return new Batch(0, BatchApplier.Outcome.complete(0, 0, 0), from);
                   }
                   List<BatchApplier.Item> items = new ArrayList<>(events.size());
                   for (RecordedEvent e : events) {
                     items.add(BatchApplier.Item.of(e));
                   }
                   BatchApplier.Outcome outcome = applier.apply(h, items);
-                  GlobalPosition last = events.get(events.size() - 1).position();
+                  // Up to the event to retry, if any: it is read again after the backoff.
+                  GlobalPosition last = outcome.handled() == 0 ? from : events.get(outcome.handled() - 1).position();
                   h.createUpdate(
                           "UPDATE " + manager.sql().checkpoints + " SET tx_id = :tx, position = :pos, updated_at = now()"
                               + " WHERE name = :name AND version = :version AND generation = :generation AND owner = :owner")
@@ -117,6 +118,10 @@ public final class StoreProjectionRunner extends AbstractRunner {
                 });
     positions.put("global", batch.last().toString());
     committed(batch.outcome());
+    if (!batch.outcome().isComplete()) {
+      backOff(batch.outcome().retryAfter());
+      return true;
+    }
     boolean more = batch.read() == batchSize;
     if (!more) {
       lag("global", 0);

@@ -4,6 +4,7 @@ import static dev.cairn.projections.Bank.assertFold;
 import static dev.cairn.projections.Bank.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
@@ -46,6 +47,33 @@ class DeadLetterTest {
   @AfterEach
   void fix() {
     Bank.POISON_FIXED.set(false);
+  }
+
+  @Test
+  void retries_waitOutsideTheTransaction_soWhatCameBeforeIsCommitted_andTheGlobalOrderMovesOn() {
+    Projection broken = Bank.balances("balances", 1, true);
+    manager.install(broken);
+    ledger.fill("ok-", 2, 1);
+    ledger.append("bad", new Bank.Opened("x"), new Deposited(Bank.POISON));
+    List<RecordedEvent> before = readAll(store, GlobalPosition.START).subList(0, 5);
+    FailurePolicy patient =
+        FailurePolicy.builder().maxAttempts(1_000_000).backoff(Duration.ofMillis(200), Duration.ofMillis(200)).build();
+    String view = manager.readModel(broken.spec()).view();
+    try (StoreProjectionRunner runner = manager.storeRunner(broken).failurePolicy(patient).build()) {
+      runner.start();
+      // While the poison is retried, the events before it in its batch are committed...
+      await().atMost(WAIT).untilAsserted(() -> assertThat(Bank.read(store, view)).isEqualTo(Bank.fold(before)));
+      assertThat(runner.status().positions()).containsEntry("global", before.get(4).position().toString());
+      // ...and no transaction of the runner's stays open through the backoff, so an append made
+      // now passes the global order's fence (a retry inside the batch's transaction would hold it).
+      List<RecordedEvent> later = ledger.append("ok-0", new Deposited(3));
+      await().atMost(WAIT).until(() -> store.headPosition().equals(later.get(0).position()));
+      assertThat(manager.deadLetters().count(broken.spec())).isZero();
+
+      Bank.POISON_FIXED.set(true);
+      await().atMost(WAIT).untilAsserted(() -> assertFold(store, view, readAll(store, GlobalPosition.START)));
+      assertThat(manager.deadLetters().count(broken.spec())).isZero();
+    }
   }
 
   @Test
@@ -146,7 +174,7 @@ class DeadLetterTest {
     FailurePolicy fail = FailurePolicy.builder().errorHandler((e, error, attempts) -> ErrorVerdict.FAIL).build();
     StoreProjectionRunner runner = manager.storeRunner(broken).failurePolicy(fail).build();
     runner.start();
-    org.awaitility.Awaitility.await().atMost(WAIT).until(() -> runner.state() == RunnerState.FAILED);
+    await().atMost(WAIT).until(() -> runner.state() == RunnerState.FAILED);
     assertThat(runner.status().lastError()).contains("poison deposit in bad");
     assertThat(Bank.read(store, manager.readModel(broken.spec()).view())).isEmpty();
   }
