@@ -374,11 +374,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
                       committing = plan(batch.subList(0, retryFrom[0]), false);
                     }
                     beforeCommit();
-                    for (Map.Entry<TopicPartition, Long> e : committing.nextOffsets().entrySet()) {
-                      casOffset(
-                          h, e.getKey(), e.getValue(),
-                          committing.lastPositions().getOrDefault(e.getKey(), owned.get(e.getKey()).last()));
-                    }
+                    casOffsets(h, committing);
                     done[0] = committing;
                     return o;
                   });
@@ -455,25 +451,55 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
   }
 
-  private void casOffset(Handle h, TopicPartition tp, long next, GlobalPosition last) {
-    Owned o = owned.get(tp);
-    int n =
+  /**
+   * Moves the offsets of a batch's partitions in one statement (the batch's transaction holds a
+   * transaction id from its first write to its commit, and with it the store's global-order
+   * fence, so it takes as few round trips as it can), each only if this runner still holds the
+   * partition at the generation it took.
+   */
+  private void casOffsets(Handle h, Plan plan) {
+    int n = plan.nextOffsets().size();
+    if (n == 0) {
+      return;
+    }
+    String[] topicNames = new String[n];
+    Integer[] numbers = new Integer[n];
+    Long[] nexts = new Long[n];
+    Long[] txIds = new Long[n];
+    Long[] positions = new Long[n];
+    Long[] generations = new Long[n];
+    int i = 0;
+    for (Map.Entry<TopicPartition, Long> e : plan.nextOffsets().entrySet()) {
+      TopicPartition tp = e.getKey();
+      Owned o = owned.get(tp);
+      GlobalPosition last = plan.lastPositions().getOrDefault(tp, o.last());
+      topicNames[i] = tp.topic();
+      numbers[i] = tp.partition();
+      nexts[i] = e.getValue();
+      txIds[i] = last.txId();
+      positions[i] = last.position();
+      generations[i++] = o.generation();
+    }
+    int moved =
         h.createUpdate(
-                "UPDATE " + manager.sql().offsets + " SET next_offset = :next, last_tx_id = :tx, last_position = :pos,"
-                    + " updated_at = now() WHERE name = :name AND version = :version AND topic = :topic"
-                    + " AND partition = :partition AND generation = :generation AND owner = :owner")
-            .bind("next", next)
-            .bind("tx", last.txId())
-            .bind("pos", last.position())
+                "UPDATE " + manager.sql().offsets + " o SET next_offset = u.next, last_tx_id = u.tx, last_position = u.pos,"
+                    + " updated_at = now() FROM unnest(:topics, :partitions, :nexts, :txs, :poss, :generations)"
+                    + " AS u(topic, partition, next, tx, pos, generation) WHERE o.name = :name AND o.version = :version"
+                    + " AND o.topic = u.topic AND o.partition = u.partition AND o.generation = u.generation"
+                    + " AND o.owner = :owner")
+            .bind("topics", topicNames)
+            .bind("partitions", numbers)
+            .bind("nexts", nexts)
+            .bind("txs", txIds)
+            .bind("poss", positions)
+            .bind("generations", generations)
             .bind("name", spec.name())
             .bind("version", spec.version())
-            .bind("topic", tp.topic())
-            .bind("partition", tp.partition())
-            .bind("generation", o.generation())
             .bind("owner", owner)
             .execute();
-    if (n != 1) {
-      throw new Rejected(tp + " is no longer at generation " + o.generation() + " of " + owner);
+    if (moved != n) {
+      throw new Rejected(
+          "holds " + moved + " of the " + n + " partitions " + plan.nextOffsets().keySet() + " at the generations it took");
     }
   }
 
