@@ -232,11 +232,15 @@ final class E2eLatencyCase implements BenchCase {
         Timer tx = relayMeters.find("cairn.relay.transaction").timer();
         DistributionSummary batches = relayMeters.find("cairn.relay.batch.size").summary();
         String relayProfile = "";
-        if (tx != null && batches != null) {
+        Timer readDelay = relayMeters.find("cairn.relay.read.delay").timer();
+        Timer publishDelay = relayMeters.find("cairn.relay.publish.delay").timer();
+        if (tx != null && batches != null && readDelay != null && publishDelay != null) {
           relayProfile =
               String.format(Locale.ROOT, "; relay over the whole case: %d Kafka transactions,"
-                  + " mean %.1f ms each (sends + commit),"
-                  + " %.1f events each", tx.count(), tx.mean(TimeUnit.MILLISECONDS), batches.mean());
+                  + " mean %.1f ms each (sends + commit), %.1f events each; a batch's first event was read"
+                  + " %.1f ms (mean) after its append began and committed to Kafka %.1f ms after it",
+                  tx.count(), tx.mean(TimeUnit.MILLISECONDS), batches.mean(), readDelay.mean(TimeUnit.MILLISECONDS),
+                  publishDelay.mean(TimeUnit.MILLISECONDS));
           ctx.log().println("  " + relayProfile.substring(2));
         }
         int n = ctx.settings().repetitions();

@@ -10,6 +10,15 @@ import dev.cairn.bus.kafka.CairnRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +69,11 @@ import org.slf4j.LoggerFactory;
  * <p>Queries read the state of the partitions this instance holds; with several instances, ask
  * {@link #streams()} for the owner of a key ({@code queryMetadataForKey}).
  *
+ * <p>A {@link Grouping} re-keys the states and aggregates them per group (orders per customer, say):
+ * each change of a key's state subtracts its old state from its old group and adds the new one to
+ * its new group, through a repartition topic, so a group's figure is kept up to date as states
+ * change or move between groups, and is read by its key ({@link #group}).
+ *
  * @param <S> the state per key
  */
 public final class StreamsProjection<S> implements AutoCloseable {
@@ -92,6 +106,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
   private final Folder<S> folder;
   private final Map<String, Object> config;
   private final String storeName;
+  private final List<Grouping<S, ?>> groupings;
   private KafkaStreams streams;
 
   private StreamsProjection(Builder<S> b) {
@@ -103,6 +118,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
     this.folder = b.folder;
     this.config = new HashMap<>(b.config);
     this.storeName = name + "-state";
+    this.groupings = List.copyOf(b.groupings);
     config.put(StreamsConfig.APPLICATION_ID_CONFIG, name);
     config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     if (!config.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
@@ -129,36 +145,96 @@ public final class StreamsProjection<S> implements AutoCloseable {
   }
 
   Topology topology() {
-    Serde<S> stateSerde =
-        Serdes.serdeFrom(
-            (t, state) -> {
-              try {
-                return state == null ? null : JSON.writeValueAsBytes(state);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            },
-            (t, bytes) -> {
-              try {
-                return bytes == null ? null : JSON.readValue(bytes, stateType);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
-    Topology topology = new Topology();
-    topology.addSource("source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topic);
-    topology.addProcessor("fold", FoldProcessor::new, "source");
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(storeName), Serdes.String(), stateSerde), "fold");
-    return topology;
+    Serde<S> stateSerde = jsonSerde(stateType);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(storeName), Serdes.String(), stateSerde));
+    KStream<String, Change<S>> changes =
+        builder.stream(topic, Consumed.with(Serdes.String(), Serdes.ByteArray())).process(FoldProcessor::new, storeName);
+    for (Grouping<S, ?> g : groupings) {
+      addGrouping(changes, g, stateSerde);
+    }
+    return builder.build();
   }
 
-  private final class FoldProcessor implements Processor<String, byte[], Void, Void> {
-    private ProcessorContext<Void, Void> context;
+  /** A key's state before and after one event, either absent. */
+  record Change<T>(T before, T after) {}
+
+  private <G> void addGrouping(KStream<String, Change<S>> changes, Grouping<S, G> g, Serde<S> stateSerde) {
+    Serde<Change<S>> changeSerde = changeSerde(stateSerde);
+    changes
+        .flatMap(
+            (key, change) -> {
+              // The old state leaves its group, the new one joins its group (maybe the same).
+              List<KeyValue<String, Change<S>>> moves = new ArrayList<>(2);
+              String from = change.before() == null ? null : g.keyOf().apply(change.before());
+              String to = change.after() == null ? null : g.keyOf().apply(change.after());
+              if (from != null) {
+                moves.add(KeyValue.pair(from, new Change<>(change.before(), null)));
+              }
+              if (to != null) {
+                moves.add(KeyValue.pair(to, new Change<>(null, change.after())));
+              }
+              return moves;
+            })
+        .groupByKey(Grouped.with(g.name(), Serdes.String(), changeSerde))
+        .aggregate(
+            g.initial()::get,
+            (groupKey, move, total) ->
+                move.before() != null ? g.subtract().apply(total, move.before()) : g.add().apply(total, move.after()),
+            Materialized.<String, G, KeyValueStore<Bytes, byte[]>>as(groupStore(g))
+                .withKeySerde(Serdes.String())
+                .withValueSerde(jsonSerde(g.type())));
+  }
+
+  private String groupStore(Grouping<S, ?> g) {
+    return name + "-group-" + g.name();
+  }
+
+  private static <T> Serde<T> jsonSerde(Class<T> type) {
+    return Serdes.serdeFrom(
+        (t, value) -> {
+          try {
+            return value == null ? null : JSON.writeValueAsBytes(value);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        (t, bytes) -> {
+          try {
+            return bytes == null ? null : JSON.readValue(bytes, type);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+
+  private static <T> Serde<Change<T>> changeSerde(Serde<T> states) {
+    return Serdes.serdeFrom(
+        (t, change) -> {
+          byte[] before = change.before() == null ? new byte[0] : states.serializer().serialize(t, change.before());
+          byte[] after = change.after() == null ? new byte[0] : states.serializer().serialize(t, change.after());
+          return java.nio.ByteBuffer.allocate(8 + before.length + after.length)
+              .putInt(before.length).put(before).putInt(after.length).put(after).array();
+        },
+        (t, bytes) -> {
+          java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+          byte[] before = new byte[buffer.getInt()];
+          buffer.get(before);
+          byte[] after = new byte[buffer.getInt()];
+          buffer.get(after);
+          return new Change<>(
+              before.length == 0 ? null : states.deserializer().deserialize(t, before),
+              after.length == 0 ? null : states.deserializer().deserialize(t, after));
+        });
+  }
+
+  private final class FoldProcessor implements Processor<String, byte[], String, Change<S>> {
+    private ProcessorContext<String, Change<S>> context;
     private KeyValueStore<String, S> store;
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, Change<S>> context) {
       this.context = context;
       this.store = context.getStateStore(storeName);
     }
@@ -173,7 +249,11 @@ public final class StreamsProjection<S> implements AutoCloseable {
       RecordedEvent recorded = CairnRecords.toRecordedEvent(r);
       EventEnvelope<Object> envelope = EventEnvelope.of(recorded, serializer.deserialize(recorded));
       S before = store.get(recorded.streamId());
-      store.put(recorded.streamId(), folder.fold(before == null ? initial.get() : before, envelope));
+      S after = folder.fold(before == null ? initial.get() : before, envelope);
+      store.put(recorded.streamId(), after);
+      if (!groupings.isEmpty()) {
+        context.forward(new Record<>(recorded.streamId(), new Change<>(before, after), record.timestamp()));
+      }
     }
   }
 
@@ -218,12 +298,35 @@ public final class StreamsProjection<S> implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Returns a group's figure from the local store of a grouping.
+   *
+   * @param grouping a grouping this projection was built with
+   * @param groupKey the group's key
+   * @param <G> the figure
+   * @return the figure, empty if no state ever joined the group here
+   * @throws IllegalArgumentException if the projection was not built with the grouping
+   * @throws InvalidStateStoreException if the store is not queryable now (starting, rebalancing)
+   */
+  public <G> Optional<G> group(Grouping<S, G> grouping, String groupKey) {
+    if (!groupings.contains(grouping)) {
+      throw new IllegalArgumentException(
+          "streams projection " + name + " has no grouping " + grouping.name() + "; it was built with "
+              + groupings.stream().map(Grouping::name).toList());
+    }
+    return Optional.ofNullable(store(groupStore(grouping), grouping.type()).get(groupKey));
+  }
+
   private ReadOnlyKeyValueStore<String, S> store() {
+    return store(storeName, stateType);
+  }
+
+  private <T> ReadOnlyKeyValueStore<String, T> store(String store, Class<T> type) {
     KafkaStreams s = streams;
     if (s == null) {
       throw new IllegalStateException("streams projection " + name + " is not started");
     }
-    return s.store(StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, S>keyValueStore()));
+    return s.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, T>keyValueStore()));
   }
 
   /**
@@ -258,9 +361,13 @@ public final class StreamsProjection<S> implements AutoCloseable {
           throw e;
         }
       }
-      String changelog = name + "-" + storeName + "-changelog";
-      if (admin.listTopics().names().get().contains(changelog)) {
-        admin.deleteTopics(List.of(changelog)).all().get();
+      // Its changelogs and repartition topics: Kafka Streams names them "<application id>-...".
+      List<String> internal =
+          admin.listTopics().names().get().stream()
+              .filter(t -> t.startsWith(name + "-") && (t.endsWith("-changelog") || t.endsWith("-repartition")))
+              .toList();
+      if (!internal.isEmpty()) {
+        admin.deleteTopics(internal).all().get();
       }
     } catch (ExecutionException e) {
       throw ProjectionException.of("resetting streams projection " + name, e.getCause());
@@ -294,6 +401,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
     private final Supplier<S> initial;
     private final Folder<S> folder;
     private final Map<String, Object> config = new HashMap<>();
+    private final List<Grouping<S, ?>> groupings = new ArrayList<>();
 
     private Builder(
         String name, String topic, EventSerializer serializer, Class<S> stateType, Supplier<S> initial, Folder<S> folder) {
@@ -322,6 +430,22 @@ public final class StreamsProjection<S> implements AutoCloseable {
     }
 
     /**
+     * Adds a grouping of the states, queried with {@link StreamsProjection#group}.
+     *
+     * @param grouping the grouping
+     * @return this builder
+     * @throws IllegalArgumentException if a grouping of that name was added already
+     */
+    public Builder<S> groupedBy(Grouping<S, ?> grouping) {
+      requireNonNull(grouping, "grouping");
+      if (groupings.stream().anyMatch(g -> g.name().equals(grouping.name()))) {
+        throw new IllegalArgumentException("streams projection " + name + " already has a grouping " + grouping.name());
+      }
+      groupings.add(grouping);
+      return this;
+    }
+
+    /**
      * Builds the projection (not started).
      *
      * @return the projection
@@ -329,6 +453,42 @@ public final class StreamsProjection<S> implements AutoCloseable {
      */
     public StreamsProjection<S> build() {
       return new StreamsProjection<>(this);
+    }
+  }
+
+  /**
+   * Aggregates the states of a {@link StreamsProjection} per group: a state's group is {@code
+   * keyOf(state)} (null for none), and a group's figure starts at {@code initial} and moves by
+   * {@code add} and {@code subtract} as states join and leave it. The two must undo each other and
+   * commute (sums and counts do), since changes from different partitions arrive in any order.
+   *
+   * @param name names the group's store and repartition topic ({@code [a-z0-9_-]+})
+   * @param type the figure's class, written as JSON
+   * @param keyOf a state's group, or null
+   * @param initial the figure of an empty group
+   * @param add adds a state to a figure
+   * @param subtract takes a state out of a figure
+   * @param <S> the state per key
+   * @param <G> the figure per group
+   */
+  public record Grouping<S, G>(
+      String name, Class<G> type, Function<S, String> keyOf, Supplier<G> initial, BiFunction<G, S, G> add,
+      BiFunction<G, S, G> subtract) {
+
+    /**
+     * Checks the parts.
+     *
+     * @throws IllegalArgumentException if the name is not {@code [a-z0-9_-]{1,100}}
+     */
+    public Grouping {
+      if (name == null || !name.matches("[a-z0-9_-]{1,100}")) {
+        throw new IllegalArgumentException("grouping name must match [a-z0-9_-]{1,100} but was '" + name + "'");
+      }
+      requireNonNull(type, "type");
+      requireNonNull(keyOf, "keyOf");
+      requireNonNull(initial, "initial");
+      requireNonNull(add, "add");
+      requireNonNull(subtract, "subtract");
     }
   }
 }

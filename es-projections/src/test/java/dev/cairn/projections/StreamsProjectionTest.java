@@ -45,6 +45,15 @@ class StreamsProjectionTest {
     }
   }
 
+  /** Accounts per parity of their event count: every event moves an account to the other group. */
+  record Totals(long accounts, long balance) {
+    static final StreamsProjection.Grouping<Balance, Totals> BY_PARITY =
+        new StreamsProjection.Grouping<>(
+            "by-parity", Totals.class, b -> b.events() % 2 == 0 ? "even" : "odd", () -> new Totals(0, 0),
+            (t, b) -> new Totals(t.accounts() + 1, t.balance() + b.balance()),
+            (t, b) -> new Totals(t.accounts() - 1, t.balance() - b.balance()));
+  }
+
   @TempDir Path stateDir;
 
   @Test
@@ -69,6 +78,7 @@ class StreamsProjectionTest {
                         StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                         StreamsConfig.STATE_DIR_CONFIG, stateDir.toString(),
                         StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100))
+                .groupedBy(Totals.BY_PARITY)
                 .build()) {
       runner.start();
       streams.start();
@@ -84,12 +94,49 @@ class StreamsProjectionTest {
           .ignoreExceptions()
           .untilAsserted(() -> assertThat(streams.get("acc-2")).hasValue(new Balance(expected.get("acc-2").balance(), 8)));
 
+      // Each account changed group with every event; the groups hold only where they ended.
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                assertThat(streams.group(Totals.BY_PARITY, "odd")).hasValue(byParity(expected, 1));
+                assertThat(streams.group(Totals.BY_PARITY, "even")).hasValue(byParity(expected, 0));
+              });
+      assertThat(streams.group(Totals.BY_PARITY, "none")).isEmpty();
+
       streams.reset();
       await()
           .atMost(WAIT)
           .ignoreExceptions()
           .untilAsserted(() -> assertThat(asRows(streams.all())).isEqualTo(expected));
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(() -> assertThat(streams.group(Totals.BY_PARITY, "even")).hasValue(byParity(expected, 0)));
     }
+  }
+
+  @Test
+  void group_refusesAGroupingTheProjectionWasNotBuiltWith_andBuilderRefusesBadOrDuplicateNames() {
+    StreamsProjection<Balance> plain =
+        StreamsProjection.builder("plain", "t", Bank.SERIALIZER, Balance.class, () -> Balance.ZERO, (s, e) -> s)
+            .config(Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1"))
+            .build();
+    assertThatThrownBy(() -> plain.group(Totals.BY_PARITY, "odd"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("by-parity");
+    assertThatThrownBy(
+            () -> new StreamsProjection.Grouping<Balance, Totals>(
+                "By Parity", Totals.class, b -> "x", () -> null, (t, b) -> t, (t, b) -> t))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("By Parity");
+    assertThatThrownBy(
+            () -> StreamsProjection.builder("twice", "t", Bank.SERIALIZER, Balance.class, () -> Balance.ZERO, (s, e) -> s)
+                .groupedBy(Totals.BY_PARITY)
+                .groupedBy(Totals.BY_PARITY))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("by-parity");
   }
 
   @Test
@@ -98,6 +145,18 @@ class StreamsProjectionTest {
             () -> StreamsProjection.builder("bad id!", "t", Bank.SERIALIZER, Balance.class, () -> Balance.ZERO, (s, e) -> s))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("bad id!");
+  }
+
+  private static Totals byParity(Map<String, Row> rows, int parity) {
+    long accounts = 0;
+    long balance = 0;
+    for (Row r : rows.values()) {
+      if (r.events() % 2 == parity) {
+        accounts++;
+        balance += r.balance();
+      }
+    }
+    return new Totals(accounts, balance);
   }
 
   private static Map<String, Row> asRows(Map<String, Balance> states) {

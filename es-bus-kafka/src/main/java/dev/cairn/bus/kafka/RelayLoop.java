@@ -70,6 +70,8 @@ final class RelayLoop {
   private final Counter hangingAborted;
   private final DistributionSummary batchSizes;
   private final Timer transactions;
+  private final Timer readDelay;
+  private final Timer publishDelay;
   private final List<Meter> meters;
 
   private volatile State state = State.STOPPED;
@@ -114,13 +116,23 @@ final class RelayLoop {
     this.transactions =
         Timer.builder("cairn.relay.transaction").tags(tags)
             .description("Latency of publishing one batch: sends and commit").register(registry);
+    this.readDelay =
+        Timer.builder("cairn.relay.read.delay").tags(tags)
+            .description("From the append of each batch's first event (its recorded_at) until the relay read it:"
+                + " the append itself, the global-order fence, a relay busy with the previous batch")
+            .register(registry);
+    this.publishDelay =
+        Timer.builder("cairn.relay.publish.delay").tags(tags)
+            .description("From the append of each batch's first event (its recorded_at) until its Kafka commit")
+            .register(registry);
     Gauge positionGauge =
         Gauge.builder("cairn.relay.position", this, r -> r.position.position()).tags(tags)
             .description("Global position (position part) last committed to Kafka").register(registry);
     Gauge behind =
         Gauge.builder("cairn.relay.events.behind", this, RelayLoop::eventsBehind).tags(tags)
             .description("Events in the store after the relay's position").register(registry);
-    this.meters = List.of(published, errors, hangingAborted, batchSizes, transactions, positionGauge, behind);
+    this.meters =
+        List.of(published, errors, hangingAborted, batchSizes, transactions, readDelay, publishDelay, positionGauge, behind);
   }
 
   void start() {
@@ -340,6 +352,8 @@ final class RelayLoop {
 
   private void publish(List<RecordedEvent> batch) {
     long start = System.nanoTime();
+    java.time.Instant appendedAt = batch.get(0).recordedAt();
+    recordSince(readDelay, appendedAt);
     Set<String> topics = new LinkedHashSet<>();
     for (RecordedEvent e : batch) {
       topics.add(config.router.topicFor(e));
@@ -363,8 +377,14 @@ final class RelayLoop {
     config.afterKafkaCommit.run();
     position = last;
     transactions.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    recordSince(publishDelay, appendedAt);
     batchSizes.record(batch.size());
     published.increment(batch.size());
+  }
+
+  /** Records the time since an instant of the database's clock; a clock skew never goes negative. */
+  private static void recordSince(Timer timer, java.time.Instant at) {
+    timer.record(Math.max(0, System.currentTimeMillis() - at.toEpochMilli()), TimeUnit.MILLISECONDS);
   }
 
   /**

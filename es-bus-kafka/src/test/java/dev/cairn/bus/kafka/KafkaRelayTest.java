@@ -75,7 +75,9 @@ class KafkaRelayTest {
     int streams = 1000;
     int rounds = 4;
     long start = System.nanoTime();
-    try (KafkaRelay relay = relay(store, prefix, kafka.name("order-relay")).batchSize(200).build().start()) {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (KafkaRelay relay =
+        relay(store, prefix, kafka.name("order-relay")).batchSize(200).meterRegistry(meters).build().start()) {
       ExecutorService pool = Executors.newFixedThreadPool(writers);
       try {
         List<Future<?>> done = new ArrayList<>();
@@ -106,6 +108,7 @@ class KafkaRelayTest {
       assertThat(relay.status().state()).isEqualTo(State.ACTIVE);
       // The error is cleared just after the batch that reached the head.
       await().atMost(Duration.ofSeconds(30)).until(() -> relay.status().lastError() == null);
+      assertRelayMetrics(meters, relay, readAll(store));
     }
     List<RecordedEvent> stored = readAll(store);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -122,6 +125,25 @@ class KafkaRelayTest {
     assertThat(monitored)
         .as("monitoring copy of the position")
         .isEqualTo(stored.get(stored.size() - 1).position().toString());
+  }
+
+  /** The metrics of a relay that has published every stored event. */
+  private static void assertRelayMetrics(SimpleMeterRegistry meters, KafkaRelay relay, List<RecordedEvent> stored) {
+    long transactions = meters.get("cairn.relay.transaction").timer().count();
+    assertThat(transactions).isPositive();
+    assertThat(meters.get("cairn.relay.events.published").counter().count()).isEqualTo(stored.size());
+    assertThat(meters.get("cairn.relay.batch.size").summary().count()).isEqualTo(transactions);
+    assertThat(meters.get("cairn.relay.batch.size").summary().totalAmount()).isEqualTo(stored.size());
+    assertThat(meters.get("cairn.relay.position").gauge().value())
+        .isEqualTo(stored.get(stored.size() - 1).position().position());
+    assertThat(meters.get("cairn.relay.events.behind").gauge().value()).isZero();
+    // Each batch is timed from its first event's append, once when read and once when committed.
+    var read = meters.get("cairn.relay.read.delay").timer();
+    var published = meters.get("cairn.relay.publish.delay").timer();
+    assertThat(read.count()).isEqualTo(transactions);
+    assertThat(published.count()).isEqualTo(transactions);
+    assertThat(published.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(read.totalTime(TimeUnit.MILLISECONDS));
+    assertThat(relay.status().position()).isEqualTo(stored.get(stored.size() - 1).position());
   }
 
   @Test

@@ -1,13 +1,14 @@
 package dev.cairn.sample.orders;
 
 import dev.cairn.api.EventEnvelope;
+import dev.cairn.projections.StreamsProjection;
 import dev.cairn.sample.orders.domain.OrderCancelled;
 import dev.cairn.sample.orders.domain.OrderPaid;
 import dev.cairn.sample.orders.domain.OrderPlaced;
 
 /**
- * What the Kafka Streams projection keeps per order (the topic's key): enough to answer
- * per-customer statistics by querying its state store.
+ * What the Kafka Streams projection keeps per order (the topic's key): its customer and what was
+ * paid. The projection groups these by customer into {@link Totals}.
  *
  * @param customerId the customer, once placed
  * @param paidCents what was paid (0 until paid, and again 0 if cancelled)
@@ -36,5 +37,30 @@ public record CustomerStats(String customerId, long paidCents) {
       return new CustomerStats(state.customerId(), 0);
     }
     return state;
+  }
+
+  /**
+   * A customer's figures: orders placed and revenue (what was paid, less cancellations).
+   *
+   * @param orders orders placed
+   * @param revenueCents paid, in cents
+   */
+  public record Totals(long orders, long revenueCents) {
+
+    /** A customer without orders. */
+    public static final Totals NONE = new Totals(0, 0);
+
+    /** Groups the orders' states by customer into totals, kept up to date by Kafka Streams. */
+    public static final StreamsProjection.Grouping<CustomerStats, Totals> BY_CUSTOMER =
+        new StreamsProjection.Grouping<>(
+            "by-customer", Totals.class, CustomerStats::customerId, () -> NONE, Totals::add, Totals::subtract);
+
+    Totals add(CustomerStats order) {
+      return new Totals(orders + 1, revenueCents + order.paidCents());
+    }
+
+    Totals subtract(CustomerStats order) {
+      return new Totals(orders - 1, revenueCents - order.paidCents());
+    }
   }
 }

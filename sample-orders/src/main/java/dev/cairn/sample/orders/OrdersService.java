@@ -112,6 +112,7 @@ final class OrdersService implements AutoCloseable {
         StreamsProjection.builder(
                 "cairn-sample-customer-stats", STREAM_TYPE, serializer, CustomerStats.class, () -> CustomerStats.NONE, CustomerStats::fold)
             .config(Map.of("bootstrap.servers", bootstrap, "state.dir", streamsDir.toString(), "commit.interval.ms", 100))
+            .groupedBy(CustomerStats.Totals.BY_CUSTOMER)
             .build();
     stats.start();
   }
@@ -158,24 +159,16 @@ final class OrdersService implements AutoCloseable {
     if (stats == null) {
       throw new HttpFailure(503, "not_available", "customer statistics are not running");
     }
-    Map<String, CustomerStats> all;
+    CustomerStats.Totals totals;
     try {
-      all = stats.all();
+      totals = stats.group(CustomerStats.Totals.BY_CUSTOMER, customerId).orElse(CustomerStats.Totals.NONE);
     } catch (RuntimeException e) {
       throw new HttpFailure(503, "not_available", "customer statistics are not ready: " + e.getMessage());
     }
-    long count = 0;
-    long revenue = 0;
-    for (CustomerStats s : all.values()) {
-      if (customerId.equals(s.customerId())) {
-        count++;
-        revenue += s.paidCents();
-      }
-    }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("customerId", customerId);
-    out.put("orders", count);
-    out.put("revenueCents", revenue);
+    out.put("orders", totals.orders());
+    out.put("revenueCents", totals.revenueCents());
     return out;
   }
 
