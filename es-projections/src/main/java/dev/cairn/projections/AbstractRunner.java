@@ -219,7 +219,7 @@ abstract class AbstractRunner implements ProjectionRunner {
           Duration backoff = policy.backoff(failures);
           LOG.warn("runner of {}: batch failed ({} in a row), retrying in {} ms", spec, failures, backoff.toMillis(), e);
           endBatch();
-          awaitWork(backoff);
+          backOff(backoff);
         } finally {
           endBatch();
         }

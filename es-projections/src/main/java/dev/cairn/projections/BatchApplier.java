@@ -4,12 +4,12 @@ import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.RecordedEvent;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +68,11 @@ final class BatchApplier {
   private final EventSerializer serializer;
   private final FailurePolicy policy;
   private final DeadLetters deadLetters;
-  /** Failed attempts of events waiting for a retry, by event id; confined to the runner's thread. */
-  private final Map<UUID, Integer> failedAttempts = new HashMap<>();
+  /**
+   * Failed attempts of events waiting for a retry, by event id. Written by the runner's thread;
+   * cleared by a replay or a rebalance, after which the counts start again.
+   */
+  private final Map<UUID, Integer> failedAttempts = new ConcurrentHashMap<>();
 
   BatchApplier(
       Projection projection, ReadModel model, EventSerializer serializer, FailurePolicy policy, DeadLetters deadLetters) {
@@ -95,14 +98,11 @@ final class BatchApplier {
     }
     Set<String> blocked =
         policy.streamWaitsBehindParked() ? deadLetters.openStreams(h, spec, streams) : new java.util.HashSet<>();
-    if (!failedAttempts.isEmpty()) {
-      // A retry's batch starts with the event to retry; one missing from the batch (a replay or
-      // a rebalance moved on) will not come back through this runner.
-      Set<UUID> ids = new java.util.HashSet<>();
-      items.forEach(i -> ids.add(i.event().eventId()));
-      failedAttempts.keySet().retainAll(ids);
-    }
-    if (blocked.isEmpty() && failedAttempts.isEmpty()) {
+    // An event waiting for its retry is tried on its own, with its attempts counted. It need not
+    // be in the next batch: a Kafka runner's next poll may bring other partitions' records first.
+    boolean retrying =
+        !failedAttempts.isEmpty() && items.stream().anyMatch(i -> failedAttempts.containsKey(i.event().eventId()));
+    if (blocked.isEmpty() && !retrying) {
       h.savepoint("cairn_batch");
       try {
         int applied = 0;
@@ -120,6 +120,11 @@ final class BatchApplier {
       }
     }
     return carefully(h, items, blocked);
+  }
+
+  /** Forgets the attempts of events waiting for a retry (a replay or a rebalance moved on). */
+  void forgetRetries() {
+    failedAttempts.clear();
   }
 
   private Outcome carefully(Handle h, List<Item> items, Set<String> blocked) {

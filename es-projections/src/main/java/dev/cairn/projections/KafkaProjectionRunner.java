@@ -117,6 +117,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   private void forget(Collection<TopicPartition> partitions) {
+    if (!partitions.isEmpty()) {
+      applier.forgetRetries();
+    }
     for (TopicPartition tp : partitions) {
       owned.remove(tp);
       lost.remove(tp);
@@ -191,6 +194,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
    * generation and offset; a partition another runner took is paused until the group revokes it.
    */
   private void resync(Collection<TopicPartition> partitions) {
+    beforeResync.run();
     Sql sql = manager.sql();
     for (TopicPartition tp : List.copyOf(partitions)) {
       var row =
@@ -306,11 +310,16 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
   }
 
-  /** What a run of records commits: each partition's next offset and last position, and the events to apply. */
+  /**
+   * What a run of records commits: each partition's first offset in the run (where to read again
+   * if it does not commit), next offset and last position, and the events to apply.
+   */
   private record Plan(
-      Map<TopicPartition, Long> nextOffsets, Map<TopicPartition, GlobalPosition> lastPositions, List<BatchApplier.Item> items) {}
+      Map<TopicPartition, Long> firstOffsets, Map<TopicPartition, Long> nextOffsets,
+      Map<TopicPartition, GlobalPosition> lastPositions, List<BatchApplier.Item> items) {}
 
   private Plan plan(List<ConsumerRecord<String, byte[]>> records, boolean logMalformed) {
+    Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
     Map<TopicPartition, GlobalPosition> lastPositions = new HashMap<>();
     List<BatchApplier.Item> items = new ArrayList<>(records.size());
@@ -320,6 +329,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       if (o == null) {
         continue; // revoked while the batch filled up
       }
+      firstOffsets.putIfAbsent(tp, r.offset());
       nextOffsets.put(tp, r.offset() + 1);
       RecordedEvent e;
       try {
@@ -337,7 +347,24 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       lastPositions.put(tp, e.position());
       items.add(new BatchApplier.Item(e, r.topic(), r.partition(), r.offset()));
     }
-    return new Plan(nextOffsets, lastPositions, items);
+    return new Plan(firstOffsets, nextOffsets, lastPositions, items);
+  }
+
+  /** A test hook run before the partitions' rows are read again; a throw stands for a database that is down. */
+  private volatile Runnable beforeResync = () -> {};
+
+  void beforeResync(Runnable hook) {
+    this.beforeResync = hook;
+  }
+
+  /** Seeks each partition of a plan back to its first record in it. */
+  private void rewind(Plan plan) {
+    plan.firstOffsets().forEach(
+        (tp, first) -> {
+          if (owned.containsKey(tp)) {
+            seek(tp, first);
+          }
+        });
   }
 
   /** The index in the batch of the record an item came from. */
@@ -381,10 +408,19 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     } catch (Rejected r) {
       rejected();
       LOG.info("runner {} of {}: commit rejected ({}); re-reading its partitions", owner, spec, r.getMessage());
+      rewind(full);
       resync(full.nextOffsets().keySet());
       return;
     } catch (RuntimeException e) {
-      resync(full.nextOffsets().keySet()); // back to the committed offsets before the batch is retried
+      // Nothing of the batch committed: read it again. The rewind needs no database, so it holds
+      // even when the failure was the database; re-reading the rows (a replay may have moved
+      // them) is a refinement that may fail with it.
+      rewind(full);
+      try {
+        resync(full.nextOffsets().keySet());
+      } catch (RuntimeException resyncFailure) {
+        e.addSuppressed(resyncFailure);
+      }
       throw e;
     }
     Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
@@ -612,6 +648,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
           }
           all.put(tp, offset);
         });
+    applier.forgetRetries();
     manager.jdbi()
         .useTransaction(
             h -> {

@@ -152,6 +152,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
    */
   public void replayFrom(GlobalPosition after) {
     requireNonNull(after, "after");
+    applier.forgetRetries();
     manager.jdbi()
         .useTransaction(
             h -> {

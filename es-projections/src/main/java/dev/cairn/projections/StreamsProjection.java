@@ -20,9 +20,11 @@ import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
@@ -230,6 +232,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
   }
 
   private final class FoldProcessor implements Processor<String, byte[], String, Change<S>> {
+    private final Serde<S> stateSerde = jsonSerde(stateType);
     private ProcessorContext<String, Change<S>> context;
     private KeyValueStore<String, S> store;
 
@@ -249,11 +252,17 @@ public final class StreamsProjection<S> implements AutoCloseable {
       RecordedEvent recorded = CairnRecords.toRecordedEvent(r);
       EventEnvelope<Object> envelope = EventEnvelope.of(recorded, serializer.deserialize(recorded));
       S before = store.get(recorded.streamId());
+      // A folder may change the state it is given; the groups must see the state as it was.
+      S leaving = before == null || groupings.isEmpty() ? before : copy(before);
       S after = folder.fold(before == null ? initial.get() : before, envelope);
       store.put(recorded.streamId(), after);
       if (!groupings.isEmpty()) {
-        context.forward(new Record<>(recorded.streamId(), new Change<>(before, after), record.timestamp()));
+        context.forward(new Record<>(recorded.streamId(), new Change<>(leaving, after), record.timestamp()));
       }
+    }
+
+    private S copy(S state) {
+      return stateSerde.deserializer().deserialize(topic, stateSerde.serializer().serialize(topic, state));
     }
   }
 
@@ -309,10 +318,11 @@ public final class StreamsProjection<S> implements AutoCloseable {
    * @throws InvalidStateStoreException if the store is not queryable now (starting, rebalancing)
    */
   public <G> Optional<G> group(Grouping<S, G> grouping, String groupKey) {
-    if (!groupings.contains(grouping)) {
+    // By name and type: a grouping rebuilt elsewhere with other lambda instances is the same one.
+    if (groupings.stream().noneMatch(g -> g.name().equals(grouping.name()) && g.type().equals(grouping.type()))) {
       throw new IllegalArgumentException(
-          "streams projection " + name + " has no grouping " + grouping.name() + "; it was built with "
-              + groupings.stream().map(Grouping::name).toList());
+          "streams projection " + name + " has no grouping " + grouping.name() + " of " + grouping.type().getSimpleName()
+              + "; it was built with " + groupings.stream().map(Grouping::name).toList());
     }
     return Optional.ofNullable(store(groupStore(grouping), grouping.type()).get(groupKey));
   }
@@ -361,11 +371,15 @@ public final class StreamsProjection<S> implements AutoCloseable {
           throw e;
         }
       }
-      // Its changelogs and repartition topics: Kafka Streams names them "<application id>-...".
-      List<String> internal =
-          admin.listTopics().names().get().stream()
-              .filter(t -> t.startsWith(name + "-") && (t.endsWith("-changelog") || t.endsWith("-repartition")))
-              .toList();
+      // Its changelogs and repartition topics, by the names Kafka Streams gives them: exactly
+      // these, never another application's whose id merely starts the same.
+      Set<String> ours = new HashSet<>();
+      ours.add(name + "-" + storeName + "-changelog");
+      for (Grouping<S, ?> g : groupings) {
+        ours.add(name + "-" + groupStore(g) + "-changelog");
+        ours.add(name + "-" + g.name() + "-repartition");
+      }
+      List<String> internal = admin.listTopics().names().get().stream().filter(ours::contains).toList();
       if (!internal.isEmpty()) {
         admin.deleteTopics(internal).all().get();
       }
@@ -464,7 +478,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
    *
    * @param name names the group's store and repartition topic ({@code [a-z0-9_-]+})
    * @param type the figure's class, written as JSON
-   * @param keyOf a state's group, or null
+   * @param keyOf a state's group, or null (the state then counts in no group)
    * @param initial the figure of an empty group
    * @param add adds a state to a figure
    * @param subtract takes a state out of a figure

@@ -152,6 +152,35 @@ class KafkaRunnerTest {
   }
 
   @Test
+  void failedCommit_whileTheDatabaseIsDown_readsTheBatchAgain_andSkipsNothing() {
+    Projection balances = Bank.balances("balances", 1, false);
+    manager.install(balances);
+    publish(ledger.fill("acc-", 10, 10), -1);
+    AtomicInteger batches = new AtomicInteger();
+    AtomicInteger resyncs = new AtomicInteger();
+    try (KafkaProjectionRunner runner = runner(balances, Map.of()).build()) {
+      // The second batch fails to commit, and re-reading the offsets after it fails too, as they
+      // would with the database gone: the runner must still read that batch again, not the next.
+      runner.beforeCommit(
+          () -> {
+            if (batches.incrementAndGet() == 2) {
+              throw new IllegalStateException("database connection lost at commit");
+            }
+          });
+      runner.beforeResync(
+          () -> {
+            if (batches.get() == 2 && resyncs.incrementAndGet() == 1) {
+              throw new IllegalStateException("database still unreachable");
+            }
+          });
+      runner.start();
+      awaitFoldOfAll(balances);
+      assertThat(resyncs.get()).isPositive();
+      assertThat(batches.get()).isGreaterThan(2);
+    }
+  }
+
+  @Test
   void rebalanceMidBatch_revokedRunnersCommitIsRejected_andTwoInstancesApplyEveryEventOnce() throws Exception {
     Projection balances = Bank.balances("balances", 1, false);
     manager.install(balances);

@@ -57,7 +57,7 @@ class StreamsProjectionTest {
   @TempDir Path stateDir;
 
   @Test
-  void streamsProjection_agreesWithAJdbcProjectionOverTheSameEvents_andAResetRebuildsIt() {
+  void streamsProjection_agreesWithAJdbcProjectionOverTheSameEvents_andAResetRebuildsIt() throws Exception {
     JdbcEventStore store = Bank.store(pg.dataSource());
     ProjectionManager manager = Bank.manager(store);
     Ledger ledger = new Ledger(store);
@@ -104,8 +104,18 @@ class StreamsProjectionTest {
                 assertThat(streams.group(Totals.BY_PARITY, "even")).hasValue(byParity(expected, 0));
               });
       assertThat(streams.group(Totals.BY_PARITY, "none")).isEmpty();
+      // A grouping is known by its name and type, whatever lambdas a caller builds it with.
+      var sameGrouping =
+          new StreamsProjection.Grouping<Balance, Totals>(
+              "by-parity", Totals.class, b -> null, () -> null, (t, b) -> t, (t, b) -> t);
+      assertThat(streams.group(sameGrouping, "even")).hasValue(byParity(expected, 0));
 
+      // Another application whose id starts with this one's keeps its internal topics.
+      String neighbour = kafka.createTopic("streams-balances-v2-streams-balances-v2-state-changelog", 1);
       streams.reset();
+      try (var admin = kafka.admin()) {
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(neighbour);
+      }
       await()
           .atMost(WAIT)
           .ignoreExceptions()

@@ -353,7 +353,7 @@ final class RelayLoop {
   private void publish(List<RecordedEvent> batch) {
     long start = System.nanoTime();
     java.time.Instant appendedAt = batch.get(0).recordedAt();
-    recordSince(readDelay, appendedAt);
+    long readAt = System.currentTimeMillis();
     Set<String> topics = new LinkedHashSet<>();
     for (RecordedEvent e : batch) {
       topics.add(config.router.topicFor(e));
@@ -377,14 +377,11 @@ final class RelayLoop {
     config.afterKafkaCommit.run();
     position = last;
     transactions.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    recordSince(publishDelay, appendedAt);
+    // Recorded once the batch is published, so a batch that is retried counts once.
+    readDelay.record(Math.max(0, readAt - appendedAt.toEpochMilli()), TimeUnit.MILLISECONDS);
+    publishDelay.record(Math.max(0, System.currentTimeMillis() - appendedAt.toEpochMilli()), TimeUnit.MILLISECONDS);
     batchSizes.record(batch.size());
     published.increment(batch.size());
-  }
-
-  /** Records the time since an instant of the database's clock; a clock skew never goes negative. */
-  private static void recordSince(Timer timer, java.time.Instant at) {
-    timer.record(Math.max(0, System.currentTimeMillis() - at.toEpochMilli()), TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -63,16 +63,21 @@ final class AppendNotificationListener implements JdbcEventStore.AppendSubscript
         backoff = 100;
         // A notification sent while the listener was not connected is lost: wake once to cover it.
         wake.run();
-        while (stop.getCount() > 0) {
-          PGNotification[] got = pg.getNotifications(waitMillis);
-          if (got != null) {
-            for (PGNotification n : got) {
-              if (payload.equals(n.getParameter())) {
-                wake.run();
-                break;
+        try {
+          while (stop.getCount() > 0) {
+            PGNotification[] got = pg.getNotifications(waitMillis);
+            if (got != null) {
+              for (PGNotification n : got) {
+                if (payload.equals(n.getParameter())) {
+                  wake.run();
+                  break;
+                }
               }
             }
           }
+        } finally {
+          // The connection goes back to its pool: it must not go on collecting notifications.
+          h.execute("UNLISTEN *");
         }
       } catch (Exception e) {
         if (stop.getCount() == 0) {
