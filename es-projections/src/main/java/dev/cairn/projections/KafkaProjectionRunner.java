@@ -728,10 +728,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxBatchTime(Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("max batch time must be > 0 but was " + value);
-      }
-      this.maxBatchTime = value;
+      this.maxBatchTime = Checks.positive("max batch time", value);
       return this;
     }
 
@@ -761,10 +758,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      * @throws IllegalArgumentException if not positive
      */
     public Builder pollTimeout(Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("poll timeout must be > 0 but was " + value);
-      }
-      this.pollTimeout = value;
+      this.pollTimeout = Checks.positive("poll timeout", value);
       return this;
     }
 

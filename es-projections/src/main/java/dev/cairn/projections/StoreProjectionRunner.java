@@ -223,10 +223,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
      * @throws IllegalArgumentException if not positive
      */
     public Builder pollInterval(Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("poll interval must be > 0 but was " + value);
-      }
-      this.pollInterval = value;
+      this.pollInterval = Checks.positive("poll interval", value);
       return this;
     }
 

@@ -102,4 +102,21 @@ public final class Checks {
     }
     return value;
   }
+
+  /**
+   * Checks that a duration is set and longer than zero.
+   *
+   * @param what what the duration is, for the message
+   * @param value the duration
+   * @return the duration
+   * @throws NullPointerException if null
+   * @throws IllegalArgumentException if zero or negative
+   */
+  public static java.time.Duration positive(String what, java.time.Duration value) {
+    java.util.Objects.requireNonNull(value, what);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(what + " must be > 0 but was " + value);
+    }
+    return value;
+  }
 }

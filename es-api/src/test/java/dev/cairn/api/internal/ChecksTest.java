@@ -133,4 +133,18 @@ class ChecksTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("batch size must be > 0 but was 0");
   }
+
+  @Test
+  void positiveDuration_zeroNegativeOrNull_isRejected() {
+    assertThat(Checks.positive("poll interval", java.time.Duration.ofMillis(1))).isEqualTo(java.time.Duration.ofMillis(1));
+    assertThatThrownBy(() -> Checks.positive("poll interval", java.time.Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("poll interval must be > 0 but was PT0S");
+    assertThatThrownBy(() -> Checks.positive("poll interval", java.time.Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("poll interval must be > 0 but was PT-1S");
+    assertThatThrownBy(() -> Checks.positive("poll interval", (java.time.Duration) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("poll interval");
+  }
 }

@@ -293,11 +293,7 @@ public final class KafkaRelay implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder retention(Duration value) {
-      requireNonNull(value, "retention");
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("retention must be positive but was " + value);
-      }
-      this.retentionMs = value.toMillis();
+      this.retentionMs = Checks.positive("retention", value).toMillis();
       return this;
     }
 
@@ -322,7 +318,7 @@ public final class KafkaRelay implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder pollInterval(Duration value) {
-      this.pollInterval = positive("poll interval", value);
+      this.pollInterval = Checks.positive("poll interval", value);
       return this;
     }
 
@@ -335,7 +331,7 @@ public final class KafkaRelay implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxBackoff(Duration value) {
-      this.maxBackoff = positive("max backoff", value);
+      this.maxBackoff = Checks.positive("max backoff", value);
       if (initialBackoff.compareTo(maxBackoff) > 0) {
         initialBackoff = maxBackoff;
       }
@@ -424,14 +420,6 @@ public final class KafkaRelay implements AutoCloseable {
             "Kafka settings must name " + ProducerConfig.BOOTSTRAP_SERVERS_CONFIG + " but were " + settings.keySet());
       }
       return new KafkaRelay(this);
-    }
-
-    private static Duration positive(String what, Duration value) {
-      requireNonNull(value, what);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }
