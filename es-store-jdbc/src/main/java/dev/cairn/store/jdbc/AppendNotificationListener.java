@@ -1,5 +1,6 @@
 package dev.cairn.store.jdbc;
 
+import dev.cairn.store.jdbc.internal.WarnOnce;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +28,7 @@ final class AppendNotificationListener implements JdbcEventStore.AppendSubscript
   private final int waitMillis;
   private final Thread thread;
   private final CountDownLatch stop = new CountDownLatch(1);
-  /** The failure last logged at WARN; a repeat of it goes to DEBUG. */
-  private String lastFailure;
+  private final WarnOnce warn = new WarnOnce(LOG);
 
   /**
    * Starts listening.
@@ -56,9 +56,8 @@ final class AppendNotificationListener implements JdbcEventStore.AppendSubscript
       try (Handle h = jdbi.open()) {
         h.execute("LISTEN " + channel);
         PGConnection pg = h.getConnection().unwrap(PGConnection.class);
-        if (lastFailure != null) {
+        if (warn.clear()) {
           LOG.info("listening on {} again", channel);
-          lastFailure = null;
         }
         backoff = 100;
         // A notification sent while the listener was not connected is lost: wake once to cover it.
@@ -83,13 +82,7 @@ final class AppendNotificationListener implements JdbcEventStore.AppendSubscript
         if (stop.getCount() == 0) {
           return;
         }
-        String failure = e.getClass().getName() + ": " + e.getMessage();
-        if (failure.equals(lastFailure)) {
-          LOG.debug("listening on {} failed again", channel, e);
-        } else {
-          LOG.warn("listening on {} failed; retrying", channel, e);
-          lastFailure = failure;
-        }
+        warn.report("listening on " + channel + " (retrying)", e);
         try {
           if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
             return;

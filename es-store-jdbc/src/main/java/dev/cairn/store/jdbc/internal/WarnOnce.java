@@ -1,10 +1,11 @@
-package dev.cairn.bus.kafka.internal;
+package dev.cairn.store.jdbc.internal;
 
 import org.slf4j.Logger;
 
 /**
  * Logs a failure at WARN the first time it is seen and at DEBUG while it repeats, so a relay that
- * retries against a down broker does not flood the log. Confined to one thread.
+ * retries against a down broker, or a listener against a down database, does not flood the log.
+ * Confined to one thread.
  */
 public final class WarnOnce {
 
@@ -38,9 +39,15 @@ public final class WarnOnce {
     return description;
   }
 
-  /** Forgets the last failure, so the next one is logged at WARN again. */
-  public void clear() {
+  /**
+   * Forgets the last failure, so the next one is logged at WARN again.
+   *
+   * @return whether there was one, i.e. this ends a run of failures
+   */
+  public boolean clear() {
+    boolean failing = last != null;
     last = null;
+    return failing;
   }
 
   /**
