@@ -2,7 +2,7 @@ package dev.cairn.api;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 import java.util.List;
 
 /**

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 import dev.cairn.bus.kafka.CairnRecords;
 import java.time.Duration;
 import java.time.Instant;

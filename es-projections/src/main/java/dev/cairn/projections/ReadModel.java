@@ -1,6 +1,6 @@
 package dev.cairn.projections;
 
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;

@@ -2,7 +2,7 @@ package dev.cairn.bus.kafka;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.bus.kafka.internal.TopicAdmin;
 import dev.cairn.store.jdbc.JdbcEventStore;

@@ -9,7 +9,7 @@ import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.bus.kafka.internal.PositionTopic;
 import dev.cairn.bus.kafka.internal.TopicAdmin;
 import dev.cairn.store.jdbc.JdbcEventStore;
-import dev.cairn.store.jdbc.internal.WarnOnce;
+import dev.cairn.store.jdbc.spi.WarnOnce;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

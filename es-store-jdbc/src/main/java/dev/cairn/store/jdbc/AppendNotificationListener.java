@@ -1,6 +1,6 @@
 package dev.cairn.store.jdbc;
 
-import dev.cairn.store.jdbc.internal.WarnOnce;
+import dev.cairn.store.jdbc.spi.WarnOnce;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

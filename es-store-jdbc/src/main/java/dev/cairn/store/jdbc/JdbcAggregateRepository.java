@@ -19,7 +19,7 @@ import dev.cairn.api.Loaded;
 import dev.cairn.api.NewEvent;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.SerializedEvent;
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;

@@ -12,7 +12,7 @@ import dev.cairn.api.EventTooLargeException;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.NewEvent;
 import dev.cairn.api.RecordedEvent;
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,6 @@
 package dev.cairn.store.jdbc;
 
-import dev.cairn.api.internal.Checks;
+import dev.cairn.api.spi.Checks;
 
 /**
  * The qualified names of the store's tables. Schema and prefix come from configuration and are

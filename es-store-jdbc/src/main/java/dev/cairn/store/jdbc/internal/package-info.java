@@ -1,2 +1,2 @@
-/** Helpers shared by Cairn's modules (the store, the relay). Not API. */
+/** The store's implementation. Not API: other modules use {@code dev.cairn.store.jdbc.spi}. */
 package dev.cairn.store.jdbc.internal;

@@ -1,4 +1,4 @@
-package dev.cairn.store.jdbc.internal;
+package dev.cairn.store.jdbc.spi;
 
 import org.slf4j.Logger;
 

@@ -1,4 +1,4 @@
-package dev.cairn.api.internal;
+package dev.cairn.api.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

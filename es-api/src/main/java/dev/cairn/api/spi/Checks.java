@@ -1,4 +1,4 @@
-package dev.cairn.api.internal;
+package dev.cairn.api.spi;
 
 import java.util.regex.Pattern;
 
