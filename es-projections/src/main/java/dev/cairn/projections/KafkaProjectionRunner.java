@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -22,7 +21,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,14 +52,6 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private PartitionOwnership ownership;
   private volatile boolean resyncRequested;
   private long lastIdleCheck = System.nanoTime();
-
-  private static final class Rejected extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Rejected(String message) {
-      super(message, null, false, false);
-    }
-  }
 
   private KafkaProjectionRunner(Builder b) {
     super(b.projection, b.manager, b.policy);
@@ -169,7 +159,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
               .inTransaction(
                   h -> {
                     Sql.lockVersion(h, spec, false);
-                    stillOwned(h, full.nextOffsets().keySet());
+                    offsets.requireHeld(h, ownership.held(full.nextOffsets().keySet()));
                     BatchApplier.Outcome o = applier.apply(h, items(full));
                     BatchPlan committing = full;
                     int retryFrom = batch.size();
@@ -178,10 +168,10 @@ public final class KafkaProjectionRunner extends AbstractRunner {
                       committing = BatchPlan.of(batch.subList(0, retryFrom), ownership, false, spec);
                     }
                     beforeCommit();
-                    casOffsets(h, committing);
+                    offsets.move(h, committing.moves(ownership));
                     return new Committed(committing, o, retryFrom);
                   });
-    } catch (Rejected r) {
+    } catch (OffsetStore.Rejected r) {
       rejected();
       LOG.info("runner {} of {}: commit rejected ({}); re-reading its partitions", owner, spec, r.getMessage());
       full.rewind(ownership);
@@ -220,36 +210,6 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       // Each partition goes back to its first record not committed, the event to retry first.
       BatchPlan.rewindTo(batch.subList(done.retryFrom(), batch.size()), ownership);
       backOff(outcome.retryAfter());
-    }
-  }
-
-  /**
-   * Checks, without locking, that this runner still holds the partitions before it applies
-   * anything: a zombie then wastes no work, and never applies to the tables of a retired version
-   * that are being dropped. The compare-and-set at the end stays the guarantee.
-   */
-  private void stillOwned(Handle h, Set<TopicPartition> partitions) {
-    long held = offsets.countHeld(h, ownership.held(partitions));
-    if (held != partitions.size()) {
-      throw new Rejected("holds " + held + " of " + partitions.size() + " partitions of the batch");
-    }
-  }
-
-  /**
-   * Moves the offsets of a batch's partitions in one statement (the batch's transaction holds a
-   * transaction id from its first write to its commit, and with it the store's global-order
-   * fence, so it takes as few round trips as it can), each only if this runner still holds the
-   * partition at the generation it took.
-   */
-  private void casOffsets(Handle h, BatchPlan plan) {
-    int n = plan.nextOffsets().size();
-    if (n == 0) {
-      return;
-    }
-    int moved = offsets.compareAndSet(h, plan.moves(ownership));
-    if (moved != n) {
-      throw new Rejected(
-          "holds " + moved + " of the " + n + " partitions " + plan.nextOffsets().keySet() + " at the generations it took");
     }
   }
 

@@ -18,6 +18,15 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class OffsetStore {
 
+  /** Thrown in a batch's transaction when the runner no longer holds a partition of the batch. */
+  public static final class Rejected extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Rejected(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /** A partition's row as a claim returned it. */
   public record Claimed(long generation, long nextOffset, GlobalPosition last) {}
 
@@ -161,13 +170,15 @@ public final class OffsetStore {
   }
 
   /**
-   * Counts, without locking, the partitions this runner still holds at the generations it took.
+   * Checks, without locking, that this runner still holds partitions at the generations it took
+   * them: a zombie then wastes no work, and never applies to the tables of a retired version that
+   * are being dropped. The compare-and-set at the end of a batch stays the guarantee.
    *
-   * @param h the transaction
+   * @param h the batch's transaction
    * @param held the partitions and generations
-   * @return how many of them it holds
+   * @throws Rejected if it does not hold them all
    */
-  public long countHeld(Handle h, Collection<Held> held) {
+  public void requireHeld(Handle h, Collection<Held> held) {
     List<Held> list = new ArrayList<>(held);
     String[] topicNames = new String[list.size()];
     Integer[] numbers = new Integer[list.size()];
@@ -177,27 +188,36 @@ public final class OffsetStore {
       numbers[i] = list.get(i).partition().partition();
       generations[i] = list.get(i).generation();
     }
-    return h.createQuery(HELD.formatted(offsets))
-        .bind("topics", topicNames)
-        .bind("partitions", numbers)
-        .bind("generations", generations)
-        .bind("name", spec.name())
-        .bind("version", spec.version())
-        .bind("owner", owner)
-        .mapTo(Long.class)
-        .one();
+    long count =
+        h.createQuery(HELD.formatted(offsets))
+            .bind("topics", topicNames)
+            .bind("partitions", numbers)
+            .bind("generations", generations)
+            .bind("name", spec.name())
+            .bind("version", spec.version())
+            .bind("owner", owner)
+            .mapTo(Long.class)
+            .one();
+    if (count != list.size()) {
+      throw new Rejected("holds " + count + " of " + list.size() + " partitions of the batch");
+    }
   }
 
   /**
-   * Moves the offsets of partitions in one statement, each only if this runner still holds it at
-   * the generation given.
+   * Moves the offsets of a batch's partitions in one statement (the batch's transaction holds a
+   * transaction id from its first write to its commit, and with it the store's global-order
+   * fence, so it takes as few round trips as it can), each only if this runner still holds the
+   * partition at the generation it took.
    *
-   * @param h the transaction
+   * @param h the batch's transaction
    * @param moves the moves
-   * @return how many rows moved
+   * @throws Rejected if a partition did not move
    */
-  public int compareAndSet(Handle h, List<Move> moves) {
+  public void move(Handle h, List<Move> moves) {
     int n = moves.size();
+    if (n == 0) {
+      return;
+    }
     String[] topicNames = new String[n];
     Integer[] numbers = new Integer[n];
     Long[] nexts = new Long[n];
@@ -213,17 +233,23 @@ public final class OffsetStore {
       positions[i] = m.last().position();
       generations[i] = m.generation();
     }
-    return h.createUpdate(MOVE.formatted(offsets))
-        .bind("topics", topicNames)
-        .bind("partitions", numbers)
-        .bind("nexts", nexts)
-        .bind("txs", txIds)
-        .bind("poss", positions)
-        .bind("generations", generations)
-        .bind("name", spec.name())
-        .bind("version", spec.version())
-        .bind("owner", owner)
-        .execute();
+    int moved =
+        h.createUpdate(MOVE.formatted(offsets))
+            .bind("topics", topicNames)
+            .bind("partitions", numbers)
+            .bind("nexts", nexts)
+            .bind("txs", txIds)
+            .bind("poss", positions)
+            .bind("generations", generations)
+            .bind("name", spec.name())
+            .bind("version", spec.version())
+            .bind("owner", owner)
+            .execute();
+    if (moved != n) {
+      throw new Rejected(
+          "holds " + moved + " of the " + n + " partitions " + moves.stream().map(Move::partition).toList()
+              + " at the generations it took");
+    }
   }
 
   /**
