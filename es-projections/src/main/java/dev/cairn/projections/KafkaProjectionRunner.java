@@ -82,7 +82,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     ownership =
         new PartitionOwnership(
             offsets, consumer, positions, applier::forgetRetries, this::forgetLag, () -> beforeResync.run(),
-            () -> new Fenced("projection " + spec + " is retired"), spec.toString());
+            () -> new Fenced("projection " + spec + " is retired"), spec);
     consumer.subscribe(topics, ownership.listener());
   }
 

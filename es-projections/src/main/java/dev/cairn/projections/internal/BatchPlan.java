@@ -3,6 +3,7 @@ package dev.cairn.projections.internal;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
+import dev.cairn.projections.ProjectionSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ public record BatchPlan(
    * @return the plan
    */
   public static BatchPlan of(
-      List<ConsumerRecord<String, byte[]>> records, PartitionOwnership ownership, boolean logMalformed, Object what) {
+      List<ConsumerRecord<String, byte[]>> records, PartitionOwnership ownership, boolean logMalformed, ProjectionSpec what) {
     Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
     Map<TopicPartition, GlobalPosition> lastPositions = new HashMap<>();

@@ -28,10 +28,10 @@ public final class OffsetStore {
   }
 
   /** A partition's row as a claim returned it. */
-  public record Claimed(long generation, long nextOffset, GlobalPosition last) {}
+  record Claimed(long generation, long nextOffset, GlobalPosition last) {}
 
   /** A partition's row as read. */
-  public record Row(long generation, String owner, long nextOffset, GlobalPosition last) {}
+  record Row(long generation, String owner, long nextOffset, GlobalPosition last) {}
 
   /** A partition's generation as read. */
   record Generation(TopicPartition partition, long generation) {}

@@ -1,6 +1,7 @@
 package dev.cairn.projections.internal;
 
 import dev.cairn.api.GlobalPosition;
+import dev.cairn.projections.ProjectionSpec;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,7 +38,7 @@ public final class PartitionOwnership {
   private final Consumer<String> forgetLag;
   private final Runnable beforeResync;
   private final Supplier<RuntimeException> retiredError;
-  private final String what;
+  private final ProjectionSpec what;
   private final Map<TopicPartition, Owned> owned = new HashMap<>();
   private final Set<TopicPartition> lost = new HashSet<>();
   private boolean pausedAll;
@@ -53,12 +54,12 @@ public final class PartitionOwnership {
    * @param forgetLag forgets the lag of a partition that went
    * @param beforeResync a test hook run before rows are read again
    * @param retiredError the error that stops the runner when its version is retired
-   * @param what names the runner in logs
+   * @param what the projection version, for logs
    */
   public PartitionOwnership(
       OffsetStore store, org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer,
       Map<String, String> positions, Runnable onRevoked, Consumer<String> forgetLag, Runnable beforeResync,
-      Supplier<RuntimeException> retiredError, String what) {
+      Supplier<RuntimeException> retiredError, ProjectionSpec what) {
     this.store = store;
     this.consumer = consumer;
     this.positions = positions;
