@@ -2,27 +2,18 @@ package dev.cairn.projections;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.api.GlobalPosition;
-import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
-import dev.cairn.bus.kafka.CairnRecords;
+import dev.cairn.projections.internal.BatchPlan;
+import dev.cairn.projections.internal.OffsetStore;
+import dev.cairn.projections.internal.PartitionOwnership;
+import dev.cairn.projections.internal.ReplayPoints;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,7 +21,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,23 +46,12 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private final Duration maxBatchTime;
   private final Duration linger;
   private final Duration pollTimeout;
+  private final OffsetStore offsets;
+  private final ReplayPoints replayPoints;
   private KafkaConsumer<String, byte[]> consumer;
-  private final Map<TopicPartition, Owned> owned = new HashMap<>();
-  private final Set<TopicPartition> lost = new HashSet<>();
-  private boolean pausedAll;
+  private PartitionOwnership ownership;
   private volatile boolean resyncRequested;
-  private boolean retired;
   private long lastIdleCheck = System.nanoTime();
-
-  private record Owned(long generation, GlobalPosition last) {}
-
-  private static final class Rejected extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Rejected(String message) {
-      super(message, null, false, false);
-    }
-  }
 
   private KafkaProjectionRunner(Builder b) {
     super(b.projection, b.manager, b.policy);
@@ -90,173 +69,35 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     if (!config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
       throw new IllegalArgumentException("consumer config of " + spec + " needs " + ConsumerConfig.GROUP_ID_CONFIG);
     }
+    Sql sql = manager.sql();
+    this.offsets =
+        new OffsetStore(manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER);
+    this.replayPoints = new ReplayPoints(() -> KafkaAdmins.open(config), topics);
   }
 
   @Override
   void init() {
     manager.requireInstalled(spec);
     consumer = new KafkaConsumer<>(config);
-    consumer.subscribe(
-        topics,
-        new ConsumerRebalanceListener() {
-          @Override
-          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            forget(partitions);
-          }
-
-          @Override
-          public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            forget(partitions);
-          }
-
-          @Override
-          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            claim(partitions);
-          }
-        });
-  }
-
-  private void forget(Collection<TopicPartition> partitions) {
-    if (!partitions.isEmpty()) {
-      applier.forgetRetries();
-    }
-    for (TopicPartition tp : partitions) {
-      owned.remove(tp);
-      lost.remove(tp);
-      positions.remove(tp.toString());
-      forgetLag(tp.toString());
-    }
-  }
-
-  /** Takes the partitions' rows (bumping their generation) and seeks to the stored offsets. */
-  private void claim(Collection<TopicPartition> partitions) {
-    if (partitions.isEmpty()) {
-      return;
-    }
-    Sql sql = manager.sql();
-    Map<TopicPartition, Long> seekTo =
-        manager.jdbi()
-            .inTransaction(
-                h -> {
-                  Map<TopicPartition, Long> next = new LinkedHashMap<>();
-                  for (TopicPartition tp : partitions) {
-                    var row =
-                        h.createQuery(
-                                "INSERT INTO " + sql.offsets + " AS o (name, version, topic, partition, next_offset,"
-                                    + " last_tx_id, last_position, generation, owner)"
-                                    + " SELECT :name, :version, :topic, :partition, -1, coalesce(c.tx_id, 0),"
-                                    + " coalesce(c.position, 0), 1, :owner FROM (SELECT 1) x LEFT JOIN "
-                                    + sql.checkpoints + " c ON c.name = :name AND c.version = :version"
-                                    + " ON CONFLICT (name, version, topic, partition) DO UPDATE"
-                                    + " SET generation = o.generation + 1, owner = :owner, updated_at = now()"
-                                    + " WHERE o.owner <> '" + Sql.RETIRED_OWNER + "'"
-                                    + " RETURNING generation, next_offset, last_tx_id, last_position")
-                            .bind("name", spec.name())
-                            .bind("version", spec.version())
-                            .bind("topic", tp.topic())
-                            .bind("partition", tp.partition())
-                            .bind("owner", owner)
-                            .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getLong(2), new GlobalPosition(rs.getLong(3), rs.getLong(4))})
-                            .findOne();
-                    if (row.isEmpty()) {
-                      retired = true; // thrown from step(), not from inside the consumer's callback
-                      return next;
-                    }
-                    Object[] r = row.get();
-                    owned.put(tp, new Owned((Long) r[0], (GlobalPosition) r[2]));
-                    next.put(tp, (Long) r[1]);
-                  }
-                  return next;
-                });
-    for (Map.Entry<TopicPartition, Long> e : seekTo.entrySet()) {
-      seek(e.getKey(), e.getValue());
-      lost.remove(e.getKey());
-    }
-    if (pausedAll) {
-      consumer.pause(partitions);
-    } else {
-      consumer.resume(partitions);
-    }
-    LOG.info("runner {} of {} took {}", owner, spec, seekTo);
-  }
-
-  private void seek(TopicPartition tp, long next) {
-    if (next >= 0) {
-      consumer.seek(tp, next);
-    } else {
-      consumer.seekToBeginning(List.of(tp));
-    }
-    positions.put(tp.toString(), Long.toString(next));
-  }
-
-  /**
-   * Re-reads the rows of partitions this runner holds: after a replay it adopts the new
-   * generation and offset; a partition another runner took is paused until the group revokes it.
-   */
-  private void resync(Collection<TopicPartition> partitions) {
-    beforeResync.run();
-    Sql sql = manager.sql();
-    for (TopicPartition tp : List.copyOf(partitions)) {
-      var row =
-          manager.jdbi()
-              .withHandle(
-                  h ->
-                      h.createQuery(
-                              "SELECT generation, owner, next_offset, last_tx_id, last_position FROM " + sql.offsets
-                                  + " WHERE name = :name AND version = :version AND topic = :topic AND partition = :partition")
-                          .bind("name", spec.name())
-                          .bind("version", spec.version())
-                          .bind("topic", tp.topic())
-                          .bind("partition", tp.partition())
-                          .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2), rs.getLong(3), new GlobalPosition(rs.getLong(4), rs.getLong(5))})
-                          .findOne());
-      if (row.isPresent() && row.get()[1].equals(Sql.RETIRED_OWNER)) {
-        throw new Fenced("projection " + spec + " is retired");
-      }
-      if (row.isPresent() && row.get()[1].equals(owner)) {
-        owned.put(tp, new Owned((Long) row.get()[0], (GlobalPosition) row.get()[3]));
-        seek(tp, (Long) row.get()[2]);
-      } else if (row.isEmpty() || row.get()[1].equals(Sql.REPLAY_OWNER)) {
-        claim(List.of(tp));
-      } else {
-        LOG.info("runner {} of {} lost {} to {}", owner, spec, tp, row.get()[1]);
-        owned.remove(tp);
-        lost.add(tp);
-        consumer.pause(List.of(tp));
-      }
-    }
+    ownership =
+        new PartitionOwnership(
+            offsets, consumer, positions, applier::forgetRetries, this::forgetLag, () -> beforeResync.run(),
+            () -> new Fenced("projection " + spec + " is retired"), spec);
+    consumer.subscribe(topics, ownership.listener());
   }
 
   @Override
   boolean step() {
-    if (retired) {
+    if (ownership.retired()) {
       throw new Fenced("projection " + spec + " is retired");
     }
-    if (pausedAll) {
-      pausedAll = false;
-      Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
-      resume.removeAll(lost);
-      consumer.resume(resume);
-    }
+    ownership.resumeAll();
     if (resyncRequested) {
       resyncRequested = false;
-      resync(consumer.assignment());
+      ownership.resync(consumer.assignment());
     }
     long pollStart = System.nanoTime();
-    List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
-    long deadline = pollStart + maxBatchTime.toNanos();
-    while (batch.size() < maxBatchRecords) {
-      // The first poll waits for work; once a batch has records, later polls only take what has
-      // arrived (or linger for more, if configured), so a record is never held back for others.
-      long left = deadline - System.nanoTime();
-      Duration wait =
-          batch.isEmpty() ? pollTimeout : Duration.ofNanos(Math.max(0, Math.min(left, linger.toNanos())));
-      ConsumerRecords<String, byte[]> records = consumer.poll(wait);
-      records.forEach(batch::add);
-      if (records.isEmpty() || System.nanoTime() >= deadline) {
-        break;
-      }
-    }
+    List<ConsumerRecord<String, byte[]>> batch = BatchPlan.poll(consumer, maxBatchRecords, maxBatchTime, linger, pollTimeout);
     if (batch.isEmpty()) {
       idle(pollStart);
       return false;
@@ -271,26 +112,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     if (System.nanoTime() - lastIdleCheck > 1_000_000_000L) {
       lastIdleCheck = System.nanoTime();
       // A replay by another process moves the generation; an idle runner notices it here.
-      Set<TopicPartition> stale = new HashSet<>();
-      manager.jdbi()
-          .useHandle(
-              h ->
-                  h.createQuery(
-                          "SELECT topic, partition, generation FROM " + manager.sql().offsets
-                              + " WHERE name = :name AND version = :version")
-                      .bind("name", spec.name())
-                      .bind("version", spec.version())
-                      .map((rs, ctx) -> new Object[] {new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)})
-                      .forEach(
-                          r -> {
-                            Owned o = owned.get((TopicPartition) r[0]);
-                            if (o != null && o.generation() != (Long) r[1]) {
-                              stale.add((TopicPartition) r[0]);
-                            }
-                          }));
-      if (!stale.isEmpty()) {
-        resync(stale);
-      }
+      ownership.resyncStale();
     }
   }
 
@@ -310,46 +132,6 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
   }
 
-  /**
-   * What a run of records commits: each partition's first offset in the run (where to read again
-   * if it does not commit), next offset and last position, and the events to apply.
-   */
-  private record Plan(
-      Map<TopicPartition, Long> firstOffsets, Map<TopicPartition, Long> nextOffsets,
-      Map<TopicPartition, GlobalPosition> lastPositions, List<BatchApplier.Item> items) {}
-
-  private Plan plan(List<ConsumerRecord<String, byte[]>> records, boolean logMalformed) {
-    Map<TopicPartition, Long> firstOffsets = new HashMap<>();
-    Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
-    Map<TopicPartition, GlobalPosition> lastPositions = new HashMap<>();
-    List<BatchApplier.Item> items = new ArrayList<>(records.size());
-    for (ConsumerRecord<String, byte[]> r : records) {
-      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-      Owned o = owned.get(tp);
-      if (o == null) {
-        continue; // revoked while the batch filled up
-      }
-      firstOffsets.putIfAbsent(tp, r.offset());
-      nextOffsets.put(tp, r.offset() + 1);
-      RecordedEvent e;
-      try {
-        e = CairnRecords.toRecordedEvent(r);
-      } catch (RuntimeException malformed) {
-        if (logMalformed) {
-          LOG.error("projection {}: skipping a record that is not in Cairn's format at {}@{}", spec, tp, r.offset(), malformed);
-        }
-        continue;
-      }
-      GlobalPosition last = lastPositions.getOrDefault(tp, o.last());
-      if (!e.position().isAfter(last)) {
-        continue; // already applied (by a rebuild, or before a replay of this partition)
-      }
-      lastPositions.put(tp, e.position());
-      items.add(new BatchApplier.Item(e, r.topic(), r.partition(), r.offset()));
-    }
-    return new Plan(firstOffsets, nextOffsets, lastPositions, items);
-  }
-
   /** A test hook run before the partitions' rows are read again; a throw stands for a database that is down. */
   private volatile Runnable beforeResync = () -> {};
 
@@ -357,80 +139,63 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     this.beforeResync = hook;
   }
 
-  /** Seeks each partition of a plan back to its first record in it. */
-  private void rewind(Plan plan) {
-    plan.firstOffsets().forEach(
-        (tp, first) -> {
-          if (owned.containsKey(tp)) {
-            seek(tp, first);
-          }
-        });
+  private static List<BatchApplier.Item> items(BatchPlan plan) {
+    return plan.entries().stream().map(e -> new BatchApplier.Item(e.event(), e.topic(), e.partition(), e.offset())).toList();
   }
 
-  /** The index in the batch of the record an item came from. */
-  private static int indexOf(List<ConsumerRecord<String, byte[]>> batch, BatchApplier.Item item) {
-    for (int i = 0; i < batch.size(); i++) {
-      ConsumerRecord<String, byte[]> r = batch.get(i);
-      if (r.offset() == item.offset() && r.partition() == item.partition() && r.topic().equals(item.topic())) {
-        return i;
-      }
-    }
-    throw new IllegalStateException("record " + item.topic() + "-" + item.partition() + "@" + item.offset() + " is not in the batch");
-  }
+  /** What a batch's transaction committed: the plan, the applier's outcome and where to retry from. */
+  private record Committed(BatchPlan plan, BatchApplier.Outcome outcome, int retryFrom) {}
 
   private void commit(List<ConsumerRecord<String, byte[]>> batch) {
-    Plan full = plan(batch, true);
+    BatchPlan full = BatchPlan.of(batch, ownership, true, spec);
     if (full.nextOffsets().isEmpty()) {
       return;
     }
     // What the transaction commits: the whole batch, or the records before an event to retry.
-    Plan[] done = {full};
-    int[] retryFrom = {batch.size()};
-    BatchApplier.Outcome outcome;
+    Committed done;
     try {
-      outcome =
+      done =
           manager.jdbi()
               .inTransaction(
                   h -> {
                     Sql.lockVersion(h, spec, false);
-                    stillOwned(h, full.nextOffsets().keySet());
-                    BatchApplier.Outcome o = applier.apply(h, full.items());
-                    Plan committing = full;
+                    offsets.requireHeld(h, ownership.held(full.nextOffsets().keySet()));
+                    BatchApplier.Outcome o = applier.apply(h, items(full));
+                    BatchPlan committing = full;
+                    int retryFrom = batch.size();
                     if (!o.isComplete()) {
-                      retryFrom[0] = indexOf(batch, full.items().get(o.handled()));
-                      committing = plan(batch.subList(0, retryFrom[0]), false);
+                      retryFrom = BatchPlan.indexOf(batch, full.entries().get(o.handled()));
+                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership, false, spec);
                     }
                     beforeCommit();
-                    casOffsets(h, committing);
-                    done[0] = committing;
-                    return o;
+                    offsets.move(h, committing.moves(ownership));
+                    return new Committed(committing, o, retryFrom);
                   });
-    } catch (Rejected r) {
+    } catch (OffsetStore.Rejected r) {
       rejected();
       LOG.info("runner {} of {}: commit rejected ({}); re-reading its partitions", owner, spec, r.getMessage());
-      rewind(full);
-      resync(full.nextOffsets().keySet());
+      full.rewind(ownership);
+      ownership.resync(full.nextOffsets().keySet());
       return;
     } catch (RuntimeException e) {
       // Nothing of the batch committed: read it again. The rewind needs no database, so it holds
       // even when the failure was the database; re-reading the rows (a replay may have moved
       // them) is a refinement that may fail with it.
-      rewind(full);
+      full.rewind(ownership);
       try {
-        resync(full.nextOffsets().keySet());
+        ownership.resync(full.nextOffsets().keySet());
       } catch (RuntimeException resyncFailure) {
         e.addSuppressed(resyncFailure);
       }
       throw e;
     }
     Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
-    for (Map.Entry<TopicPartition, Long> e : done[0].nextOffsets().entrySet()) {
+    for (Map.Entry<TopicPartition, Long> e : done.plan().nextOffsets().entrySet()) {
       TopicPartition tp = e.getKey();
-      Owned o = owned.get(tp);
-      owned.put(tp, new Owned(o.generation(), done[0].lastPositions().getOrDefault(tp, o.last())));
-      positions.put(tp.toString(), Long.toString(e.getValue()));
+      ownership.committed(tp, e.getValue(), done.plan().lastPositions().get(tp));
       kafkaOffsets.put(tp, new OffsetAndMetadata(e.getValue()));
     }
+    BatchApplier.Outcome outcome = done.outcome();
     committed(outcome);
     if (!kafkaOffsets.isEmpty()) {
       consumer.commitAsync(
@@ -443,112 +208,18 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
     if (!outcome.isComplete()) {
       // Each partition goes back to its first record not committed, the event to retry first.
-      Set<TopicPartition> rewound = new HashSet<>();
-      for (ConsumerRecord<String, byte[]> r : batch.subList(retryFrom[0], batch.size())) {
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if (owned.containsKey(tp) && rewound.add(tp)) {
-          seek(tp, r.offset());
-        }
-      }
+      BatchPlan.rewindTo(batch.subList(done.retryFrom(), batch.size()), ownership);
       backOff(outcome.retryAfter());
-    }
-  }
-
-  /**
-   * Checks, without locking, that this runner still holds the partitions before it applies
-   * anything: a zombie then wastes no work, and never applies to the tables of a retired version
-   * that are being dropped. The compare-and-set at the end stays the guarantee.
-   */
-  private void stillOwned(Handle h, Set<TopicPartition> partitions) {
-    String[] topicNames = new String[partitions.size()];
-    Integer[] numbers = new Integer[partitions.size()];
-    Long[] generations = new Long[partitions.size()];
-    int i = 0;
-    for (TopicPartition tp : partitions) {
-      topicNames[i] = tp.topic();
-      numbers[i] = tp.partition();
-      generations[i++] = owned.get(tp).generation();
-    }
-    long held =
-        h.createQuery(
-                "SELECT count(*) FROM " + manager.sql().offsets + " o JOIN unnest(:topics, :partitions, :generations)"
-                    + " AS u(topic, partition, generation) ON o.topic = u.topic AND o.partition = u.partition"
-                    + " AND o.generation = u.generation WHERE o.name = :name AND o.version = :version AND o.owner = :owner")
-            .bind("topics", topicNames)
-            .bind("partitions", numbers)
-            .bind("generations", generations)
-            .bind("name", spec.name())
-            .bind("version", spec.version())
-            .bind("owner", owner)
-            .mapTo(Long.class)
-            .one();
-    if (held != partitions.size()) {
-      throw new Rejected("holds " + held + " of " + partitions.size() + " partitions of the batch");
-    }
-  }
-
-  /**
-   * Moves the offsets of a batch's partitions in one statement (the batch's transaction holds a
-   * transaction id from its first write to its commit, and with it the store's global-order
-   * fence, so it takes as few round trips as it can), each only if this runner still holds the
-   * partition at the generation it took.
-   */
-  private void casOffsets(Handle h, Plan plan) {
-    int n = plan.nextOffsets().size();
-    if (n == 0) {
-      return;
-    }
-    String[] topicNames = new String[n];
-    Integer[] numbers = new Integer[n];
-    Long[] nexts = new Long[n];
-    Long[] txIds = new Long[n];
-    Long[] positions = new Long[n];
-    Long[] generations = new Long[n];
-    int i = 0;
-    for (Map.Entry<TopicPartition, Long> e : plan.nextOffsets().entrySet()) {
-      TopicPartition tp = e.getKey();
-      Owned o = owned.get(tp);
-      GlobalPosition last = plan.lastPositions().getOrDefault(tp, o.last());
-      topicNames[i] = tp.topic();
-      numbers[i] = tp.partition();
-      nexts[i] = e.getValue();
-      txIds[i] = last.txId();
-      positions[i] = last.position();
-      generations[i++] = o.generation();
-    }
-    int moved =
-        h.createUpdate(
-                "UPDATE " + manager.sql().offsets + " o SET next_offset = u.next, last_tx_id = u.tx, last_position = u.pos,"
-                    + " updated_at = now() FROM unnest(:topics, :partitions, :nexts, :txs, :poss, :generations)"
-                    + " AS u(topic, partition, next, tx, pos, generation) WHERE o.name = :name AND o.version = :version"
-                    + " AND o.topic = u.topic AND o.partition = u.partition AND o.generation = u.generation"
-                    + " AND o.owner = :owner")
-            .bind("topics", topicNames)
-            .bind("partitions", numbers)
-            .bind("nexts", nexts)
-            .bind("txs", txIds)
-            .bind("poss", positions)
-            .bind("generations", generations)
-            .bind("name", spec.name())
-            .bind("version", spec.version())
-            .bind("owner", owner)
-            .execute();
-    if (moved != n) {
-      throw new Rejected(
-          "holds " + moved + " of the " + n + " partitions " + plan.nextOffsets().keySet() + " at the generations it took");
     }
   }
 
   @Override
   void whilePaused() {
-    if (!pausedAll) {
-      pausedAll = true;
-      consumer.pause(consumer.assignment());
-    }
+    ownership.pauseAll();
     // Polling keeps the group membership; paused partitions return nothing.
     ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
     if (!records.isEmpty()) {
-      resync(records.partitions());
+      ownership.resync(records.partitions());
       consumer.pause(consumer.assignment());
     }
   }
@@ -592,32 +263,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
    */
   public void replayFrom(Instant from) {
     requireNonNull(from, "from");
-    try (Admin admin = admin()) {
-      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-      for (TopicPartition tp : partitions(admin)) {
-        request.put(tp, OffsetSpec.forTimestamp(from.toEpochMilli()));
-      }
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(request).all().get();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      Map<TopicPartition, Long> offsets = new HashMap<>();
-      found.forEach(
-          (tp, info) -> {
-            if (info.offset() >= 0) {
-              offsets.put(tp, info.offset());
-            } else {
-              latest.put(tp, OffsetSpec.latest());
-            }
-          });
-      if (!latest.isEmpty()) {
-        admin.listOffsets(latest).all().get().forEach((tp, info) -> offsets.put(tp, info.offset()));
-      }
-      replayFrom(offsets);
-    } catch (ExecutionException e) {
-      throw ProjectionException.of("finding the offsets of " + topics + " at " + from, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ProjectionException.of("interrupted finding the offsets of " + topics + " at " + from, e);
-    }
+    replayFrom(replayPoints.at(from));
   }
 
   /**
@@ -627,63 +273,17 @@ public final class KafkaProjectionRunner extends AbstractRunner {
    */
   public void replayFrom(Map<TopicPartition, Long> offsets) {
     requireNonNull(offsets, "offsets");
-    Map<TopicPartition, Long> all = new HashMap<>();
-    try (Admin admin = admin()) {
-      for (TopicPartition tp : partitions(admin)) {
-        all.put(tp, -1L);
-      }
-    } catch (ExecutionException e) {
-      throw ProjectionException.of("describing " + topics, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ProjectionException.of("interrupted describing " + topics, e);
-    }
-    offsets.forEach(
-        (tp, offset) -> {
-          if (!all.containsKey(tp)) {
-            throw new IllegalArgumentException(tp + " is not a partition of " + topics);
-          }
-          if (offset < 0) {
-            throw new IllegalArgumentException("offset of " + tp + " must be >= 0 but was " + offset);
-          }
-          all.put(tp, offset);
-        });
+    Map<TopicPartition, Long> all = replayPoints.startingAt(offsets);
     applier.forgetRetries();
     manager.jdbi()
         .useTransaction(
             h -> {
               Sql.lockVersion(h, spec, true);
               manager.sql().truncate(h, spec);
-              for (Map.Entry<TopicPartition, Long> e : all.entrySet()) {
-                h.createUpdate(
-                        "INSERT INTO " + manager.sql().offsets + " AS o (name, version, topic, partition, next_offset,"
-                            + " last_tx_id, last_position, generation, owner) VALUES (:name, :version, :topic, :partition,"
-                            + " :next, 0, 0, 1, :replay) ON CONFLICT (name, version, topic, partition) DO UPDATE"
-                            + " SET next_offset = :next, last_tx_id = 0, last_position = 0,"
-                            + " generation = o.generation + 1, updated_at = now()")
-                    .bind("name", spec.name())
-                    .bind("version", spec.version())
-                    .bind("topic", e.getKey().topic())
-                    .bind("partition", e.getKey().partition())
-                    .bind("next", e.getValue())
-                    .bind("replay", Sql.REPLAY_OWNER)
-                    .execute();
-              }
+              this.offsets.reset(h, all);
             });
     resyncRequested = true;
     LOG.info("projection {} replays from {}", spec, all);
-  }
-
-  private Set<TopicPartition> partitions(Admin admin) throws ExecutionException, InterruptedException {
-    Set<TopicPartition> result = new HashSet<>();
-    for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get().values()) {
-      d.partitions().forEach(p -> result.add(new TopicPartition(d.name(), p.partition())));
-    }
-    return result;
-  }
-
-  private Admin admin() {
-    return KafkaAdmins.open(config);
   }
 
   /** Configures a {@link KafkaProjectionRunner}; each setter checks its argument at once. */

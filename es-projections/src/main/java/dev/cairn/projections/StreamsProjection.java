@@ -2,38 +2,21 @@ package dev.cairn.projections;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
-import dev.cairn.api.RecordedEvent;
-import dev.cairn.bus.kafka.CairnRecords;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.cairn.projections.internal.StreamsReset;
+import dev.cairn.projections.internal.StreamsTopology;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.function.BiFunction;
-import java.util.function.Function;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -41,15 +24,9 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class StreamsProjection<S> implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamsProjection.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * Folds one event into a key's state.
@@ -102,25 +78,19 @@ public final class StreamsProjection<S> implements AutoCloseable {
 
   private final String name;
   private final String topic;
-  private final EventSerializer serializer;
   private final Class<S> stateType;
-  private final Supplier<S> initial;
-  private final Folder<S> folder;
   private final Map<String, Object> config;
-  private final String storeName;
   private final List<Grouping<S, ?>> groupings;
+  private final StreamsTopology<S> topology;
   private KafkaStreams streams;
 
   private StreamsProjection(Builder<S> b) {
     this.name = b.name;
     this.topic = b.topic;
-    this.serializer = b.serializer;
     this.stateType = b.stateType;
-    this.initial = b.initial;
-    this.folder = b.folder;
     this.config = new HashMap<>(b.config);
-    this.storeName = name + "-state";
     this.groupings = List.copyOf(b.groupings);
+    this.topology = new StreamsTopology<>(name, topic, b.serializer, stateType, b.initial, b.folder, groupings);
     config.put(StreamsConfig.APPLICATION_ID_CONFIG, name);
     config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     if (!config.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
@@ -147,123 +117,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
   }
 
   Topology topology() {
-    Serde<S> stateSerde = jsonSerde(stateType);
-    StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(storeName), Serdes.String(), stateSerde));
-    KStream<String, Change<S>> changes =
-        builder.stream(topic, Consumed.with(Serdes.String(), Serdes.ByteArray())).process(FoldProcessor::new, storeName);
-    for (Grouping<S, ?> g : groupings) {
-      addGrouping(changes, g, stateSerde);
-    }
-    return builder.build();
-  }
-
-  /** A key's state before and after one event, either absent. */
-  record Change<T>(T before, T after) {}
-
-  private <G> void addGrouping(KStream<String, Change<S>> changes, Grouping<S, G> g, Serde<S> stateSerde) {
-    Serde<Change<S>> changeSerde = changeSerde(stateSerde);
-    changes
-        .flatMap(
-            (key, change) -> {
-              // The old state leaves its group, the new one joins its group (maybe the same).
-              List<KeyValue<String, Change<S>>> moves = new ArrayList<>(2);
-              String from = change.before() == null ? null : g.keyOf().apply(change.before());
-              String to = change.after() == null ? null : g.keyOf().apply(change.after());
-              if (from != null) {
-                moves.add(KeyValue.pair(from, new Change<>(change.before(), null)));
-              }
-              if (to != null) {
-                moves.add(KeyValue.pair(to, new Change<>(null, change.after())));
-              }
-              return moves;
-            })
-        .groupByKey(Grouped.with(g.name(), Serdes.String(), changeSerde))
-        .aggregate(
-            g.initial()::get,
-            (groupKey, move, total) ->
-                move.before() != null ? g.subtract().apply(total, move.before()) : g.add().apply(total, move.after()),
-            Materialized.<String, G, KeyValueStore<Bytes, byte[]>>as(groupStore(g))
-                .withKeySerde(Serdes.String())
-                .withValueSerde(jsonSerde(g.type())));
-  }
-
-  private String groupStore(Grouping<S, ?> g) {
-    return name + "-group-" + g.name();
-  }
-
-  private static <T> Serde<T> jsonSerde(Class<T> type) {
-    return Serdes.serdeFrom(
-        (t, value) -> {
-          try {
-            return value == null ? null : JSON.writeValueAsBytes(value);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        },
-        (t, bytes) -> {
-          try {
-            return bytes == null ? null : JSON.readValue(bytes, type);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-  }
-
-  private static <T> Serde<Change<T>> changeSerde(Serde<T> states) {
-    return Serdes.serdeFrom(
-        (t, change) -> {
-          byte[] before = change.before() == null ? new byte[0] : states.serializer().serialize(t, change.before());
-          byte[] after = change.after() == null ? new byte[0] : states.serializer().serialize(t, change.after());
-          return java.nio.ByteBuffer.allocate(8 + before.length + after.length)
-              .putInt(before.length).put(before).putInt(after.length).put(after).array();
-        },
-        (t, bytes) -> {
-          java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
-          byte[] before = new byte[buffer.getInt()];
-          buffer.get(before);
-          byte[] after = new byte[buffer.getInt()];
-          buffer.get(after);
-          return new Change<>(
-              before.length == 0 ? null : states.deserializer().deserialize(t, before),
-              after.length == 0 ? null : states.deserializer().deserialize(t, after));
-        });
-  }
-
-  private final class FoldProcessor implements Processor<String, byte[], String, Change<S>> {
-    private final Serde<S> stateSerde = jsonSerde(stateType);
-    private ProcessorContext<String, Change<S>> context;
-    private KeyValueStore<String, S> store;
-
-    @Override
-    public void init(ProcessorContext<String, Change<S>> context) {
-      this.context = context;
-      this.store = context.getStateStore(storeName);
-    }
-
-    @Override
-    public void process(Record<String, byte[]> record) {
-      RecordMetadata meta = context.recordMetadata().orElseThrow();
-      ConsumerRecord<String, byte[]> r =
-          new ConsumerRecord<>(
-              meta.topic(), meta.partition(), meta.offset(), record.timestamp(), TimestampType.CREATE_TIME,
-              -1, -1, record.key(), record.value(), record.headers(), Optional.empty());
-      RecordedEvent recorded = CairnRecords.toRecordedEvent(r);
-      EventEnvelope<Object> envelope = EventEnvelope.of(recorded, serializer.deserialize(recorded));
-      S before = store.get(recorded.streamId());
-      // A folder may change the state it is given; the groups must see the state as it was.
-      S leaving = before == null || groupings.isEmpty() ? before : copy(before);
-      S after = folder.fold(before == null ? initial.get() : before, envelope);
-      store.put(recorded.streamId(), after);
-      if (!groupings.isEmpty()) {
-        context.forward(new Record<>(recorded.streamId(), new Change<>(leaving, after), record.timestamp()));
-      }
-    }
-
-    private S copy(S state) {
-      return stateSerde.deserializer().deserialize(topic, stateSerde.serializer().serialize(topic, state));
-    }
+    return topology.build();
   }
 
   /**
@@ -324,11 +178,11 @@ public final class StreamsProjection<S> implements AutoCloseable {
           "streams projection " + name + " has no grouping " + grouping.name() + " of " + grouping.type().getSimpleName()
               + "; it was built with " + groupings.stream().map(Grouping::name).toList());
     }
-    return Optional.ofNullable(store(groupStore(grouping), grouping.type()).get(groupKey));
+    return Optional.ofNullable(store(topology.groupStore(grouping), grouping.type()).get(groupKey));
   }
 
   private ReadOnlyKeyValueStore<String, S> store() {
-    return store(storeName, stateType);
+    return store(topology.stateStore(), stateType);
   }
 
   private <T> ReadOnlyKeyValueStore<String, T> store(String store, Class<T> type) {
@@ -364,30 +218,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
       streams = null;
     }
     try (Admin admin = KafkaAdmins.open(config)) {
-      try {
-        admin.deleteConsumerGroups(List.of(name)).all().get();
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-          throw e;
-        }
-      }
-      // Its changelogs and repartition topics, by the names Kafka Streams gives them: exactly
-      // these, never another application's whose id merely starts the same.
-      Set<String> ours = new HashSet<>();
-      ours.add(name + "-" + storeName + "-changelog");
-      for (Grouping<S, ?> g : groupings) {
-        ours.add(name + "-" + groupStore(g) + "-changelog");
-        ours.add(name + "-" + g.name() + "-repartition");
-      }
-      List<String> internal = admin.listTopics().names().get().stream().filter(ours::contains).toList();
-      if (!internal.isEmpty()) {
-        admin.deleteTopics(internal).all().get();
-      }
-    } catch (ExecutionException e) {
-      throw ProjectionException.of("resetting streams projection " + name, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ProjectionException.of("interrupted resetting streams projection " + name, e);
+      StreamsReset.deleteState(admin, name, topology.internalTopics());
     }
     LOG.info("streams projection {} reset; folding {} again", name, topic);
     start();

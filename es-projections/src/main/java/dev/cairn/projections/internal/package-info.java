@@ -1,0 +1,5 @@
+/**
+ * Implementation of the projection runners and the streams projection: not an API. The types here
+ * are public only where {@code dev.cairn.projections} must call them.
+ */
+package dev.cairn.projections.internal;
