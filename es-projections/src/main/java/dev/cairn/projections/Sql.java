@@ -1,6 +1,7 @@
 package dev.cairn.projections;
 
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.StoreTables;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 
@@ -15,25 +16,29 @@ final class Sql {
   /** The owner a replay writes on a partition no runner held: the next runner to read it takes it. */
   static final String REPLAY_OWNER = "replay";
 
+  final StoreTables tables;
   final String schema;
-  final String prefix;
   final String versions;
   final String checkpoints;
   final String offsets;
   final String deadLetters;
 
   Sql(JdbcEventStore store) {
-    this.schema = store.schema();
-    String probe = store.qualifiedTable("x");
-    this.prefix = probe.substring(schema.length() + 1, probe.length() - 1);
-    this.versions = store.qualifiedTable("projection_versions");
-    this.checkpoints = store.qualifiedTable("projection_checkpoints");
-    this.offsets = store.qualifiedTable("projection_offsets");
-    this.deadLetters = store.qualifiedTable("projection_dead_letters");
+    this(store.tables());
+  }
+
+  /** Names the module's tables beside the store's, from its schema and prefix alone. */
+  Sql(StoreTables tables) {
+    this.tables = tables;
+    this.schema = tables.schema();
+    this.versions = tables.qualified("projection_versions");
+    this.checkpoints = tables.qualified("projection_checkpoints");
+    this.offsets = tables.qualified("projection_offsets");
+    this.deadLetters = tables.qualified("projection_dead_letters");
   }
 
   String historyTable() {
-    return prefix + "cairn_projections_schema_history";
+    return tables.prefixed("cairn_projections_schema_history");
   }
 
   /**

@@ -2,8 +2,6 @@ package dev.cairn.store.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cairn.api.AggregateRepository;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.AppendResult;
@@ -13,23 +11,17 @@ import dev.cairn.api.ConcurrencyConflictException;
 import dev.cairn.api.Decider;
 import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
-import dev.cairn.api.EventStoreException;
-import dev.cairn.api.IdempotencyKeyReusedException;
 import dev.cairn.api.Loaded;
 import dev.cairn.api.NewEvent;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.SerializedEvent;
 import dev.cairn.api.spi.Checks;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.cairn.store.jdbc.internal.AggregateLoader;
+import dev.cairn.store.jdbc.internal.IdempotencyKeys;
+import dev.cairn.store.jdbc.internal.SnapshotPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,22 +45,15 @@ import org.slf4j.LoggerFactory;
 public final class JdbcAggregateRepository<C, S, E> implements AggregateRepository<C, S, E>, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(JdbcAggregateRepository.class);
-  private static final int PAGE = 1000;
 
   private final JdbcEventStore store;
   private final String streamType;
   private final Decider<C, S, E> decider;
   private final EventSerializer serializer;
   private final int maxRetries;
-  private final Cache<String, Loaded<S>> cache;
-  private final Snapshots snapshots;
-  private final Class<S> stateClass;
-  private final String stateType;
-  private final int stateRevision;
-  private final int snapshotEvery;
-  private final Duration snapshotWhenLoadSlowerThan;
-  private final Timer loadTimer;
-  private final String idempotencyTable;
+  private final IdempotencyKeys keys;
+  private final SnapshotPolicy<S> snapshots;
+  private final AggregateLoader<S> loader;
 
   private JdbcAggregateRepository(Builder<C, S, E> b) {
     this.store = b.store;
@@ -76,27 +61,15 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     this.decider = b.decider;
     this.serializer = requireNonNull(b.serializer, "serializer (call serializer(...) on the builder)");
     this.maxRetries = b.maxRetries;
-    this.stateClass = b.stateClass;
-    this.stateType = b.stateClass == null ? null : b.stateClass.getName();
-    this.stateRevision = b.stateRevision;
-    this.snapshotEvery = b.snapshotEvery;
-    this.snapshotWhenLoadSlowerThan = b.snapshotWhenLoadSlowerThan;
-    this.idempotencyTable = store.tables().idempotencyKeys;
-    MeterRegistry meters = store.meterRegistry();
-    if (b.cacheSize > 0) {
-      this.cache = Caffeine.newBuilder().maximumSize(b.cacheSize).recordStats().build();
-      CaffeineCacheMetrics.monitor(meters, cache, "cairn-aggregates-" + streamType);
-    } else {
-      this.cache = null;
-    }
+    this.keys = store.idempotencyKeys();
     this.snapshots =
-        b.stateClass == null ? null : new Snapshots(store.jdbi(), store.tables().snapshots, meters, streamType);
-    this.loadTimer =
-        Timer.builder("cairn.aggregate.load")
-            .description("Loading an aggregate's state")
-            .tag("stream_type", streamType)
-            .publishPercentileHistogram()
-            .register(meters);
+        new SnapshotPolicy<>(
+            store.jdbi(), store.tables(), store.meterRegistry(), streamType, serializer,
+            b.stateClass, b.stateRevision, b.snapshotEvery, b.snapshotWhenLoadSlowerThan);
+    this.loader =
+        new AggregateLoader<>(
+            store.jdbi(), store.streams(), store.meterRegistry(), streamType, b.cacheSize,
+            decider::initialState, (state, recorded) -> decider.evolve(state, event(recorded)), snapshots);
   }
 
   @Override
@@ -105,7 +78,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     requireNonNull(command, "command");
     requireNonNull(options, "options");
     String key = options.idempotencyKey();
-    String commandHash = key == null ? null : fingerprint(command);
+    String commandHash = key == null ? null : IdempotencyKeys.fingerprint(command);
     if (key != null) {
       Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash);
       if (earlier.isPresent()) {
@@ -113,7 +86,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
       }
     }
     for (int attempt = 0; ; attempt++) {
-      Loaded<S> loaded = load(streamId);
+      Loaded<S> loaded = loader.load(streamId);
       List<E> events = decider.decide(command, loaded.state());
       requireNonNull(events, "decider returned null events");
       try {
@@ -133,7 +106,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
           throw e;
         }
         LOG.debug("stream {}: retrying after conflict ({} of {})", streamId, attempt + 1, maxRetries);
-      } catch (KeyAlreadyUsed e) {
+      } catch (IdempotencyKeys.KeyAlreadyUsed e) {
         // Another request with the same key committed first: answer as it was answered.
         return earlierResult(key, streamId, commandHash)
             .orElseThrow(() -> new IllegalStateException("idempotency key " + key + " vanished"));
@@ -151,8 +124,10 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
           new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), options.eventMetadata()));
     }
     AppendRequest request = new AppendRequest(streamId, streamType, loaded.version(), newEvents);
+    long from = loaded.version() + 1;
+    long to = loaded.version() + events.size();
     AppendResult result =
-        store.appendWithKey(request, key == null ? null : h -> insertKey(h, key, streamId, hash, loaded.version() + 1, loaded.version() + events.size()));
+        store.appender().append(request, key == null ? null : h -> recordKey(h, key, streamId, hash, from, to));
     S state = loaded.state();
     List<EventEnvelope<E>> envelopes = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
@@ -160,153 +135,44 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
       envelopes.add(EventEnvelope.of(result.events().get(i), events.get(i)));
     }
     Loaded<S> after = new Loaded<>(streamId, result.version(), state);
-    if (cache != null) {
-      cache.put(streamId, after);
-    }
-    if (snapshots != null && result.version() / snapshotEvery > loaded.version() / snapshotEvery) {
-      snapshot(after);
-    }
+    loader.put(after);
+    snapshots.afterAppend(loaded.version(), after);
     return new CommandResult<>(streamId, result.version(), envelopes, false);
   }
 
   private CommandResult<E> recordNothing(String streamId, Loaded<S> loaded, String key, String hash) {
     if (key != null) {
-      store.jdbi().useTransaction(h -> insertKey(h, key, streamId, hash, loaded.version() + 1, loaded.version()));
+      store.jdbi().useTransaction(h -> recordKey(h, key, streamId, hash, loaded.version() + 1, loaded.version()));
     }
     return new CommandResult<>(streamId, loaded.version(), List.of(), false);
   }
 
-  private void insertKey(Handle h, String key, String streamId, String hash, long from, long to) {
-    try {
-      h.createUpdate(
-              "INSERT INTO " + idempotencyTable
-                  + " (idempotency_key, stream_id, command_hash, from_version, to_version)"
-                  + " VALUES (:key, :stream, :hash, :from, :to)")
-          .bind("key", key)
-          .bind("stream", streamId)
-          .bind("hash", hash)
-          .bind("from", from)
-          .bind("to", to)
-          .execute();
-    } catch (RuntimeException e) {
-      if (JdbcEventStore.isUniqueViolation(e, "idempotency_keys_pkey")) {
-        throw new KeyAlreadyUsed();
-      }
-      throw e;
-    }
+  private void recordKey(Handle h, String key, String streamId, String hash, long from, long to) {
+    keys.record(h, key, streamId, hash, from, to);
   }
 
   private Optional<CommandResult<E>> earlierResult(String key, String streamId, String hash) {
-    return store
-        .jdbi()
-        .withHandle(
-            h ->
-                h.createQuery(
-                        "SELECT stream_id, command_hash, from_version, to_version FROM " + idempotencyTable
-                            + " WHERE idempotency_key = :key")
-                    .bind("key", key)
-                    .map(
-                        (rs, ctx) -> {
-                          String firstStream = rs.getString("stream_id");
-                          if (!firstStream.equals(streamId)) {
-                            throw IdempotencyKeyReusedException.otherStream(key, firstStream, streamId);
-                          }
-                          if (!rs.getString("command_hash").equals(hash)) {
-                            throw IdempotencyKeyReusedException.otherCommand(key, streamId);
-                          }
-                          long from = rs.getLong("from_version");
-                          long to = rs.getLong("to_version");
-                          List<EventEnvelope<E>> events =
-                              to < from ? List.of() : envelopes(store.readStream(h, streamId, from - 1, to, Integer.MAX_VALUE));
-                          return new CommandResult<>(streamId, to < from ? from - 1 : to, events, true);
-                        })
-                    .findOne());
+    return keys.find(key, streamId, hash)
+        .map(earlier -> new CommandResult<>(streamId, earlier.version(), envelopes(earlier.events()), true));
   }
 
   @Override
   public Loaded<S> load(String streamId) {
     Checks.streamId(streamId);
-    long start = System.nanoTime();
-    Loaded<S> cached = cache == null ? null : cache.getIfPresent(streamId);
-    Loaded<S> loaded;
-    int folded;
-    if (cached != null) {
-      List<RecordedEvent> newer = store.readStream(streamId, cached.version(), Long.MAX_VALUE, Integer.MAX_VALUE);
-      loaded = fold(cached, newer);
-      folded = newer.size();
-      if (!newer.isEmpty()) {
-        cache.put(streamId, loaded);
-      }
-    } else {
-      Folded<S> result = loadFromStore(streamId);
-      loaded = result.state();
-      folded = (int) (loaded.version() - result.baseVersion());
-      if (cache != null && loaded.exists()) {
-        cache.put(streamId, loaded);
-      }
-    }
-    long nanos = System.nanoTime() - start;
-    loadTimer.record(Duration.ofNanos(nanos));
-    if (snapshots != null
-        && loaded.exists()
-        && (folded >= snapshotEvery
-            || (folded > 0 && snapshotWhenLoadSlowerThan != null && nanos > snapshotWhenLoadSlowerThan.toNanos()))) {
-      snapshot(loaded);
-    }
-    return loaded;
-  }
-
-  /** A state loaded from the store, and the version of the snapshot (or 0) it was folded from. */
-  private record Folded<S>(Loaded<S> state, long baseVersion) {}
-
-  private Folded<S> loadFromStore(String streamId) {
-    return store
-        .jdbi()
-        .withHandle(
-            h -> {
-              // No transaction needed: events are immutable and a snapshot only ever moves
-              // forward, so a snapshot at v plus whatever events follow v is always a valid fold.
-              Loaded<S> base = new Loaded<>(streamId, 0, decider.initialState());
-              if (snapshots != null) {
-                Optional<Snapshots.Stored> snap = snapshots.find(h, streamId);
-                if (snap.isPresent() && isCurrent(snap.get())) {
-                  base = new Loaded<>(streamId, snap.get().version(), serializer.readState(snap.get().payload(), stateClass));
-                } else if (snap.isPresent()) {
-                  LOG.debug(
-                      "stream {}: ignoring snapshot of {} revision {}; current is {} revision {}",
-                      streamId, snap.get().stateType(), snap.get().stateRevision(), stateType, stateRevision);
-                }
-              }
-              Loaded<S> state = base;
-              for (long after = base.version(); ; ) {
-                List<RecordedEvent> page = store.readStream(h, streamId, after, Long.MAX_VALUE, PAGE);
-                state = fold(state, page);
-                if (page.size() < PAGE) {
-                  break;
-                }
-                after = state.version();
-              }
-              return new Folded<>(state, base.version());
-            });
-  }
-
-  private boolean isCurrent(Snapshots.Stored snapshot) {
-    return snapshot.stateType().equals(stateType) && snapshot.stateRevision() == stateRevision;
+    return loader.load(streamId);
   }
 
   @Override
   public Loaded<S> loadAt(String streamId, long version) {
     Checks.streamId(streamId);
     Checks.version("version", version);
-    Loaded<S> initial = new Loaded<>(streamId, 0, decider.initialState());
-    return fold(initial, store.readStream(streamId, 0, version, Integer.MAX_VALUE));
+    return loader.loadAt(streamId, version);
   }
 
   @Override
   public Loaded<S> loadAsOf(String streamId, Instant instant) {
     Checks.streamId(streamId);
-    Loaded<S> initial = new Loaded<>(streamId, 0, decider.initialState());
-    return fold(initial, store.readStreamAsOf(streamId, instant));
+    return loader.loadAsOf(streamId, instant);
   }
 
   @Override
@@ -321,41 +187,20 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
    * @param streamId the stream
    */
   public void invalidate(String streamId) {
-    if (cache != null) {
-      cache.invalidate(streamId);
-    }
+    loader.invalidate(streamId);
   }
 
   /**
    * Waits until every queued snapshot has been written; for tests and orderly shutdown.
    */
   public void flushSnapshots() {
-    if (snapshots != null) {
-      snapshots.flush();
-    }
+    snapshots.flush();
   }
 
   /** Stops the snapshot writer after the queued snapshots are written. */
   @Override
   public void close() {
-    if (snapshots != null) {
-      snapshots.close();
-    }
-  }
-
-  private void snapshot(Loaded<S> loaded) {
-    S state = loaded.state();
-    snapshots.writeLater(loaded.streamId(), loaded.version(), stateType, stateRevision, () -> serializer.writeState(state));
-  }
-
-  private Loaded<S> fold(Loaded<S> from, List<RecordedEvent> events) {
-    S state = from.state();
-    long version = from.version();
-    for (RecordedEvent recorded : events) {
-      state = decider.evolve(state, event(recorded));
-      version = recorded.version();
-    }
-    return new Loaded<>(from.streamId(), version, state);
+    snapshots.close();
   }
 
   private List<EventEnvelope<E>> envelopes(List<RecordedEvent> recorded) {
@@ -369,28 +214,6 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
   @SuppressWarnings("unchecked")
   private E event(RecordedEvent recorded) {
     return (E) serializer.deserialize(recorded);
-  }
-
-  private static String fingerprint(Object command) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(command.getClass().getName().getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      // Commands are records, whose toString is a deterministic rendering of every component.
-      sha.update(command.toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw EventStoreException.of("computing a command fingerprint", e);
-    }
-  }
-
-  /** Thrown inside the append transaction when the idempotency key is already taken. */
-  private static final class KeyAlreadyUsed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    KeyAlreadyUsed() {
-      super(null, null, false, false);
-    }
   }
 
   /**

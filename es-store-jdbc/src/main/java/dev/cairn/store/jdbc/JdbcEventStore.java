@@ -8,38 +8,26 @@ import dev.cairn.api.ConcurrencyConflictException;
 import dev.cairn.api.Decider;
 import dev.cairn.api.EventStore;
 import dev.cairn.api.EventStoreException;
-import dev.cairn.api.EventTooLargeException;
 import dev.cairn.api.GlobalPosition;
-import dev.cairn.api.NewEvent;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import dev.cairn.store.jdbc.internal.Appender;
+import dev.cairn.store.jdbc.internal.GlobalOrderReader;
+import dev.cairn.store.jdbc.internal.IdempotencyKeys;
+import dev.cairn.store.jdbc.internal.Migrations;
+import dev.cairn.store.jdbc.internal.StoreHealth;
+import dev.cairn.store.jdbc.internal.StreamReader;
+import dev.cairn.store.jdbc.spi.StoreTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import io.micrometer.core.instrument.Timer;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL event store (13 or newer), on Jdbi.
@@ -56,98 +44,33 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcEventStore implements EventStore {
 
-  private static final Logger LOG = LoggerFactory.getLogger(JdbcEventStore.class);
-
   /** The default limit on one event's payload: 1 MiB. */
   public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
-
-  private static final String REPEATABLE_READ = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
 
   /** The LISTEN/NOTIFY channel on which appends are announced, when enabled. */
   public static final String NOTIFY_CHANNEL = "cairn_events";
 
-  private final DataSource dataSource;
   private final Jdbi jdbi;
-  private final Tables tables;
-  private final int maxEventBytes;
-  private final boolean notify;
+  private final StoreTables tables;
   private final MeterRegistry meters;
-  private final List<Consumer<AppendResult>> appendListeners = new CopyOnWriteArrayList<>();
-  private final Timer appendTimer;
-  private final Counter eventsAppended;
-  private final Counter conflicts;
-
-  private final String createStreamSql;
-  private final String advanceStreamSql;
-  private final String createStreamOneSql;
-  private final String advanceStreamOneSql;
-  private final String readStreamSql;
-  private final String readGlobalSql;
+  private final Migrations migrations;
+  private final StreamReader streams;
+  private final GlobalOrderReader globalOrder;
+  private final Appender appender;
+  private final StoreHealth health;
+  private final IdempotencyKeys idempotencyKeys;
 
   private JdbcEventStore(Builder b) {
-    this.dataSource = b.dataSource;
     this.jdbi = Jdbi.create(b.dataSource);
-    this.tables = new Tables(b.schema, b.prefix);
-    this.maxEventBytes = b.maxEventBytes;
-    this.notify = b.notify;
+    this.tables = StoreTables.of(b.schema, b.prefix);
     this.meters = b.meters;
-    this.appendTimer =
-        Timer.builder("cairn.store.append")
-            .description("Appends to the event store, with their latency")
-            .publishPercentileHistogram()
-            .register(meters);
-    this.eventsAppended =
-        Counter.builder("cairn.store.events.appended").description("Events appended").register(meters);
-    this.conflicts =
-        Counter.builder("cairn.store.conflicts")
-            .description("Appends rejected because the stream was at another version")
-            .register(meters);
-    Gauge.builder("cairn.store.oldest.transaction.age.seconds", this, JdbcEventStore::oldestAgeSeconds)
-        .description("Age of the oldest open transaction holding an xid; it holds back readers")
-        .register(meters);
-
-    // One statement: the compare-and-set on the stream row, then the events, inserted only if
-    // the compare-and-set succeeded, so a losing writer never draws a sequence value.
-    String insertEvents =
-        ", e AS (INSERT INTO " + tables.events
-            + " (event_id, stream_id, stream_type, version, event_type, schema_revision, payload, metadata)"
-            + " SELECT u.event_id, ?, ?, u.version, u.event_type, u.schema_revision,"
-            + " u.payload::jsonb, u.metadata::jsonb"
-            + " FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[])"
-            + " AS u(event_id, version, event_type, schema_revision, payload, metadata)"
-            + " WHERE EXISTS (SELECT 1 FROM s)"
-            + " RETURNING version, global_position, tx_id, recorded_at)"
-            + " SELECT version, global_position, tx_id::text AS tx_text, recorded_at FROM e";
-    // A single event needs no arrays: plain parameters spare the client building them and the
-    // server parsing and unnesting them.
-    String insertOneEvent =
-        ", e AS (INSERT INTO " + tables.events
-            + " (event_id, stream_id, stream_type, version, event_type, schema_revision, payload, metadata)"
-            + " SELECT ?::uuid, ?, ?, ?::bigint, ?, ?::int, ?::jsonb, ?::jsonb"
-            + " WHERE EXISTS (SELECT 1 FROM s)"
-            + " RETURNING version, global_position, tx_id, recorded_at)"
-            + " SELECT version, global_position, tx_id::text AS tx_text, recorded_at FROM e";
-    String createStream =
-        "WITH s AS (INSERT INTO " + tables.streams + " (stream_id, stream_type, version) VALUES (?, ?, ?)"
-            + " ON CONFLICT (stream_id) DO NOTHING RETURNING 1)";
-    String advanceStream =
-        "WITH s AS (UPDATE " + tables.streams + " SET version = ?, updated_at = now()"
-            + " WHERE stream_id = ? AND version = ? AND stream_type = ? RETURNING 1)";
-    createStreamSql = createStream + insertEvents;
-    advanceStreamSql = advanceStream + insertEvents;
-    createStreamOneSql = createStream + insertOneEvent;
-    advanceStreamOneSql = advanceStream + insertOneEvent;
-    readStreamSql =
-        "SELECT " + StoredRows.COLUMNS + " FROM " + tables.events
-            + " WHERE stream_id = :id AND version > :after AND version <= :upTo"
-            + " ORDER BY version LIMIT :limit";
-    // Only transactions below the oldest one still open have ended: nothing can appear behind
-    // what this returns, however long a writer takes to commit.
-    readGlobalSql =
-        "SELECT " + StoredRows.COLUMNS + " FROM " + tables.events
-            + " WHERE (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)"
-            + " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-            + " ORDER BY tx_id, global_position LIMIT :limit";
+    this.migrations = new Migrations(b.dataSource, tables);
+    this.streams = new StreamReader(tables);
+    this.globalOrder = new GlobalOrderReader(tables);
+    this.appender =
+        new Appender(jdbi, tables, streams, b.maxEventBytes, b.notify ? NOTIFY_CHANNEL : null, meters);
+    this.health = new StoreHealth(jdbi, meters);
+    this.idempotencyKeys = new IdempotencyKeys(jdbi, tables, streams);
   }
 
   /**
@@ -167,7 +90,7 @@ public final class JdbcEventStore implements EventStore {
    * @throws EventStoreException if a migration fails
    */
   public void migrate() {
-    migrate("classpath:dev/cairn/store/jdbc/migration", tables.historyTable);
+    migrations.migrate(Migrations.STORE_LOCATION, tables.prefixed(Migrations.STORE_HISTORY_TABLE));
   }
 
   /**
@@ -179,22 +102,7 @@ public final class JdbcEventStore implements EventStore {
    * @throws EventStoreException if a migration fails
    */
   public void migrate(String location, String historyTable) {
-    try {
-      Flyway.configure(getClass().getClassLoader())
-          .dataSource(dataSource)
-          .locations(location)
-          .schemas(tables.schema)
-          .defaultSchema(tables.schema)
-          .createSchemas(true)
-          .table(Checks.sqlIdentifier("history table", historyTable))
-          .baselineOnMigrate(true)
-          .baselineVersion("0")
-          .placeholders(Map.of("schema", tables.schema, "prefix", tables.prefix))
-          .load()
-          .migrate();
-    } catch (RuntimeException e) {
-      throw EventStoreException.of("migrating " + location + " in schema " + tables.schema, e);
-    }
+    migrations.migrate(location, historyTable);
   }
 
   /**
@@ -216,63 +124,7 @@ public final class JdbcEventStore implements EventStore {
 
   @Override
   public AppendResult append(AppendRequest request) {
-    return timedAppend(request, h -> appendIn(h, request, true));
-  }
-
-  /**
-   * Appends, first running other work (recording an idempotency key) in the same transaction.
-   */
-  AppendResult appendWithKey(AppendRequest request, Consumer<Handle> before) {
-    if (before == null) {
-      return append(request);
-    }
-    return timedAppend(
-        request,
-        h -> {
-          h.execute(REPEATABLE_READ);
-          before.accept(h);
-          return appendIn(h, request, false);
-        });
-  }
-
-  /** Checks sizes, runs the append's transaction, times it, and tells the listeners. */
-  private AppendResult timedAppend(AppendRequest request, HandleWork<AppendResult> work) {
-    checkSizes(request);
-    Timer.Sample sample = Timer.start(meters);
-    try {
-      AppendResult result = inAppendTransaction(request.streamId(), request.expectedVersion(), work);
-      afterCommit(result);
-      return result;
-    } finally {
-      sample.stop(appendTimer);
-    }
-  }
-
-
-  /**
-   * Runs work in one REPEATABLE READ transaction, mapping a lost race to a {@link
-   * ConcurrencyConflictException} on the given stream.
-   */
-  <T> T inAppendTransaction(String streamId, long expectedVersion, HandleWork<T> work) {
-    try {
-      // The work sets REPEATABLE READ itself, in the same round trip as its first statement.
-      return jdbi.inTransaction(work::run);
-    } catch (ConcurrencyConflictException e) {
-      conflicts.increment();
-      throw e;
-    } catch (RuntimeException e) {
-      if (isRaceLost(e)) {
-        conflicts.increment();
-        throw ConcurrencyConflictException.of(streamId, expectedVersion, streamVersion(streamId), e);
-      }
-      throw e;
-    }
-  }
-
-  /** Work done on a handle inside a transaction. */
-  @FunctionalInterface
-  interface HandleWork<T> {
-    T run(Handle handle);
+    return appender.append(request);
   }
 
   /**
@@ -294,188 +146,7 @@ public final class JdbcEventStore implements EventStore {
           "appending in a caller's transaction needs REPEATABLE READ or SERIALIZABLE, but it was "
               + (handle.isInTransaction() ? level : "no transaction"));
     }
-    checkSizes(request);
-    return appendIn(handle, request, false);
-  }
-
-  /**
-   * Appends on a handle inside a transaction. With {@code setIsolation}, the statement starts by
-   * setting REPEATABLE READ: pgjdbc sends both in one round trip, so the whole append costs one
-   * round trip and the commit.
-   */
-  AppendResult appendIn(Handle h, AppendRequest request, boolean setIsolation) {
-    String id = request.streamId();
-    List<NewEvent> events = request.events();
-    long expected = request.expectedVersion();
-    long to = expected + events.size();
-    int n = events.size();
-    UUID[] eventIds = new UUID[n];
-    Long[] versions = new Long[n];
-    String[] types = new String[n];
-    Integer[] revisions = new Integer[n];
-    String[] payloads = new String[n];
-    String[] metadatas = new String[n];
-    for (int i = 0; i < n; i++) {
-      NewEvent e = events.get(i);
-      eventIds[i] = e.eventId();
-      versions[i] = expected + i + 1;
-      types[i] = e.eventType();
-      revisions[i] = e.schemaRevision();
-      payloads[i] = e.payload();
-      metadatas[i] = MetadataJson.write(e.metadata());
-    }
-    String sql =
-        n == 1
-            ? (expected == 0 ? createStreamOneSql : advanceStreamOneSql)
-            : (expected == 0 ? createStreamSql : advanceStreamSql);
-    if (setIsolation) {
-      sql = REPEATABLE_READ + "; " + sql;
-    }
-    if (notify) {
-      sql = sql + "; SELECT pg_notify('" + NOTIFY_CHANNEL + "', ?)";
-    }
-    RecordedEvent[] stored = new RecordedEvent[n];
-    int count = 0;
-    Connection c = h.getConnection();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      int p = 1;
-      if (expected == 0) {
-        ps.setString(p++, id);
-        ps.setString(p++, request.streamType());
-        ps.setLong(p++, to);
-      } else {
-        ps.setLong(p++, to);
-        ps.setString(p++, id);
-        ps.setLong(p++, expected);
-        ps.setString(p++, request.streamType());
-      }
-      if (n == 1) {
-        ps.setObject(p++, eventIds[0]);
-        ps.setString(p++, id);
-        ps.setString(p++, request.streamType());
-        ps.setLong(p++, versions[0]);
-        ps.setString(p++, types[0]);
-        ps.setInt(p++, revisions[0]);
-        ps.setString(p++, payloads[0]);
-        ps.setString(p++, metadatas[0]);
-      } else {
-        ps.setString(p++, id);
-        ps.setString(p++, request.streamType());
-        ps.setArray(p++, c.createArrayOf("uuid", eventIds));
-        ps.setArray(p++, c.createArrayOf("int8", versions));
-        ps.setArray(p++, c.createArrayOf("text", types));
-        ps.setArray(p++, c.createArrayOf("int4", revisions));
-        ps.setArray(p++, c.createArrayOf("text", payloads));
-        ps.setArray(p++, c.createArrayOf("text", metadatas));
-      }
-      if (notify) {
-        ps.setString(p, tables.schema);
-      }
-      boolean isResultSet = ps.execute();
-      while (true) {
-        if (isResultSet) {
-          try (ResultSet rs = ps.getResultSet()) {
-            while (rs.next() && rs.getMetaData().getColumnCount() == 4) {
-              long version = rs.getLong("version");
-              int i = (int) (version - expected - 1);
-              NewEvent e = events.get(i);
-              stored[i] =
-                  new RecordedEvent(
-                      e.eventId(),
-                      id,
-                      request.streamType(),
-                      version,
-                      new GlobalPosition(Long.parseLong(rs.getString("tx_text")), rs.getLong("global_position")),
-                      rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
-                      e.eventType(),
-                      e.schemaRevision(),
-                      e.payload(),
-                      e.metadata());
-              count++;
-            }
-          }
-        } else if (ps.getUpdateCount() == -1) {
-          break;
-        }
-        isResultSet = ps.getMoreResults();
-      }
-    } catch (SQLException e) {
-      throw EventStoreException.of("appending to stream " + id, e);
-    }
-    if (count == 0) {
-      throw conflictOrWrongType(h, request);
-    }
-    if (count != n) {
-      throw new IllegalStateException("stream " + id + ": " + count + " of " + n + " events were stored");
-    }
-    return new AppendResult(id, to, List.of(stored));
-  }
-
-  void afterCommit(AppendResult result) {
-    eventsAppended.increment(result.events().size());
-    for (Consumer<AppendResult> listener : appendListeners) {
-      try {
-        listener.accept(result);
-      } catch (RuntimeException e) {
-        LOG.warn("append listener {} failed", listener, e);
-      }
-    }
-  }
-
-  private RuntimeException conflictOrWrongType(Handle h, AppendRequest request) {
-    Optional<Map<String, Object>> row =
-        h.createQuery("SELECT stream_type, version FROM " + tables.streams + " WHERE stream_id = :id")
-            .bind("id", request.streamId())
-            .mapToMap()
-            .findOne();
-    if (row.isPresent() && !request.streamType().equals(row.get().get("stream_type"))) {
-      return new IllegalArgumentException(
-          "stream " + request.streamId() + " is of type " + row.get().get("stream_type")
-              + ", not " + request.streamType());
-    }
-    long actual = row.map(r -> ((Number) r.get("version")).longValue()).orElse(0L);
-    return ConcurrencyConflictException.of(
-        request.streamId(), request.expectedVersion(), actual, null);
-  }
-
-  private void checkSizes(AppendRequest request) {
-    for (NewEvent e : request.events()) {
-      // Cheap bound first: a UTF-8 byte is at least one char, at most three per char.
-      int chars = e.payload().length();
-      if (chars > maxEventBytes / 3) {
-        int bytes = chars > maxEventBytes ? chars : e.payload().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > maxEventBytes) {
-          throw EventTooLargeException.of(request.streamId(), e.eventType(), bytes, maxEventBytes);
-        }
-      }
-    }
-  }
-
-  static boolean isUniqueViolation(Throwable e, String constraint) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-        return String.valueOf(sql.getMessage()).contains(constraint);
-      }
-    }
-    return false;
-  }
-
-  private static boolean isRaceLost(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql) {
-        String state = sql.getSQLState();
-        // 40001 serialization failure, 40P01 deadlock, 23505 unique violation on the stream row
-        // or on (stream_id, version): all mean another writer got there first.
-        if ("40001".equals(state) || "40P01".equals(state)) {
-          return true;
-        }
-        if ("23505".equals(state)) {
-          String message = String.valueOf(sql.getMessage());
-          return message.contains("streams_pkey") || message.contains("events_stream_version");
-        }
-      }
-    }
-    return false;
+    return appender.appendInTransaction(handle, request);
   }
 
   @Override
@@ -497,17 +168,7 @@ public final class JdbcEventStore implements EventStore {
     Checks.streamId(streamId);
     Checks.version("after version", afterVersion);
     Checks.positive("limit", limit);
-    return jdbi.withHandle(h -> readStream(h, streamId, afterVersion, upToVersion, limit));
-  }
-
-  List<RecordedEvent> readStream(Handle h, String streamId, long afterVersion, long upToVersion, int limit) {
-    return h.createQuery(readStreamSql)
-        .bind("id", streamId)
-        .bind("after", afterVersion)
-        .bind("upTo", upToVersion)
-        .bind("limit", limit)
-        .map(StoredRows.MAPPER)
-        .list();
+    return jdbi.withHandle(h -> streams.read(h, streamId, afterVersion, upToVersion, limit));
   }
 
   /**
@@ -520,22 +181,14 @@ public final class JdbcEventStore implements EventStore {
   public List<RecordedEvent> readStreamAsOf(String streamId, Instant instant) {
     Checks.streamId(streamId);
     requireNonNull(instant, "instant");
-    return jdbi.withHandle(
-        h ->
-            h.createQuery(
-                    "SELECT " + StoredRows.COLUMNS + " FROM " + tables.events
-                        + " WHERE stream_id = :id AND recorded_at <= :at ORDER BY version")
-                .bind("id", streamId)
-                .bind("at", OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC))
-                .map(StoredRows.MAPPER)
-                .list());
+    return jdbi.withHandle(h -> streams.readAsOf(h, streamId, instant));
   }
 
   @Override
   public List<RecordedEvent> readGlobal(GlobalPosition after, int limit) {
     requireNonNull(after, "after");
     Checks.positive("limit", limit);
-    return jdbi.withHandle(h -> readGlobal(h, after, limit));
+    return jdbi.withHandle(h -> globalOrder.read(h, after, limit));
   }
 
   /**
@@ -548,25 +201,13 @@ public final class JdbcEventStore implements EventStore {
    * @return the events in global order
    */
   public List<RecordedEvent> readGlobal(Handle handle, GlobalPosition after, int limit) {
-    return handle
-        .createQuery(readGlobalSql)
-        .bind("tx", after.txId())
-        .bind("pos", after.position())
-        .bind("limit", limit)
-        .map(StoredRows.MAPPER)
-        .list();
+    return globalOrder.read(handle, after, limit);
   }
 
   @Override
   public long streamVersion(String streamId) {
     Checks.streamId(streamId);
-    return jdbi.withHandle(
-        h ->
-            h.createQuery("SELECT version FROM " + tables.streams + " WHERE stream_id = :id")
-                .bind("id", streamId)
-                .mapTo(Long.class)
-                .findOne()
-                .orElse(0L));
+    return jdbi.withHandle(h -> streams.version(h, streamId));
   }
 
   /**
@@ -575,15 +216,7 @@ public final class JdbcEventStore implements EventStore {
    * @return the head, or {@link GlobalPosition#START} if the store is empty
    */
   public GlobalPosition headPosition() {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery(
-                    "SELECT tx_id::text AS tx_text, global_position FROM " + tables.events
-                        + " WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-                        + " ORDER BY tx_id DESC, global_position DESC LIMIT 1")
-                .map((rs, ctx) -> new GlobalPosition(Long.parseLong(rs.getString("tx_text")), rs.getLong("global_position")))
-                .findOne()
-                .orElse(GlobalPosition.START));
+    return jdbi.withHandle(globalOrder::head);
   }
 
   /**
@@ -594,16 +227,7 @@ public final class JdbcEventStore implements EventStore {
    * @return the number of visible events after it
    */
   public long countAfter(GlobalPosition after) {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery(
-                    "SELECT count(*) FROM " + tables.events
-                        + " WHERE (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)"
-                        + " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())")
-                .bind("tx", after.txId())
-                .bind("pos", after.position())
-                .mapTo(Long.class)
-                .one());
+    return jdbi.withHandle(h -> globalOrder.countAfter(h, after));
   }
 
   /**
@@ -614,30 +238,7 @@ public final class JdbcEventStore implements EventStore {
    * @return the transaction, if any is open
    */
   public Optional<OpenTransaction> oldestOpenTransaction() {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery(
-                    "SELECT pid, datname, EXTRACT(EPOCH FROM (clock_timestamp() - xact_start)) * 1000 AS age_ms,"
-                        + " state, left(query, 200) AS query FROM pg_stat_activity"
-                        + " WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
-                        + " ORDER BY age(backend_xid) DESC LIMIT 1")
-                .map(
-                    (rs, ctx) ->
-                        new OpenTransaction(
-                            rs.getInt("pid"),
-                            rs.getString("datname"),
-                            Duration.ofMillis(rs.getLong("age_ms")),
-                            rs.getString("state"),
-                            rs.getString("query")))
-                .findOne());
-  }
-
-  private double oldestAgeSeconds() {
-    try {
-      return oldestOpenTransaction().map(t -> t.age().toMillis() / 1000.0).orElse(0.0);
-    } catch (RuntimeException e) {
-      return Double.NaN;
-    }
+    return health.oldestOpenTransaction();
   }
 
   /**
@@ -654,7 +255,7 @@ public final class JdbcEventStore implements EventStore {
    */
   public AppendSubscription listenForAppends(Runnable onAppend, String threadName) {
     return new AppendNotificationListener(
-        jdbi, NOTIFY_CHANNEL, tables.schema, requireNonNull(onAppend, "onAppend"),
+        jdbi, NOTIFY_CHANNEL, tables.schema(), requireNonNull(onAppend, "onAppend"),
         requireNonNull(threadName, "threadName"));
   }
 
@@ -673,7 +274,7 @@ public final class JdbcEventStore implements EventStore {
    * @param listener the listener
    */
   public void addAppendListener(Consumer<AppendResult> listener) {
-    appendListeners.add(requireNonNull(listener, "listener"));
+    appender.addListener(requireNonNull(listener, "listener"));
   }
 
   /**
@@ -685,11 +286,7 @@ public final class JdbcEventStore implements EventStore {
    */
   public int purgeIdempotencyKeys(Instant before) {
     requireNonNull(before, "before");
-    return jdbi.withHandle(
-        h ->
-            h.createUpdate("DELETE FROM " + tables.idempotencyKeys + " WHERE created_at < :before")
-                .bind("before", OffsetDateTime.ofInstant(before, java.time.ZoneOffset.UTC))
-                .execute());
+    return idempotencyKeys.purge(before);
   }
 
   /**
@@ -707,7 +304,7 @@ public final class JdbcEventStore implements EventStore {
    * @return the schema name
    */
   public String schema() {
-    return tables.schema;
+    return tables.schema();
   }
 
   /**
@@ -729,8 +326,26 @@ public final class JdbcEventStore implements EventStore {
     return meters;
   }
 
-  Tables tables() {
+  /**
+   * Returns where the store's tables live: its schema and table prefix, for sibling modules that
+   * keep tables beside the store's (see {@link StoreTables}).
+   *
+   * @return the store's table naming
+   */
+  public StoreTables tables() {
     return tables;
+  }
+
+  Appender appender() {
+    return appender;
+  }
+
+  StreamReader streams() {
+    return streams;
+  }
+
+  IdempotencyKeys idempotencyKeys() {
+    return idempotencyKeys;
   }
 
   /** Configures a {@link JdbcEventStore}; every setter checks its argument at once. */

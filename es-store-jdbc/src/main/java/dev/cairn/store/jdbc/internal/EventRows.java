@@ -1,4 +1,4 @@
-package dev.cairn.store.jdbc;
+package dev.cairn.store.jdbc.internal;
 
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
@@ -10,17 +10,17 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /** The column list every event read selects, and the mapper that reads it. */
-final class StoredRows {
+final class EventRows {
 
   // The transaction id is selected as text under another name: an output column named tx_id
   // would shadow the xid8 column in ORDER BY and sort "1000" before "999".
-  static final String COLUMNS =
-      "global_position, tx_id::text AS tx_text, event_id, stream_id, stream_type, version, event_type,"
-          + " schema_revision, payload::text AS payload, metadata::text AS metadata, recorded_at";
+  static final String COLUMNS = """
+      global_position, tx_id::text AS tx_text, event_id, stream_id, stream_type, version, event_type, \
+      schema_revision, payload::text AS payload, metadata::text AS metadata, recorded_at""";
 
-  static final RowMapper<RecordedEvent> MAPPER = StoredRows::map;
+  static final RowMapper<RecordedEvent> MAPPER = EventRows::map;
 
-  private StoredRows() {}
+  private EventRows() {}
 
   private static RecordedEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
     return new RecordedEvent(

@@ -1,4 +1,4 @@
-package dev.cairn.store.jdbc;
+package dev.cairn.store.jdbc.internal;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,15 +24,34 @@ final class Snapshots implements AutoCloseable {
   /** A stored snapshot. */
   record Stored(long version, String stateType, int stateRevision, String payload) {}
 
+  private static final String FIND = """
+      SELECT version, state_type, state_revision, payload::text AS payload FROM %1$s
+      WHERE stream_id = :id
+      """;
+
+  // Never replace a snapshot with an older one: writes may finish out of order.
+  private static final String WRITE = """
+      INSERT INTO %1$s (stream_id, version, state_type, state_revision, payload, taken_at)
+      VALUES (:id, :version, :type, :revision, CAST(:payload AS jsonb), now())
+      ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
+        state_type = EXCLUDED.state_type, state_revision = EXCLUDED.state_revision,
+        payload = EXCLUDED.payload, taken_at = EXCLUDED.taken_at
+      WHERE %1$s.version < EXCLUDED.version
+        OR %1$s.state_revision <> EXCLUDED.state_revision
+        OR %1$s.state_type <> EXCLUDED.state_type
+      """;
+
   private final Jdbi jdbi;
-  private final String table;
+  private final String findSql;
+  private final String writeSql;
   private final ThreadPoolExecutor writer;
   private final Counter written;
   private final Counter dropped;
 
   Snapshots(Jdbi jdbi, String table, MeterRegistry meters, String streamType) {
     this.jdbi = jdbi;
-    this.table = table;
+    this.findSql = FIND.formatted(table);
+    this.writeSql = WRITE.formatted(table);
     this.writer =
         new ThreadPoolExecutor(
             1,
@@ -56,9 +75,7 @@ final class Snapshots implements AutoCloseable {
   }
 
   Optional<Stored> find(Handle h, String streamId) {
-    return h.createQuery(
-            "SELECT version, state_type, state_revision, payload::text AS payload FROM " + table
-                + " WHERE stream_id = :id")
+    return h.createQuery(findSql)
         .bind("id", streamId)
         .map(
             (rs, ctx) ->
@@ -88,19 +105,9 @@ final class Snapshots implements AutoCloseable {
   void write(String streamId, long version, String stateType, int revision, StateWriter state) {
     try {
       String json = state.json();
-      // Never replace a snapshot with an older one: writes may finish out of order.
       jdbi.useHandle(
           h ->
-              h.createUpdate(
-                      "INSERT INTO " + table
-                          + " (stream_id, version, state_type, state_revision, payload, taken_at)"
-                          + " VALUES (:id, :version, :type, :revision, CAST(:payload AS jsonb), now())"
-                          + " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,"
-                          + " state_type = EXCLUDED.state_type, state_revision = EXCLUDED.state_revision,"
-                          + " payload = EXCLUDED.payload, taken_at = EXCLUDED.taken_at"
-                          + " WHERE " + table + ".version < EXCLUDED.version"
-                          + " OR " + table + ".state_revision <> EXCLUDED.state_revision"
-                          + " OR " + table + ".state_type <> EXCLUDED.state_type")
+              h.createUpdate(writeSql)
                   .bind("id", streamId)
                   .bind("version", version)
                   .bind("type", stateType)

@@ -1,4 +1,4 @@
-package dev.cairn.store.jdbc;
+package dev.cairn.store.jdbc.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,0 +1,209 @@
+package dev.cairn.store.jdbc.internal;
+
+import dev.cairn.api.AppendRequest;
+import dev.cairn.api.AppendResult;
+import dev.cairn.api.ConcurrencyConflictException;
+import dev.cairn.api.EventStoreException;
+import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.NewEvent;
+import dev.cairn.api.RecordedEvent;
+import dev.cairn.store.jdbc.spi.StoreTables;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The append as one statement: the compare-and-set on the stream row, then the events, inserted
+ * only if the compare-and-set succeeded, so a losing writer never draws a sequence value.
+ */
+final class AppendStatement {
+
+  static final String REPEATABLE_READ = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+
+  private static final String CREATE_STREAM = """
+      WITH s AS (INSERT INTO %s (stream_id, stream_type, version) VALUES (?, ?, ?)
+        ON CONFLICT (stream_id) DO NOTHING RETURNING 1)
+      """;
+
+  private static final String ADVANCE_STREAM = """
+      WITH s AS (UPDATE %s SET version = ?, updated_at = now()
+        WHERE stream_id = ? AND version = ? AND stream_type = ? RETURNING 1)
+      """;
+
+  private static final String INSERT_EVENTS = """
+      , e AS (INSERT INTO %s
+          (event_id, stream_id, stream_type, version, event_type, schema_revision, payload, metadata)
+        SELECT u.event_id, ?, ?, u.version, u.event_type, u.schema_revision,
+          u.payload::jsonb, u.metadata::jsonb
+        FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[])
+          AS u(event_id, version, event_type, schema_revision, payload, metadata)
+        WHERE EXISTS (SELECT 1 FROM s)
+        RETURNING version, global_position, tx_id, recorded_at)
+      SELECT version, global_position, tx_id::text AS tx_text, recorded_at FROM e""";
+
+  // A single event needs no arrays: plain parameters spare the client building them and the
+  // server parsing and unnesting them.
+  private static final String INSERT_ONE_EVENT = """
+      , e AS (INSERT INTO %s
+          (event_id, stream_id, stream_type, version, event_type, schema_revision, payload, metadata)
+        SELECT ?::uuid, ?, ?, ?::bigint, ?, ?::int, ?::jsonb, ?::jsonb
+        WHERE EXISTS (SELECT 1 FROM s)
+        RETURNING version, global_position, tx_id, recorded_at)
+      SELECT version, global_position, tx_id::text AS tx_text, recorded_at FROM e""";
+
+  private static final String NOTIFY = "; SELECT pg_notify('%s', ?)";
+
+  private final String createStreamSql;
+  private final String advanceStreamSql;
+  private final String createStreamOneSql;
+  private final String advanceStreamOneSql;
+  private final StoreTables tables;
+  private final String notifySuffix;
+  private final StreamReader streams;
+
+  /** With a null {@code notifyChannel}, appends are not announced. */
+  AppendStatement(StoreTables tables, String notifyChannel, StreamReader streams) {
+    this.tables = tables;
+    this.streams = streams;
+    String streamTable = tables.qualified("streams");
+    String events = tables.qualified("events");
+    String create = CREATE_STREAM.formatted(streamTable);
+    String advance = ADVANCE_STREAM.formatted(streamTable);
+    this.createStreamSql = create + INSERT_EVENTS.formatted(events);
+    this.advanceStreamSql = advance + INSERT_EVENTS.formatted(events);
+    this.createStreamOneSql = create + INSERT_ONE_EVENT.formatted(events);
+    this.advanceStreamOneSql = advance + INSERT_ONE_EVENT.formatted(events);
+    this.notifySuffix = notifyChannel == null ? null : NOTIFY.formatted(notifyChannel);
+  }
+
+  /**
+   * Appends on a handle inside a transaction. With {@code setIsolation}, the statement starts by
+   * setting REPEATABLE READ: pgjdbc sends both in one round trip, so the whole append costs one
+   * round trip and the commit.
+   */
+  AppendResult execute(Handle h, AppendRequest request, boolean setIsolation) {
+    String id = request.streamId();
+    List<NewEvent> events = request.events();
+    long expected = request.expectedVersion();
+    long to = expected + events.size();
+    int n = events.size();
+    UUID[] eventIds = new UUID[n];
+    Long[] versions = new Long[n];
+    String[] types = new String[n];
+    Integer[] revisions = new Integer[n];
+    String[] payloads = new String[n];
+    String[] metadatas = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewEvent e = events.get(i);
+      eventIds[i] = e.eventId();
+      versions[i] = expected + i + 1;
+      types[i] = e.eventType();
+      revisions[i] = e.schemaRevision();
+      payloads[i] = e.payload();
+      metadatas[i] = MetadataJson.write(e.metadata());
+    }
+    String sql =
+        n == 1
+            ? (expected == 0 ? createStreamOneSql : advanceStreamOneSql)
+            : (expected == 0 ? createStreamSql : advanceStreamSql);
+    if (setIsolation) {
+      sql = REPEATABLE_READ + "; " + sql;
+    }
+    if (notifySuffix != null) {
+      sql = sql + notifySuffix;
+    }
+    RecordedEvent[] stored = new RecordedEvent[n];
+    int count = 0;
+    Connection c = h.getConnection();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int p = 1;
+      if (expected == 0) {
+        ps.setString(p++, id);
+        ps.setString(p++, request.streamType());
+        ps.setLong(p++, to);
+      } else {
+        ps.setLong(p++, to);
+        ps.setString(p++, id);
+        ps.setLong(p++, expected);
+        ps.setString(p++, request.streamType());
+      }
+      if (n == 1) {
+        ps.setObject(p++, eventIds[0]);
+        ps.setString(p++, id);
+        ps.setString(p++, request.streamType());
+        ps.setLong(p++, versions[0]);
+        ps.setString(p++, types[0]);
+        ps.setInt(p++, revisions[0]);
+        ps.setString(p++, payloads[0]);
+        ps.setString(p++, metadatas[0]);
+      } else {
+        ps.setString(p++, id);
+        ps.setString(p++, request.streamType());
+        ps.setArray(p++, c.createArrayOf("uuid", eventIds));
+        ps.setArray(p++, c.createArrayOf("int8", versions));
+        ps.setArray(p++, c.createArrayOf("text", types));
+        ps.setArray(p++, c.createArrayOf("int4", revisions));
+        ps.setArray(p++, c.createArrayOf("text", payloads));
+        ps.setArray(p++, c.createArrayOf("text", metadatas));
+      }
+      if (notifySuffix != null) {
+        ps.setString(p, tables.schema());
+      }
+      boolean isResultSet = ps.execute();
+      while (true) {
+        if (isResultSet) {
+          try (ResultSet rs = ps.getResultSet()) {
+            while (rs.next() && rs.getMetaData().getColumnCount() == 4) {
+              long version = rs.getLong("version");
+              int i = (int) (version - expected - 1);
+              NewEvent e = events.get(i);
+              stored[i] =
+                  new RecordedEvent(
+                      e.eventId(),
+                      id,
+                      request.streamType(),
+                      version,
+                      new GlobalPosition(Long.parseLong(rs.getString("tx_text")), rs.getLong("global_position")),
+                      rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
+                      e.eventType(),
+                      e.schemaRevision(),
+                      e.payload(),
+                      e.metadata());
+              count++;
+            }
+          }
+        } else if (ps.getUpdateCount() == -1) {
+          break;
+        }
+        isResultSet = ps.getMoreResults();
+      }
+    } catch (SQLException e) {
+      throw EventStoreException.of("appending to stream " + id, e);
+    }
+    if (count == 0) {
+      throw conflictOrWrongType(h, request);
+    }
+    if (count != n) {
+      throw new IllegalStateException("stream " + id + ": " + count + " of " + n + " events were stored");
+    }
+    return new AppendResult(id, to, List.of(stored));
+  }
+
+  private RuntimeException conflictOrWrongType(Handle h, AppendRequest request) {
+    Optional<StreamReader.StreamRow> row = streams.row(h, request.streamId());
+    if (row.isPresent() && !request.streamType().equals(row.get().streamType())) {
+      return new IllegalArgumentException(
+          "stream " + request.streamId() + " is of type " + row.get().streamType()
+              + ", not " + request.streamType());
+    }
+    long actual = row.map(StreamReader.StreamRow::version).orElse(0L);
+    return ConcurrencyConflictException.of(
+        request.streamId(), request.expectedVersion(), actual, null);
+  }
+}
