@@ -49,13 +49,13 @@ public final class RelayLoop {
   private volatile State state = State.STOPPED;
   private volatile GlobalPosition position = GlobalPosition.START;
   private volatile String lastError;
+  private JdbcEventStore.AppendSubscription listener;
 
   // Made on the relay's thread: start() returns at once, and status() reports what fails there.
   private TopicAdmin admin;
   private HangingCheck hanging;
   private BatchPublisher publisher;
   private RelayResume resume;
-  private JdbcEventStore.AppendSubscription listener;
 
   /**
    * Prepares the relay's thread and registers its meters; {@link #start()} starts it.
