@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.spi.Checks;
 import dev.cairn.bus.kafka.internal.KafkaSettings;
+import dev.cairn.bus.kafka.internal.RelayLoop;
+import dev.cairn.bus.kafka.internal.RelaySettings;
 import dev.cairn.bus.kafka.internal.TopicAdmin;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,50 +48,42 @@ public final class KafkaRelay implements AutoCloseable {
   /** The name of the position topic, after the topic prefix. */
   public static final String POSITION_TOPIC = "cairn-relay-positions";
 
-  final JdbcEventStore store;
+  private final RelaySettings settings;
+  // Copies of two settings, package-private for RelayConfigurationTest, which checks them
+  // without starting a relay.
   final Map<String, Object> producerSettings;
-  final Map<String, Object> rawSettings;
   final Duration transactionTimeout;
-  final TopicRouter router;
-  final String positionTopic;
-  final Optional<Integer> partitions;
-  final Optional<Short> replication;
-  final Map<String, String> eventTopicConfig;
-  final int batchSize;
-  final Duration pollInterval;
-  final Duration initialBackoff;
-  final Duration maxBackoff;
-  final String transactionalId;
-  final String source;
-  final MeterRegistry meters;
-  final boolean listen;
-  final Runnable afterSends;
-  final Runnable afterKafkaCommit;
   private final RelayLoop loop;
   private boolean started;
 
   private KafkaRelay(Builder b) {
-    this.store = b.store;
-    this.transactionalId = b.transactionalId != null ? b.transactionalId : "cairn-relay-" + store.schema();
+    JdbcEventStore store = b.store;
+    String transactionalId = b.transactionalId != null ? b.transactionalId : "cairn-relay-" + store.schema();
     KafkaSettings.checkTransactionalId(b.settings, transactionalId);
-    this.rawSettings = Map.copyOf(b.settings);
-    this.producerSettings = KafkaSettings.producer(b.settings, transactionalId);
-    this.transactionTimeout = KafkaSettings.transactionTimeout(b.settings);
-    this.router = b.router != null ? b.router : TopicRouter.byStreamType(b.topicPrefix);
-    this.positionTopic = b.topicPrefix + POSITION_TOPIC;
-    this.partitions = b.partitions;
-    this.replication = b.replication;
-    this.eventTopicConfig = Map.of("retention.ms", Long.toString(b.retentionMs));
-    this.batchSize = b.batchSize;
-    this.pollInterval = b.pollInterval;
-    this.initialBackoff = b.initialBackoff;
-    this.maxBackoff = b.maxBackoff;
-    this.source = b.source != null ? b.source : "cairn://" + store.schema();
-    this.meters = b.meters != null ? b.meters : store.meterRegistry();
-    this.listen = b.listen;
-    this.afterSends = b.afterSends;
-    this.afterKafkaCommit = b.afterKafkaCommit;
-    this.loop = new RelayLoop(this);
+    this.settings =
+        new RelaySettings(
+            store,
+            KafkaSettings.producer(b.settings, transactionalId),
+            Map.copyOf(b.settings),
+            KafkaSettings.transactionTimeout(b.settings),
+            b.router != null ? b.router : TopicRouter.byStreamType(b.topicPrefix),
+            b.topicPrefix + POSITION_TOPIC,
+            b.partitions,
+            b.replication,
+            Map.of("retention.ms", Long.toString(b.retentionMs)),
+            b.batchSize,
+            b.pollInterval,
+            b.initialBackoff,
+            b.maxBackoff,
+            transactionalId,
+            b.source != null ? b.source : "cairn://" + store.schema(),
+            b.meters != null ? b.meters : store.meterRegistry(),
+            b.listen,
+            b.afterSends,
+            b.afterKafkaCommit);
+    this.producerSettings = settings.producerSettings();
+    this.transactionTimeout = settings.transactionTimeout();
+    this.loop = new RelayLoop(settings);
   }
 
   /**
@@ -105,8 +99,9 @@ public final class KafkaRelay implements AutoCloseable {
   public void ensureTopic(String topic) {
     requireNonNull(topic, "topic");
     try (TopicAdmin admin =
-        new TopicAdmin(KafkaSettings.admin(rawSettings, transactionalId + "-setup"), Duration.ofSeconds(30))) {
-      admin.ensure(topic, partitions, replication, eventTopicConfig);
+        new TopicAdmin(
+            KafkaSettings.admin(settings.rawSettings(), settings.transactionalId() + "-setup"), Duration.ofSeconds(30))) {
+      admin.ensure(topic, settings.partitions(), settings.replication(), settings.eventTopicConfig());
     }
   }
 
@@ -131,9 +126,9 @@ public final class KafkaRelay implements AutoCloseable {
    */
   public synchronized KafkaRelay start() {
     if (started) {
-      throw new IllegalStateException("relay " + transactionalId + " was already started");
+      throw new IllegalStateException("relay " + settings.transactionalId() + " was already started");
     }
-    store.migrate("classpath:dev/cairn/bus/kafka/migration", "cairn_relay_schema_history");
+    settings.store().migrate("classpath:dev/cairn/bus/kafka/migration", "cairn_relay_schema_history");
     started = true;
     loop.start();
     return this;
@@ -154,7 +149,7 @@ public final class KafkaRelay implements AutoCloseable {
    * @return the id
    */
   public String transactionalId() {
-    return transactionalId;
+    return settings.transactionalId();
   }
 
   /**
@@ -163,7 +158,7 @@ public final class KafkaRelay implements AutoCloseable {
    * @return the topic's name
    */
   public String positionTopic() {
-    return positionTopic;
+    return settings.positionTopic();
   }
 
   /**

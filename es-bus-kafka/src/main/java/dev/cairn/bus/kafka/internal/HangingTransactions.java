@@ -3,29 +3,14 @@ package dev.cairn.bus.kafka.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.AbortTransactionSpec;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
-import org.apache.kafka.clients.admin.DescribeTransactionsResult;
-import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
-import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,9 +98,8 @@ public final class HangingTransactions {
     }
   }
 
-  private final Admin admin;
+  private final TransactionQueries queries;
   private final Duration threshold;
-  private final Duration timeout;
 
   /**
    * Creates the checker.
@@ -126,9 +110,8 @@ public final class HangingTransactions {
    * @param timeout how long each admin request may take
    */
   public HangingTransactions(TopicAdmin admin, Duration threshold, Duration timeout) {
-    this.admin = admin.client();
+    this.queries = new TransactionQueries(admin.client(), timeout);
     this.threshold = threshold;
-    this.timeout = timeout;
   }
 
   /**
@@ -190,7 +173,7 @@ public final class HangingTransactions {
     if (topics.isEmpty()) {
       return new Result(List.of(), OptionalLong.empty());
     }
-    Map<TopicPartition, List<ProducerState>> states = producers(partitions(topics));
+    Map<TopicPartition, List<ProducerState>> states = queries.producers(queries.partitions(topics));
     List<OpenTransaction> open = new ArrayList<>();
     states.forEach(
         (tp, producers) -> producers.stream()
@@ -209,7 +192,7 @@ public final class HangingTransactions {
     if (old.isEmpty()) {
       return new Result(List.of(), recheckAt);
     }
-    List<OpenTransaction> hanging = hanging(old, coordinatorView(old), nowMs, threshold.toMillis());
+    List<OpenTransaction> hanging = hanging(old, queries.coordinatorView(old), nowMs, threshold.toMillis());
     List<OpenTransaction> aborted = new ArrayList<>();
     for (OpenTransaction t : hanging) {
       Optional<TopicPartition> endedOn = endedElsewhere(t, states, threshold.toMillis());
@@ -259,11 +242,7 @@ public final class HangingTransactions {
 
   private boolean abort(OpenTransaction t, long nowMs) {
     try {
-      await(
-          admin.abortTransaction(
-                  new AbortTransactionSpec(t.partition(), t.producerId(), t.producerEpoch(), t.coordinatorEpoch()))
-              .all(),
-          "aborting the hanging transaction of producer " + t.producerId() + " on " + t.partition());
+      queries.abort(t);
     } catch (KafkaException e) {
       // Most likely it ended meanwhile (its epoch is then stale); the next check tells.
       LOG.warn(
@@ -277,67 +256,5 @@ public final class HangingTransactions {
         t.partition(), t.producerId(), t.producerEpoch(), t.coordinatorEpoch(), t.startOffset(),
         nowMs - t.lastTimestamp());
     return true;
-  }
-
-  private List<TopicPartition> partitions(Collection<String> topics) {
-    Map<String, TopicDescription> descriptions =
-        await(admin.describeTopics(topics).allTopicNames(), "describing topics " + topics);
-    List<TopicPartition> partitions = new ArrayList<>();
-    descriptions.forEach(
-        (topic, d) -> d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
-    return partitions;
-  }
-
-  private Map<TopicPartition, List<ProducerState>> producers(List<TopicPartition> partitions) {
-    Map<TopicPartition, PartitionProducerState> states =
-        await(admin.describeProducers(partitions).all(), "describing the producers of " + partitions);
-    Map<TopicPartition, List<ProducerState>> result = new HashMap<>();
-    states.forEach((tp, state) -> result.put(tp, state.activeProducers()));
-    return result;
-  }
-
-  /** Asks the coordinators what they know of the open transactions' producer ids. */
-  private Map<Long, TransactionDescription> coordinatorView(List<OpenTransaction> open) {
-    Set<Long> producerIds = new HashSet<>();
-    open.forEach(t -> producerIds.add(t.producerId()));
-    Collection<TransactionListing> listings =
-        await(
-            admin.listTransactions(new ListTransactionsOptions().filterProducerIds(producerIds)).all(),
-            "listing the transactions of producer ids " + producerIds);
-    Map<String, Long> producerIdsByTransactionalId = new HashMap<>();
-    for (TransactionListing listing : listings) {
-      if (producerIds.contains(listing.producerId())) {
-        producerIdsByTransactionalId.put(listing.transactionalId(), listing.producerId());
-      }
-    }
-    Map<Long, TransactionDescription> view = new HashMap<>();
-    if (producerIdsByTransactionalId.isEmpty()) {
-      return view;
-    }
-    DescribeTransactionsResult described = admin.describeTransactions(producerIdsByTransactionalId.keySet());
-    producerIdsByTransactionalId.forEach(
-        (transactionalId, producerId) -> {
-          try {
-            view.put(producerId, await(described.description(transactionalId), "describing transaction " + transactionalId));
-          } catch (TransactionalIdNotFoundException e) {
-            // Expired between listing and describing: the coordinator no longer knows the producer id.
-            LOG.debug("transactional id {} vanished while checking for hanging transactions", transactionalId);
-          }
-        });
-    return view;
-  }
-
-  private <T> T await(KafkaFuture<T> future, String what) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof KafkaException k ? k : new KafkaException(what + ": " + cause, cause);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new TimeoutException(what + " took longer than " + timeout, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KafkaException("interrupted " + what, e);
-    }
   }
 }
