@@ -9,9 +9,12 @@ import dev.cairn.api.Decider;
 import dev.cairn.api.EventStore;
 import dev.cairn.api.EventStoreException;
 import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.Health;
+import dev.cairn.api.HealthIndicator;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.internal.Appender;
+import dev.cairn.store.jdbc.internal.GlobalFence;
 import dev.cairn.store.jdbc.internal.GlobalOrderReader;
 import dev.cairn.store.jdbc.internal.IdempotencyKeys;
 import dev.cairn.store.jdbc.internal.Migrations;
@@ -20,6 +23,7 @@ import dev.cairn.store.jdbc.internal.StreamReader;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -42,7 +46,7 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * store.migrate();
  * }</pre>
  */
-public final class JdbcEventStore implements EventStore {
+public final class JdbcEventStore implements EventStore, HealthIndicator {
 
   /** The default limit on one event's payload: 1 MiB. */
   public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
@@ -59,17 +63,20 @@ public final class JdbcEventStore implements EventStore {
   private final Appender appender;
   private final StoreHealth health;
   private final IdempotencyKeys idempotencyKeys;
+  private final int maxEventBytes;
 
   private JdbcEventStore(Builder b) {
     this.jdbi = Jdbi.create(b.dataSource);
     this.tables = StoreTables.of(b.schema, b.prefix);
     this.meters = b.meters;
+    this.maxEventBytes = b.maxEventBytes;
     this.migrations = new Migrations(b.dataSource, tables);
     this.streams = new StreamReader(tables);
-    this.globalOrder = new GlobalOrderReader(tables);
+    GlobalFence fence = new GlobalFence(tables.qualified("events"));
+    this.globalOrder = new GlobalOrderReader(tables, fence);
     this.appender =
-        new Appender(jdbi, tables, streams, b.maxEventBytes, b.notify ? NOTIFY_CHANNEL : null, meters);
-    this.health = new StoreHealth(jdbi, meters);
+        new Appender(jdbi, tables, fence, streams, b.maxEventBytes, b.notify ? NOTIFY_CHANNEL : null, meters);
+    this.health = new StoreHealth(jdbi, fence, globalOrder, b.fenceHeldThreshold, meters);
     this.idempotencyKeys = new IdempotencyKeys(jdbi, tables, streams);
   }
 
@@ -128,14 +135,41 @@ public final class JdbcEventStore implements EventStore {
   }
 
   /**
+   * Declares the caller's transaction as one that may append to this store, so that readers of
+   * the global order wait for it. Call it before the transaction's first write when the
+   * transaction writes other tables before {@link #append(Handle, AppendRequest)}; a transaction
+   * whose first write is the append needs no call. Declaring again is harmless.
+   *
+   * <p>Why: readers wait only for transactions that may still append (DESIGN rule 2), so that a
+   * long read-model or unrelated transaction does not hold them back. A transaction that already
+   * holds a transaction id and has not declared itself may have been passed by a reader already.
+   *
+   * @param handle a handle inside a transaction
+   * @throws IllegalStateException if the handle is not in a transaction, or if the transaction
+   *     already wrote without declaring itself
+   */
+  public void declareAppender(Handle handle) {
+    if (!handle.isInTransaction()) {
+      throw new IllegalStateException("declareAppender needs a handle inside a transaction, but it had none");
+    }
+    appender.declare(handle);
+  }
+
+  /**
    * Appends inside the caller's transaction, which must run at REPEATABLE READ or SERIALIZABLE, so
    * that it cannot write a newer version of a stream under an older transaction id.
    *
    * @param handle a handle inside a transaction
    * @param request what to append
    * @return what was written (visible to others once the caller commits)
-   * @throws ConcurrencyConflictException if the stream is at another version
-   * @throws IllegalStateException if the transaction's isolation is weaker than REPEATABLE READ
+   * <p>The transaction must not have written anything before, unless it called {@link
+   * #declareAppender(Handle)} before its first write: readers of the global order wait only for
+   * transactions that declared themselves appenders (DESIGN rule 2).
+   *
+   * @throws ConcurrencyConflictException if the stream is at another version, however PostgreSQL
+   *     reported the lost race
+   * @throws IllegalStateException if the transaction's isolation is weaker than REPEATABLE READ, or
+   *     if it wrote before and did not declare itself first
    */
   public AppendResult append(Handle handle, AppendRequest request) {
     TransactionIsolationLevel level = handle.getTransactionIsolationLevel();
@@ -231,14 +265,46 @@ public final class JdbcEventStore implements EventStore {
   }
 
   /**
-   * Finds the oldest open transaction that holds a transaction id, on the whole server: it holds
-   * back every reader of the global order until it ends. A health check should alarm when its age
-   * grows past the longest transaction the application expects.
+   * Finds the oldest open or prepared transaction that may append to this store and holds a
+   * transaction id: it holds back every reader of the global order until it ends. Transactions that
+   * never declared themselves appenders (read models, other tables, other databases) do not hold
+   * readers back and are not reported.
    *
    * @return the transaction, if any is open
    */
   public Optional<OpenTransaction> oldestOpenTransaction() {
     return health.oldestOpenTransaction();
+  }
+
+  /**
+   * Measures the events that were committed but that readers cannot see yet, because an appender
+   * holds the global-order fence below them.
+   *
+   * @return the count and the oldest one's append time
+   */
+  public FenceDelay fenceDelay() {
+    return health.fenceDelay();
+  }
+
+  /**
+   * Checks the store now (one query, two when degraded): DOWN if its database cannot be queried,
+   * DEGRADED when committed events have waited above the fence longer than {@link
+   * Builder#fenceHeldThreshold}, naming the transaction that holds it; UP otherwise.
+   *
+   * @return the store's health
+   */
+  @Override
+  public Health health() {
+    return health.health();
+  }
+
+  /**
+   * Returns the largest payload one event may have, in bytes of UTF-8 JSON as the caller sent it.
+   *
+   * @return the limit
+   */
+  public int maxEventBytes() {
+    return maxEventBytes;
   }
 
   /**
@@ -356,6 +422,7 @@ public final class JdbcEventStore implements EventStore {
     private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
     private boolean notify;
     private MeterRegistry meters = Metrics.globalRegistry;
+    private Duration fenceHeldThreshold = Duration.ofSeconds(10);
 
     private Builder(DataSource dataSource) {
       this.dataSource = requireNonNull(dataSource, "dataSource");
@@ -417,6 +484,20 @@ public final class JdbcEventStore implements EventStore {
      */
     public Builder meterRegistry(MeterRegistry value) {
       this.meters = requireNonNull(value, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Sets how long committed events may wait above the global-order fence (for an appender that
+     * stays open) before {@link JdbcEventStore#health()} reports the store DEGRADED (default 10
+     * s).
+     *
+     * @param value the threshold
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder fenceHeldThreshold(Duration value) {
+      this.fenceHeldThreshold = Checks.positive("fence held threshold", value);
       return this;
     }
 

@@ -14,14 +14,15 @@ class HealthTest {
   @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
 
   @Test
-  void oldestOpenTransaction_namesTheTransactionHoldingReadersBack() {
+  void oldestOpenTransaction_namesTheAppenderHoldingReadersBack() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     JdbcEventStore store = JdbcEventStore.builder(pg.dataSource()).meterRegistry(meters).build();
     store.migrate();
     try (Handle open = pg.jdbi().open()) {
+      open.setTransactionIsolationLevel(org.jdbi.v3.core.transaction.TransactionIsolationLevel.REPEATABLE_READ);
       open.begin();
       int pid = open.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
-      open.execute("SELECT pg_current_xact_id()"); // takes an xid, as a writer would
+      store.append(open, request("h-open", 0, 1)); // an appender that stays open
 
       assertThat(store.oldestOpenTransaction())
           .hasValueSatisfying(

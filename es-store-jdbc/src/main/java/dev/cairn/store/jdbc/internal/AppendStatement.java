@@ -66,10 +66,12 @@ final class AppendStatement {
   private final StoreTables tables;
   private final String notifySuffix;
   private final StreamReader streams;
+  private final String declare;
 
   /** With a null {@code notifyChannel}, appends are not announced. */
-  AppendStatement(StoreTables tables, String notifyChannel, StreamReader streams) {
+  AppendStatement(StoreTables tables, GlobalFence fence, String notifyChannel, StreamReader streams) {
     this.tables = tables;
+    this.declare = fence.declareSql();
     this.streams = streams;
     String streamTable = tables.qualified("streams");
     String events = tables.qualified("events");
@@ -83,11 +85,12 @@ final class AppendStatement {
   }
 
   /**
-   * Appends on a handle inside a transaction. With {@code setIsolation}, the statement starts by
-   * setting REPEATABLE READ: pgjdbc sends both in one round trip, so the whole append costs one
-   * round trip and the commit.
+   * Appends on a handle inside a transaction. With {@code begin}, the transaction is new: the
+   * statement starts by setting REPEATABLE READ and declaring the transaction an appender (before
+   * its first write, see {@link GlobalFence}); pgjdbc sends all of it in one round trip, so the
+   * whole append costs one round trip and the commit. Without it, the caller has done both.
    */
-  AppendResult execute(Handle h, AppendRequest request, boolean setIsolation) {
+  AppendResult execute(Handle h, AppendRequest request, boolean begin) {
     String id = request.streamId();
     List<NewEvent> events = request.events();
     long expected = request.expectedVersion();
@@ -112,8 +115,8 @@ final class AppendStatement {
         n == 1
             ? (expected == 0 ? createStreamOneSql : advanceStreamOneSql)
             : (expected == 0 ? createStreamSql : advanceStreamSql);
-    if (setIsolation) {
-      sql = REPEATABLE_READ + "; " + sql;
+    if (begin) {
+      sql = REPEATABLE_READ + "; " + declare + "; " + sql;
     }
     if (notifySuffix != null) {
       sql = sql + notifySuffix;
@@ -187,7 +190,7 @@ final class AppendStatement {
       throw EventStoreException.of("appending to stream " + id, e);
     }
     if (count == 0) {
-      throw conflictOrWrongType(h, request);
+      throw conflictOrWrongType(h, request, begin);
     }
     if (count != n) {
       throw new IllegalStateException("stream " + id + ": " + count + " of " + n + " events were stored");
@@ -195,8 +198,18 @@ final class AppendStatement {
     return new AppendResult(id, to, List.of(stored));
   }
 
-  private RuntimeException conflictOrWrongType(Handle h, AppendRequest request) {
+  /**
+   * Explains a lost compare-and-set. In a caller's transaction its snapshot may be older than the
+   * stream row that beat it, so the actual version is read on a fresh connection too.
+   */
+  private RuntimeException conflictOrWrongType(Handle h, AppendRequest request, boolean ownTransaction) {
     Optional<StreamReader.StreamRow> row = streams.row(h, request.streamId());
+    if (!ownTransaction) {
+      Optional<StreamReader.StreamRow> latest = h.getJdbi().withHandle(fresh -> streams.row(fresh, request.streamId()));
+      if (latest.isPresent() && (row.isEmpty() || latest.get().version() > row.get().version())) {
+        row = latest;
+      }
+    }
     if (row.isPresent() && !request.streamType().equals(row.get().streamType())) {
       return new IllegalArgumentException(
           "stream " + request.streamId() + " is of type " + row.get().streamType()

@@ -29,6 +29,7 @@ public final class Appender {
   private final Jdbi jdbi;
   private final AppendStatement statement;
   private final StreamReader streams;
+  private final GlobalFence fence;
   private final int maxEventBytes;
   private final MeterRegistry meters;
   private final List<Consumer<AppendResult>> listeners = new CopyOnWriteArrayList<>();
@@ -41,6 +42,7 @@ public final class Appender {
    *
    * @param jdbi the store's Jdbi
    * @param tables the store's tables
+   * @param fence the store's global-order fence, which appenders declare themselves to
    * @param streams the store's stream reader
    * @param maxEventBytes the largest payload of one event
    * @param notifyChannel the LISTEN/NOTIFY channel to announce appends on, or null for none
@@ -49,13 +51,15 @@ public final class Appender {
   public Appender(
       Jdbi jdbi,
       StoreTables tables,
+      GlobalFence fence,
       StreamReader streams,
       int maxEventBytes,
       String notifyChannel,
       MeterRegistry meters) {
     this.jdbi = jdbi;
     this.streams = streams;
-    this.statement = new AppendStatement(tables, notifyChannel, streams);
+    this.fence = fence;
+    this.statement = new AppendStatement(tables, fence, notifyChannel, streams);
     this.maxEventBytes = maxEventBytes;
     this.meters = meters;
     this.appendTimer =
@@ -97,7 +101,8 @@ public final class Appender {
     return timedAppend(
         request,
         h -> {
-          h.execute(AppendStatement.REPEATABLE_READ);
+          // Declared before the key's insert, the transaction's first write.
+          h.execute(AppendStatement.REPEATABLE_READ + "; " + fence.declareSql());
           before.accept(h);
           return statement.execute(h, request, false);
         });
@@ -105,17 +110,62 @@ public final class Appender {
 
   /**
    * Appends inside the caller's transaction, which the caller has checked runs at REPEATABLE READ
-   * or stricter.
+   * or stricter. A lost race is a {@link ConcurrencyConflictException} here too (DESIGN rule 1),
+   * whatever form PostgreSQL gave it.
    *
    * @param handle a handle inside a transaction
    * @param request what to append
    * @return what was written (visible to others once the caller commits)
    * @throws ConcurrencyConflictException if the stream is at another version
+   * @throws IllegalStateException if the transaction wrote before declaring itself
    */
   public AppendResult appendInTransaction(Handle handle, AppendRequest request) {
     checkSizes(request);
-    return statement.execute(handle, request, false);
+    declare(handle);
+    try {
+      return statement.execute(handle, request, false);
+    } catch (ConcurrencyConflictException e) {
+      conflicts.increment();
+      throw e;
+    } catch (RuntimeException e) {
+      if (SqlStates.isRaceLost(e)) {
+        conflicts.increment();
+        // The caller's transaction is aborted now; its snapshot would be stale anyway.
+        long actual = jdbi.withHandle(h -> streams.version(h, request.streamId()));
+        throw ConcurrencyConflictException.of(request.streamId(), request.expectedVersion(), actual, e);
+      }
+      throw e;
+    }
   }
+
+  /**
+   * Declares the caller's transaction as one that may append, before its first write; see {@link
+   * GlobalFence}. Declaring again is harmless.
+   *
+   * @param handle a handle inside a transaction
+   * @throws IllegalStateException if the transaction already holds a transaction id from earlier
+   *     writes and has not declared itself: readers may already have passed that id
+   */
+  public void declare(Handle handle) {
+    Declaration state =
+        handle.createQuery(fence.declarationStateSql())
+            .map((rs, ctx) -> new Declaration(rs.getBoolean("declared"), rs.getString("tx_text")))
+            .one();
+    if (state.declared()) {
+      return;
+    }
+    if (state.txId() != null) {
+      throw new IllegalStateException(
+          "cannot append in a transaction that already holds transaction id " + state.txId()
+              + " from earlier writes: readers of the global order do not wait for a transaction that"
+              + " has not declared itself an appender, so its events could be skipped. Call"
+              + " JdbcEventStore.declareAppender(handle) before the transaction's first write");
+    }
+    handle.execute(fence.declareSql());
+  }
+
+  /** Whether a transaction has declared itself, and the transaction id it holds (null if none). */
+  private record Declaration(boolean declared, String txId) {}
 
   /**
    * Registers a listener called after every append of this appender commits.

@@ -2,50 +2,81 @@ package dev.cairn.store.jdbc.internal;
 
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
+import dev.cairn.store.jdbc.FenceDelay;
 import dev.cairn.store.jdbc.spi.StoreTables;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Reads the global order {@code (tx_id, global_position)}. Every query is fenced by {@code
- * pg_snapshot_xmin}: only transactions below the oldest one still open have ended, so nothing can
- * appear behind what a read returns, however long a writer takes to commit.
+ * Reads the global order {@code (tx_id, global_position)}. Every query is fenced by the {@link
+ * GlobalFence}: no transaction that could still append below it is open, so nothing can appear
+ * behind what a read returns, however long a writer takes to commit.
  */
 public final class GlobalOrderReader {
 
   private static final String READ = """
+      WITH %s
       SELECT %s FROM %s
       WHERE (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
-        AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND tx_id < (SELECT tx_id FROM fence)
       ORDER BY tx_id, global_position LIMIT :limit
       """;
 
   private static final String HEAD = """
+      WITH %s
       SELECT tx_id::text AS tx_text, global_position FROM %s
-      WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      WHERE tx_id < (SELECT tx_id FROM fence)
       ORDER BY tx_id DESC, global_position DESC LIMIT 1
       """;
 
   private static final String COUNT_AFTER = """
+      WITH %s
       SELECT count(*) FROM %s
       WHERE (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
-        AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND tx_id < (SELECT tx_id FROM fence)
+      """;
+
+  // Committed events at or above the fence: appended, but not yet readable.
+  private static final String FENCE_DELAY = """
+      WITH %s
+      SELECT count(*) AS waiting, min(recorded_at) AS oldest FROM %s
+      WHERE tx_id >= (SELECT tx_id FROM fence)
       """;
 
   private final String readSql;
   private final String headSql;
   private final String countAfterSql;
+  private final String fenceDelaySql;
 
   /**
    * Creates the reader.
    *
    * @param tables the store's tables
+   * @param fence the store's fence
    */
-  public GlobalOrderReader(StoreTables tables) {
+  public GlobalOrderReader(StoreTables tables, GlobalFence fence) {
     String events = tables.qualified("events");
-    this.readSql = READ.formatted(EventRows.COLUMNS, events);
-    this.headSql = HEAD.formatted(events);
-    this.countAfterSql = COUNT_AFTER.formatted(events);
+    this.readSql = READ.formatted(fence.cte(), EventRows.COLUMNS, events);
+    this.headSql = HEAD.formatted(fence.cte(), events);
+    this.countAfterSql = COUNT_AFTER.formatted(fence.cte(), events);
+    this.fenceDelaySql = FENCE_DELAY.formatted(fence.cte(), events);
+  }
+
+  /**
+   * Counts the committed events that readers cannot see yet because a transaction that may still
+   * append holds the fence below them, and finds when the oldest of them was appended.
+   *
+   * @param h the handle
+   * @return the delay
+   */
+  public FenceDelay fenceDelay(Handle h) {
+    return h.createQuery(fenceDelaySql)
+        .map((rs, ctx) -> {
+          OffsetDateTime oldest = rs.getObject("oldest", OffsetDateTime.class);
+          return new FenceDelay(rs.getLong("waiting"), oldest == null ? null : oldest.toInstant());
+        })
+        .one();
   }
 
   /**
