@@ -277,6 +277,21 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
   }
 
   /**
+   * Explains why a reader's position (a relay's, a runner's checkpoint) lies beyond anything this
+   * database has committed, if it does. Only a database that went back in time does that (a
+   * restore from a backup, an asynchronous failover): the transaction ids it assigns from then on
+   * are below the reader's position, so the reader would skip every new event. Readers check it
+   * when they start and when they find nothing to read, and stop with this message.
+   *
+   * @param position the reader's position
+   * @return the explanation with the values, or empty if the position is consistent
+   */
+  public Optional<String> positionAhead(GlobalPosition position) {
+    requireNonNull(position, "position");
+    return jdbi.withHandle(h -> globalOrder.positionAhead(h, position));
+  }
+
+  /**
    * Measures the events that were committed but that readers cannot see yet, because an appender
    * holds the global-order fence below them.
    *

@@ -275,4 +275,22 @@ class FenceTest {
     assertThat(problems).as("seed %d", seed).isEmpty();
     assertThat(delivered.keySet()).as("seed %d", seed).isEqualTo(committed);
   }
+  @Test
+  void positionAhead_namesAPositionBeyondTheDatabase_asAfterARestoreFromBackup() {
+    AppendResult appended = store.append(request("fence-ahead", 0, 1));
+    GlobalPosition real = appended.events().get(0).position();
+    assertThat(store.positionAhead(real)).isEmpty();
+    assertThat(store.positionAhead(GlobalPosition.START)).isEmpty();
+
+    // What a relay's position looks like after the database was restored to an earlier point:
+    // transaction ids and positions it has not assigned yet.
+    GlobalPosition fromTheFuture = new GlobalPosition(real.txId() + 1_000_000, real.position() + 500);
+    assertThat(store.positionAhead(fromTheFuture))
+        .hasValueSatisfying(m -> assertThat(m)
+            .contains("transaction ids went backwards")
+            .contains(String.valueOf(real.txId() + 1_000_000))
+            .contains("last event is " + real.position()));
+    GlobalPosition pastTheLastEvent = new GlobalPosition(real.txId(), real.position() + 1);
+    assertThat(store.positionAhead(pastTheLastEvent)).isPresent();
+  }
 }

@@ -44,7 +44,16 @@ public final class GlobalOrderReader {
       WHERE tx_id >= (SELECT tx_id FROM fence)
       """;
 
+  // A reader's position can only be ahead of the database if the database went back in time: a
+  // restore from a backup, or a failover to a replica that had not received the last commits.
+  private static final String POSITION_AHEAD = """
+      SELECT CAST(CAST(:tx AS text) AS xid8) >= pg_snapshot_xmax(pg_current_snapshot()) AS tx_ahead,
+        pg_snapshot_xmax(pg_current_snapshot())::text AS next_tx,
+        (SELECT coalesce(max(global_position), 0) FROM %s) AS last_position
+      """;
+
   private final String readSql;
+  private final String positionAheadSql;
   private final String headSql;
   private final String countAfterSql;
   private final String fenceDelaySql;
@@ -61,6 +70,40 @@ public final class GlobalOrderReader {
     this.headSql = HEAD.formatted(fence.cte(), events);
     this.countAfterSql = COUNT_AFTER.formatted(fence.cte(), events);
     this.fenceDelaySql = FENCE_DELAY.formatted(fence.cte(), events);
+    this.positionAheadSql = POSITION_AHEAD.formatted(events);
+  }
+
+  /**
+   * Explains why a reader's position lies beyond anything this database has committed, if it
+   * does: its transaction id is not below the next one the server will assign, or its position is
+   * past the last event. Only a database that went back in time (a restore from a backup, an
+   * asynchronous failover) does that, and a reader there would skip every event appended since.
+   *
+   * @param h the handle
+   * @param position the reader's position
+   * @return the explanation, naming the values, or empty if the position is consistent
+   */
+  public java.util.Optional<String> positionAhead(Handle h, GlobalPosition position) {
+    if (position.equals(GlobalPosition.START)) {
+      return java.util.Optional.empty();
+    }
+    return h.createQuery(positionAheadSql)
+        .bind("tx", position.txId())
+        .map((rs, ctx) -> {
+          boolean txAhead = rs.getBoolean("tx_ahead");
+          long last = rs.getLong("last_position");
+          if (!txAhead && position.position() <= last) {
+            return java.util.Optional.<String>empty();
+          }
+          return java.util.Optional.of(
+              "transaction ids went backwards: the reader's position is transaction " + position.txId()
+                  + ", event " + position.position() + ", but the database's next transaction id is "
+                  + rs.getString("next_tx") + " and its last event is " + last
+                  + "; the database was restored from a backup or failed over to a replica that lacked the"
+                  + " last commits, and events appended since would be skipped (see docs/global-order.md,"
+                  + " 'Transaction ids that went backwards')");
+        })
+        .one();
   }
 
   /**
