@@ -285,7 +285,9 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     /**
      * Turns snapshots on, for a state record serialized as JSON. Bump the revision whenever the
      * state's shape or the decider's evolve changes meaning: snapshots of another revision are
-     * ignored and the state is rebuilt from events.
+     * ignored and the state is rebuilt from events. A snapshot of the current revision that no
+     * longer reads (a forgotten bump) is ignored the same way, counted in {@code
+     * cairn.snapshots.ignored} with reason {@code unreadable}, and replaced by the next snapshot.
      *
      * @param type the state's class
      * @param revision the state's current revision, from 1
