@@ -38,6 +38,17 @@ import org.slf4j.LoggerFactory;
  * its version, so several service instances writing the same streams stay correct. States must
  * be immutable.
  *
+ * <p>A command sent with an idempotency key is matched to the one that first used the key by its
+ * stream and by a fingerprint of its content: its simple class name and its canonical JSON (its
+ * fields sorted by name, arrays by content, maps and sets sorted), never its {@code toString}. So
+ * a re-sent copy holding an equal {@code byte[]} is a duplicate, a command whose {@code toString}
+ * redacts but whose content differs is an {@link dev.cairn.api.IdempotencyKeyReusedException},
+ * and the command's class may move to another package between deploys (renaming the class itself
+ * makes it another command). A command must therefore be writable as JSON by a plain Jackson
+ * mapper (a record of values is); otherwise sending it with a key is an {@link
+ * IllegalArgumentException}. Keys recorded with the fingerprint of earlier versions (class name and
+ * {@code toString}) are still matched the old way.
+ *
  * @param <C> the command family
  * @param <S> the state
  * @param <E> the event family
@@ -80,7 +91,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     String key = options.idempotencyKey();
     String commandHash = key == null ? null : IdempotencyKeys.fingerprint(command);
     if (key != null) {
-      Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash);
+      Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash, command);
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -97,7 +108,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
         invalidate(streamId);
         if (key != null) {
           // The race may have been with a request carrying the same key.
-          Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash);
+          Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash, command);
           if (earlier.isPresent()) {
             return earlier.get();
           }
@@ -108,7 +119,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
         LOG.debug("stream {}: retrying after conflict ({} of {})", streamId, attempt + 1, maxRetries);
       } catch (IdempotencyKeys.KeyAlreadyUsed e) {
         // Another request with the same key committed first: answer as it was answered.
-        return earlierResult(key, streamId, commandHash)
+        return earlierResult(key, streamId, commandHash, command)
             .orElseThrow(() -> new IllegalStateException("idempotency key " + key + " vanished"));
       }
     }
@@ -151,8 +162,8 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     keys.record(h, key, streamId, hash, from, to);
   }
 
-  private Optional<CommandResult<E>> earlierResult(String key, String streamId, String hash) {
-    return keys.find(key, streamId, hash)
+  private Optional<CommandResult<E>> earlierResult(String key, String streamId, String hash, C command) {
+    return keys.find(key, streamId, hash, command)
         .map(earlier -> new CommandResult<>(streamId, earlier.version(), envelopes(earlier.events()), true));
   }
 
@@ -285,7 +296,9 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     /**
      * Turns snapshots on, for a state record serialized as JSON. Bump the revision whenever the
      * state's shape or the decider's evolve changes meaning: snapshots of another revision are
-     * ignored and the state is rebuilt from events.
+     * ignored and the state is rebuilt from events. A snapshot of the current revision that no
+     * longer reads (a forgotten bump) is ignored the same way, counted in {@code
+     * cairn.snapshots.ignored} with reason {@code unreadable}, and replaced by the next snapshot.
      *
      * @param type the state's class
      * @param revision the state's current revision, from 1

@@ -1,25 +1,20 @@
 package dev.cairn.store.jdbc.internal;
 
-import dev.cairn.api.EventStoreException;
 import dev.cairn.api.IdempotencyKeyReusedException;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.store.jdbc.spi.StoreTables;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Command idempotency keys: each records the stream, a fingerprint of the command and the
- * versions its events took, so a command re-sent with the same key is answered as it was the
- * first time.
+ * Command idempotency keys: each records the stream, a fingerprint of the command's content
+ * ({@link #fingerprint}) and the versions its events took, so a command re-sent with the same key
+ * is answered as it was the first time.
  */
 public final class IdempotencyKeys {
 
@@ -120,11 +115,13 @@ public final class IdempotencyKeys {
    *
    * @param key the key
    * @param streamId the stream the command now targets
-   * @param hash the fingerprint of the command now sent
+   * @param hash the fingerprint of the command now sent, from {@link #fingerprint}
+   * @param command the command now sent, to match a fingerprint recorded by version 1 (class
+   *     name and {@code toString}) before the upgrade
    * @return the earlier command, if the key was used
    * @throws IdempotencyKeyReusedException if the key was used on another stream or command
    */
-  public Optional<EarlierCommand> find(String key, String streamId, String hash) {
+  public Optional<EarlierCommand> find(String key, String streamId, String hash, Object command) {
     return jdbi.withHandle(
         h ->
             h.createQuery(findSql)
@@ -135,7 +132,7 @@ public final class IdempotencyKeys {
                       if (!firstStream.equals(streamId)) {
                         throw IdempotencyKeyReusedException.otherStream(key, firstStream, streamId);
                       }
-                      if (!rs.getString("command_hash").equals(hash)) {
+                      if (!CommandFingerprint.matches(rs.getString("command_hash"), hash, command)) {
                         throw IdempotencyKeyReusedException.otherCommand(key, streamId);
                       }
                       long from = rs.getLong("from_version");
@@ -162,21 +159,16 @@ public final class IdempotencyKeys {
   }
 
   /**
-   * Fingerprints a command: its class and its {@code toString}, which for a record renders every
-   * component deterministically.
+   * Fingerprints a command by content: {@code "v2:"} and the SHA-256 of its simple class name and
+   * its canonical JSON (fields sorted by name, arrays by content, sets and maps sorted), so equal
+   * commands match across instances, JVMs and package moves whatever their {@code toString}
+   * shows. See {@link CommandFingerprint} for the exact form.
    *
    * @param command the command
-   * @return the SHA-256 in hex
+   * @return the fingerprint
+   * @throws IllegalArgumentException if the command cannot be written as JSON
    */
   public static String fingerprint(Object command) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(command.getClass().getName().getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      sha.update(command.toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw EventStoreException.of("computing a command fingerprint", e);
-    }
+    return CommandFingerprint.of(command);
   }
 }

@@ -3,9 +3,12 @@ package dev.cairn.store.jdbc.internal;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.Loaded;
 import dev.cairn.store.jdbc.spi.StoreTables;
+import dev.cairn.store.jdbc.spi.WarnOnce;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -29,13 +32,16 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
   private final int stateRevision;
   private final int every;
   private final Duration slowerThan;
+  private final Ignored otherType;
+  private final Ignored otherRevision;
+  private final Ignored unreadable;
 
   /**
    * Creates the policy, and its background writer if snapshots are on.
    *
    * @param jdbi the store's Jdbi
    * @param tables the store's tables
-   * @param meters where the writer's meters are registered
+   * @param meters where the writer's and the ignored snapshots' meters are registered
    * @param streamType the aggregates' stream type
    * @param serializer the state's serializer
    * @param stateClass the state's class, or null to turn snapshots off
@@ -61,10 +67,16 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
     this.stateRevision = stateRevision;
     this.every = every;
     this.slowerThan = slowerThan;
+    this.otherType = stateClass == null ? null : new Ignored(meters, streamType, "other-type");
+    this.otherRevision = stateClass == null ? null : new Ignored(meters, streamType, "other-revision");
+    this.unreadable = stateClass == null ? null : new Ignored(meters, streamType, "unreadable");
   }
 
   /**
-   * Loads a stream's snapshot, if there is one of the current state type and revision.
+   * Loads a stream's snapshot, if there is one of the current state type and revision that still
+   * reads. Any other snapshot is only a lost optimisation (DESIGN rule 5): it is ignored, counted
+   * in {@code cairn.snapshots.ignored} by reason, logged at WARN the first time per reason, and
+   * the caller folds from the events; the next snapshot taken replaces it.
    *
    * @param h the handle
    * @param streamId the stream
@@ -74,21 +86,46 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
     if (snapshots == null) {
       return Optional.empty();
     }
-    Optional<Snapshots.Stored> snap = snapshots.find(h, streamId);
-    if (snap.isPresent() && isCurrent(snap.get())) {
-      return Optional.of(
-          new Loaded<>(streamId, snap.get().version(), serializer.readState(snap.get().payload(), stateClass)));
+    Optional<Snapshots.Stored> found = snapshots.find(h, streamId);
+    if (found.isEmpty()) {
+      return Optional.empty();
     }
-    if (snap.isPresent()) {
-      LOG.debug(
-          "stream {}: ignoring snapshot of {} revision {}; current is {} revision {}",
-          streamId, snap.get().stateType(), snap.get().stateRevision(), stateType, stateRevision);
+    Snapshots.Stored snap = found.get();
+    if (!snap.stateType().equals(stateType)) {
+      otherType.ignore(
+          streamId,
+          "snapshot of " + snap.stateType() + " revision " + snap.stateRevision() + " at version "
+              + snap.version() + "; current is " + stateType + " revision " + stateRevision,
+          null);
+      return Optional.empty();
     }
-    return Optional.empty();
-  }
-
-  private boolean isCurrent(Snapshots.Stored snapshot) {
-    return snapshot.stateType().equals(stateType) && snapshot.stateRevision() == stateRevision;
+    if (snap.stateRevision() != stateRevision) {
+      otherRevision.ignore(
+          streamId,
+          "snapshot of revision " + snap.stateRevision() + " at version " + snap.version()
+              + "; current is revision " + stateRevision,
+          null);
+      return Optional.empty();
+    }
+    S state;
+    try {
+      state = serializer.readState(snap.payload(), stateClass);
+    } catch (RuntimeException e) {
+      // The state's shape changed without a revision bump: the snapshot is of no use, but the
+      // events still are. The next snapshot the policy takes overwrites this one.
+      unreadable.ignore(
+          streamId,
+          "snapshot of revision " + snap.stateRevision() + " at version " + snap.version()
+              + ", which no longer reads as " + stateType
+              + " (bump the state revision whenever the state's shape changes)",
+          e);
+      return Optional.empty();
+    }
+    if (state == null) {
+      unreadable.ignore(streamId, "snapshot at version " + snap.version() + " reads as null", null);
+      return Optional.empty();
+    }
+    return Optional.of(new Loaded<>(streamId, snap.version(), state));
   }
 
   /** Snapshots a loaded state if many events were folded, or the load was slow. */
@@ -129,6 +166,42 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
   public void close() {
     if (snapshots != null) {
       snapshots.close();
+    }
+  }
+
+  /**
+   * Counts the snapshots ignored for one reason, and logs the first (per repository, i.e. per
+   * stream type) at WARN and the rest at DEBUG: an unreadable snapshot is met on every load of every stream that has one until the
+   * policy replaces it, so logging each would flood the log.
+   */
+  private static final class Ignored {
+    private final Counter counter;
+    private final String streamType;
+    private final String reason;
+    private final AtomicBoolean warned = new AtomicBoolean();
+
+    Ignored(MeterRegistry meters, String streamType, String reason) {
+      this.streamType = streamType;
+      this.reason = reason;
+      this.counter =
+          Counter.builder("cairn.snapshots.ignored")
+              .description("Snapshots not used on load; the state was folded from events instead")
+              .tag("stream_type", streamType)
+              .tag("reason", reason)
+              .register(meters);
+    }
+
+    void ignore(String streamId, String what, Throwable error) {
+      counter.increment();
+      String cause = error == null ? "" : ": " + WarnOnce.describe("reading it", error);
+      if (warned.compareAndSet(false, true)) {
+        LOG.warn(
+            "stream {} ({}): ignoring {}{}; folding from events instead. Further snapshots of stream"
+                + " type {} ignored as {} are logged at DEBUG and counted in cairn.snapshots.ignored",
+            streamId, streamType, what, cause, streamType, reason);
+      } else {
+        LOG.debug("stream {} ({}): ignoring {}{}", streamId, streamType, what, cause);
+      }
     }
   }
 }

@@ -29,14 +29,16 @@ final class Snapshots implements AutoCloseable {
       WHERE stream_id = :id
       """;
 
-  // Never replace a snapshot with an older one: writes may finish out of order.
+  // Never replace a snapshot with an older one: writes may finish out of order. One of the same
+  // version is replaced: the loader only takes one at the version it found when it ignored the
+  // stored one (it no longer reads), and two folds to the same version are equal anyway.
   private static final String WRITE = """
       INSERT INTO %1$s (stream_id, version, state_type, state_revision, payload, taken_at)
       VALUES (:id, :version, :type, :revision, CAST(:payload AS jsonb), now())
       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
         state_type = EXCLUDED.state_type, state_revision = EXCLUDED.state_revision,
         payload = EXCLUDED.payload, taken_at = EXCLUDED.taken_at
-      WHERE %1$s.version < EXCLUDED.version
+      WHERE %1$s.version <= EXCLUDED.version
         OR %1$s.state_revision <> EXCLUDED.state_revision
         OR %1$s.state_type <> EXCLUDED.state_type
       """;
