@@ -116,6 +116,11 @@ class OrdersHttpAbuseTest {
       assertThat(answerOrClose(s, BODY_TIMEOUT.plus(SLACK))).isIn("408", "closed");
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(BODY_TIMEOUT.plus(SLACK));
     }
+    try (Socket s = connect()) { // not one byte of the body
+      s.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+              + "Content-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertThat(answerOrClose(s, BODY_TIMEOUT.plus(SLACK))).isIn("408", "closed");
+    }
   }
 
   @Test
