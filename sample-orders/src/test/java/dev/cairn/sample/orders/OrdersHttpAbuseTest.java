@@ -277,6 +277,62 @@ class OrdersHttpAbuseTest {
     assertThat(again.statusCode()).as(brief(again.body())).isEqualTo(200);
   }
 
+  // --- overload ---
+
+  @Test
+  void whenEveryWorkerIsBusyAndNoneMayWait_theAnswerIs503WithRetryAfter() throws Exception {
+    post("/orders", "{\"orderId\":\"busy-1\",\"customerId\":\"c\",\"lines\":[" + line("a", 1, 100) + "]}");
+    try (OrdersHttpServer small = new OrdersHttpServer(service, 0, HttpLimits.defaults().withWorkers(1, 0));
+        Handle holder = pg.jdbi().open()) {
+      small.start();
+      holder.begin();
+      holder.execute("SELECT 1 FROM public.streams WHERE stream_id = 'busy-1' FOR UPDATE");
+      // The only worker waits for the row lock the test holds.
+      CompletableFuture<HttpResponse<String>> paying =
+          client.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/orders/busy-1/pay"))
+                  .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"amountCents\":100}")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(30)).until(() -> holder
+          .createQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+          .mapTo(Long.class).one() > 0);
+
+      HttpResponse<String> busy = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/health")).GET());
+      assertError(busy, 503, "overloaded");
+      assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+
+      holder.rollback();
+      assertThat(paying.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      assertThat(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/health")).GET()).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void connectionsTakenBySlowClients_areFreedByTheHeaderDeadline() throws Exception {
+    try (OrdersHttpServer small =
+        new OrdersHttpServer(service, 0, HttpLimits.defaults().withHeaderTimeout(HEADER_TIMEOUT).withMaxConnections(2))) {
+      small.start();
+      List<Socket> slow = new ArrayList<>();
+      try {
+        for (int i = 0; i < 2; i++) {
+          Socket s = new Socket();
+          s.connect(new InetSocketAddress("127.0.0.1", small.port()), 5_000);
+          s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));
+          slow.add(s);
+        }
+        // Every connection is taken: this one waits to be accepted until a slow one is cut off.
+        HttpResponse<String> health =
+            client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/health"))
+                    .timeout(HEADER_TIMEOUT.plus(HEADER_TIMEOUT).plus(SLACK)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+      } finally {
+        slow.forEach(OrdersHttpAbuseTest::closeQuietly);
+      }
+    }
+  }
+
   // --- helpers ---
 
   private static String line(String sku, int quantity, long price) {
