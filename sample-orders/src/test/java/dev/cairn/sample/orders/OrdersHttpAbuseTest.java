@@ -176,6 +176,13 @@ class OrdersHttpAbuseTest {
   }
 
   @Test
+  void anIdempotencyKeyOfThreeThousandCharacters_isA400() throws Exception {
+    HttpResponse<String> response =
+        send(jsonPost("/orders", "{\"customerId\":\"c\",\"lines\":[" + line("a", 1, 1) + "]}").header("Idempotency-Key", "k".repeat(3000)));
+    assertError(response, 400, "invalid_request");
+  }
+
+  @Test
   void anOrderOfMoreThanFiveHundredLines_isRefused_andFiveHundredArePlacedQuickly() throws Exception {
     StringBuilder lines = new StringBuilder();
     for (int i = 0; i < 19_000; i++) {

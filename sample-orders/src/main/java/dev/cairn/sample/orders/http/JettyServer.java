@@ -3,7 +3,6 @@ package dev.cairn.sample.orders.http;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -195,8 +194,9 @@ public final class JettyServer implements AutoCloseable {
         byte[] copy = new byte[bytes.remaining()];
         bytes.get(copy);
         buffer.writeBytes(copy);
+        boolean last = chunk.isLast();
         chunk.release();
-        if (chunk.isLast()) {
+        if (last) {
           done.complete(buffer.toByteArray());
           return;
         }
@@ -274,7 +274,7 @@ public final class JettyServer implements AutoCloseable {
         case 503 -> "unavailable";
         default -> "http_" + code;
       };
-      ApiResponse answer = ApiResponse.error(code, error, message == null ? "HTTP " + code : message.toLowerCase(Locale.ROOT).equals(error) ? "HTTP " + code : message);
+      ApiResponse answer = ApiResponse.error(code, error, message == null || message.isBlank() ? "HTTP " + code : message);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiResponse.JSON);
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.body().length);
       response.write(true, ByteBuffer.wrap(answer.body()), callback);
