@@ -250,6 +250,8 @@ class OrdersHttpAbuseTest {
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.body()).isEmpty();
     assertThat(head.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    String rawHead = rawRequest("HEAD /orders/none/history HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assertThat(rawHead).startsWith("HTTP/1.1 404").endsWith("\r\n\r\n"); // headers, and not one byte of body
 
     String raw = rawRequest("GET /orders/%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assertThat(raw).startsWith("HTTP/1.1 400");

@@ -18,6 +18,11 @@ import java.util.Objects;
  * price is the same and the sum stays within {@link OrderLine#MAX_QUANTITY}. Removing a sku
  * removes its whole line.
  *
+ * <p>Values must have the shapes of {@link OrderFields}: customer ids and skus are short and
+ * URL-safe, texts hold no control characters, and an order has at most {@value
+ * OrderFields#MAX_LINES} lines, so that whatever is accepted can be stored, projected and
+ * addressed. Placing an order merges its lines in one pass.
+ *
  * <p>Every rejection is an {@link OrderRuleViolation} naming the rule and the values. The decider
  * holds no state, so one instance serves every order.
  */

@@ -245,9 +245,9 @@ public final class JettyServer implements AutoCloseable {
         // The rest of the body is not read: the connection cannot carry another request.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
       }
-      boolean head = request.getMethod().equals("HEAD");
-      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, head ? 0 : sent.body().length);
-      response.write(true, head ? null : ByteBuffer.wrap(sent.body()), callback);
+      // For HEAD, Jetty sends the headers (with the length GET would have) and drops the body.
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, sent.body().length);
+      response.write(true, ByteBuffer.wrap(sent.body()), callback);
     }
   }
 
