@@ -266,7 +266,7 @@ public final class JettyServer implements AutoCloseable {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
       String error = switch (code) {
-        case 400 -> "bad_request";
+        case 400 -> "invalid_request";
         case 408 -> "request_timeout";
         case 413 -> "body_too_large";
         case 414 -> "uri_too_long";
