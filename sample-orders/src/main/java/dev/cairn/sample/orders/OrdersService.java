@@ -1,5 +1,6 @@
 package dev.cairn.sample.orders;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.api.CommandOptions;
 import dev.cairn.api.CommandResult;
 import dev.cairn.api.EventTypeRegistry;
@@ -8,6 +9,7 @@ import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.bus.kafka.RelayStatus;
 import dev.cairn.projections.KafkaProjectionRunner;
 import dev.cairn.projections.ParkedEvent;
+import dev.cairn.projections.ProjectionException;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.ProjectionSpec;
@@ -18,16 +20,19 @@ import dev.cairn.sample.orders.domain.Order;
 import dev.cairn.sample.orders.domain.OrderCommand;
 import dev.cairn.sample.orders.domain.OrderDecider;
 import dev.cairn.sample.orders.domain.OrderEvent;
+import dev.cairn.sample.orders.http.ApiException;
 import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,8 +41,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +55,6 @@ final class OrdersService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrdersService.class);
   static final String STREAM_TYPE = "order";
-  private static final Pattern DEAD_LETTER = Pattern.compile("/admin/dead-letters/(\\d+)/(retry|skip)");
   private static final Duration REBUILD_TIMEOUT = Duration.ofMinutes(5);
 
   private final JdbcEventStore store;
@@ -146,7 +149,7 @@ final class OrdersService implements AutoCloseable {
 
   Optional<Map<String, Object>> summary(String orderId) {
     if (projections == null) {
-      throw new HttpFailure(503, "not_available", "the read model is not running");
+      throw new ApiException(503, "not_available", "the read model is not running");
     }
     String view = projections.readModel(summary.spec()).view();
     return store
@@ -157,13 +160,13 @@ final class OrdersService implements AutoCloseable {
 
   Map<String, Object> customerStats(String customerId) {
     if (stats == null) {
-      throw new HttpFailure(503, "not_available", "customer statistics are not running");
+      throw new ApiException(503, "not_available", "customer statistics are not running");
     }
     CustomerStats.Totals totals;
     try {
       totals = stats.group(CustomerStats.Totals.BY_CUSTOMER, customerId).orElse(CustomerStats.Totals.NONE);
     } catch (RuntimeException e) {
-      throw new HttpFailure(503, "not_available", "customer statistics are not ready: " + e.getMessage());
+      throw new ApiException(503, "not_available", "customer statistics are not ready: " + e.getMessage());
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("customerId", customerId);
@@ -172,59 +175,84 @@ final class OrdersService implements AutoCloseable {
     return out;
   }
 
-  Object admin(String method, String path, Map<String, String> query, com.fasterxml.jackson.databind.JsonNode body) {
+  private void requireProjections() {
     if (projections == null) {
-      throw new HttpFailure(503, "not_available", "projections are not running");
+      throw new ApiException(503, "not_available", "projections are not running");
     }
-    String replay = "/admin/projections/" + OrderSummaryProjection.NAME + "/replay";
-    String rebuild = "/admin/projections/" + OrderSummaryProjection.NAME + "/rebuild";
-    Matcher m;
-    if (method.equals("GET") && path.equals("/admin/projections")) {
-      return projectionStatus();
-    }
-    if (method.equals("POST") && path.equals(replay)) {
-      return replay(body);
-    }
-    if (method.equals("POST") && path.equals(rebuild)) {
-      int version = body == null ? summary.spec().version() + 1 : body.path("version").asInt(summary.spec().version() + 1);
-      return startRebuild(version);
-    }
-    if (method.equals("GET") && path.equals("/admin/dead-letters")) {
-      List<Map<String, Object>> out = new ArrayList<>();
-      for (ParkedEvent p : projections.deadLetters().list(summary.spec())) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("id", p.id());
-        row.put("status", p.status());
-        row.put("orderId", p.event().streamId());
-        row.put("version", p.event().version());
-        row.put("eventType", p.event().eventType());
-        row.put("error", p.error());
-        row.put("attempts", p.attempts());
-        row.put("topic", p.topic());
-        row.put("partition", p.partition());
-        row.put("offset", p.offset());
-        out.add(row);
+  }
+
+  Map<String, Object> rebuild(JsonNode body) {
+    requireProjections();
+    int version = summary.spec().version() + 1;
+    if (body != null && body.has("version")) {
+      if (!body.get("version").canConvertToInt() || !body.get("version").isIntegralNumber()) {
+        throw new ApiException(400, "invalid_request", "version must be an integer, was " + body.get("version"));
       }
-      return out;
+      version = body.get("version").asInt();
     }
-    if (method.equals("POST") && (m = DEAD_LETTER.matcher(path)).matches()) {
-      long id = Long.parseLong(m.group(1));
-      if (m.group(2).equals("retry")) {
+    return startRebuild(version);
+  }
+
+  List<Map<String, Object>> deadLetters() {
+    requireProjections();
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ParkedEvent p : projections.deadLetters().list(summary.spec())) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("id", p.id());
+      row.put("status", p.status());
+      row.put("orderId", p.event().streamId());
+      row.put("version", p.event().version());
+      row.put("eventType", p.event().eventType());
+      row.put("error", p.error());
+      row.put("attempts", p.attempts());
+      row.put("topic", p.topic());
+      row.put("partition", p.partition());
+      row.put("offset", p.offset());
+      out.add(row);
+    }
+    return out;
+  }
+
+  /** Retries or skips a parked event; one that is not parked (or never was) is a 404. */
+  Map<String, Object> resolveDeadLetter(String idText, String action) {
+    if (!action.equals("retry") && !action.equals("skip")) {
+      throw new ApiException(404, "not_found", "no action " + action + " on dead letters (retry or skip)");
+    }
+    long id;
+    try {
+      id = Long.parseLong(idText);
+    } catch (NumberFormatException e) {
+      throw new ApiException(404, "unknown_dead_letter", "dead letter " + idText + " does not exist: ids are numbers");
+    }
+    requireProjections();
+    boolean parked = projections.deadLetters().list(summary.spec()).stream().anyMatch(p -> p.id() == id && p.status().equals("PARKED"));
+    if (!parked) {
+      throw new ApiException(404, "unknown_dead_letter", "projection " + summary.spec() + " has no parked event " + id);
+    }
+    try {
+      if (action.equals("retry")) {
         projections.deadLetters().retry(summary, id);
       } else {
         projections.deadLetters().skip(summary, id);
       }
-      return Map.of("id", id, "done", m.group(2));
+    } catch (ProjectionException e) {
+      // Resolved meanwhile by another request, or the retry failed again (and was recorded).
+      throw new ApiException(409, "not_resolved", e.getMessage());
     }
-    if (method.equals("POST") && path.equals("/admin/faults")) {
-      String sku = body == null || !body.hasNonNull("failSku") ? null : body.get("failSku").asText();
-      OrderSummaryProjection.failSku = sku;
-      return Map.of("failSku", String.valueOf(sku));
-    }
-    throw new HttpFailure(404, "not_found", "no route for " + method + " " + path);
+    return Map.of("id", id, "done", action);
   }
 
-  private Map<String, Object> projectionStatus() {
+  Map<String, Object> fault(JsonNode body) {
+    JsonNode sku = body == null ? null : body.get("failSku");
+    if (sku != null && !sku.isNull() && !sku.isTextual()) {
+      throw new ApiException(400, "invalid_request", "failSku must be a string, was " + sku);
+    }
+    OrderSummaryProjection.failSku = sku == null || sku.isNull() ? null : sku.asText();
+    return Map.of("failSku", String.valueOf(OrderSummaryProjection.failSku));
+  }
+
+  Map<String, Object> projectionStatus() {
+    requireProjections();
     List<Map<String, Object>> versions = new ArrayList<>();
     for (ProjectionVersion v : projections.versions()) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -243,11 +271,24 @@ final class OrdersService implements AutoCloseable {
     return out;
   }
 
-  private Map<String, Object> replay(com.fasterxml.jackson.databind.JsonNode body) {
-    String from = body == null ? "beginning" : body.path("from").asText("beginning");
+  Map<String, Object> replay(JsonNode body) {
+    requireProjections();
+    JsonNode fromNode = body == null ? null : body.get("from");
+    if (fromNode != null && !fromNode.isTextual()) {
+      throw new ApiException(400, "invalid_request", "from must be a string, was " + fromNode);
+    }
+    String from = fromNode == null ? "beginning" : fromNode.asText();
     if (body != null && body.has("fromOffsets")) {
+      if (!body.get("fromOffsets").isObject()) {
+        throw new ApiException(400, "invalid_request", "fromOffsets must be an object of partition to offset, was " + body.get("fromOffsets"));
+      }
       Map<TopicPartition, Long> offsets = new HashMap<>();
-      body.get("fromOffsets").properties().forEach(e -> offsets.put(new TopicPartition(STREAM_TYPE, Integer.parseInt(e.getKey())), e.getValue().asLong()));
+      for (Map.Entry<String, JsonNode> e : body.get("fromOffsets").properties()) {
+        if (!e.getKey().matches("\\d{1,9}") || !e.getValue().isIntegralNumber() || !e.getValue().canConvertToLong() || e.getValue().asLong() < 0) {
+          throw new ApiException(400, "invalid_request", "fromOffsets maps a partition number to an offset >= 0, had " + e.getKey() + ": " + e.getValue());
+        }
+        offsets.put(new TopicPartition(STREAM_TYPE, Integer.parseInt(e.getKey())), e.getValue().asLong());
+      }
       summaryRunner.replayFrom(offsets);
       return Map.of("replaying", "from offsets " + offsets);
     }
@@ -260,16 +301,16 @@ final class OrdersService implements AutoCloseable {
       summaryRunner.replayFrom(at);
       return Map.of("replaying", "from " + at);
     } catch (DateTimeParseException e) {
-      throw new HttpFailure(400, "invalid_request", "from must be \"beginning\" or an ISO-8601 instant but was " + from);
+      throw new ApiException(400, "invalid_request", "from must be \"beginning\" or an ISO-8601 instant but was " + from);
     }
   }
 
   private Map<String, Object> startRebuild(int version) {
     if (version <= summary.spec().version()) {
-      throw new HttpFailure(422, "invalid_version", "rebuild needs a version above the serving one, " + summary.spec().version() + ", but was " + version);
+      throw new ApiException(422, "invalid_version", "rebuild needs a version above the serving one, " + summary.spec().version() + ", but was " + version);
     }
     if (version > 2) {
-      throw new HttpFailure(422, "invalid_version", "this sample defines versions 1 and 2 of " + OrderSummaryProjection.NAME + ", not " + version);
+      throw new ApiException(422, "invalid_version", "this sample defines versions 1 and 2 of " + OrderSummaryProjection.NAME + ", not " + version);
     }
     Projection next = OrderSummaryProjection.version(version);
     Rebuild rebuild = projections.rebuild(next);
@@ -337,11 +378,29 @@ final class OrdersService implements AutoCloseable {
     return b.toString();
   }
 
+  /** Where Kafka Streams keeps its local state; deleted on {@link #close()}. */
+  Path streamsDir() {
+    return streamsDir;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+
   @Override
   public void close() {
     background.shutdownNow();
     if (stats != null) {
       stats.close();
+    }
+    if (streamsDir != null) {
+      // Kafka Streams' local state is a cache of the topic: nothing is lost by deleting it, and a
+      // sample that leaves a directory behind on every start fills the temp directory.
+      deleteTree(streamsDir);
     }
     if (summaryRunner != null) {
       summaryRunner.stop();

@@ -98,7 +98,7 @@ class OrdersHttpTest {
   }
 
   private static HttpResponse<String> post(String path, String body, String key, String ifMatch) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       b.header("Idempotency-Key", key);
     }

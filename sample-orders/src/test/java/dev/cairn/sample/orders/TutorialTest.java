@@ -65,6 +65,29 @@ class TutorialTest {
     assertThat(new DemoTour("http://127.0.0.1:" + app.port()).run()).isTrue();
   }
 
+  @Test
+  @Order(3)
+  void retryOrSkipOfADeadLetterThatDoesNotExist_is404() throws Exception {
+    for (String path : List.of("/admin/dead-letters/987654/retry", "/admin/dead-letters/987654/skip", "/admin/dead-letters/x/skip")) {
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(404);
+      assertThat(json.readTree(response.body()).path("error").asText()).isEqualTo("unknown_dead_letter");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void stopping_deletesKafkaStreamsStateDirectory() {
+    Path state = app.service().streamsDir();
+    assertThat(state).isDirectory();
+    app.close();
+    app = null;
+    assertThat(state).doesNotExist();
+  }
+
   /** One curl command of the tutorial and the answer it documents. */
   record Step(String curl, String method, String path, List<String[]> headers, String body, int status, List<String[]> fields) {}
 

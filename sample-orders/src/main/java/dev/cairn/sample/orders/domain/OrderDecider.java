@@ -18,6 +18,11 @@ import java.util.Objects;
  * price is the same and the sum stays within {@link OrderLine#MAX_QUANTITY}. Removing a sku
  * removes its whole line.
  *
+ * <p>Values must have the shapes of {@link OrderFields}: customer ids and skus are short and
+ * URL-safe, texts hold no control characters, and an order has at most {@value
+ * OrderFields#MAX_LINES} lines, so that whatever is accepted can be stored, projected and
+ * addressed. Placing an order merges its lines in one pass.
+ *
  * <p>Every rejection is an {@link OrderRuleViolation} naming the rule and the values. The decider
  * holds no state, so one instance serves every order.
  */
@@ -171,27 +176,57 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
           Rule.CUSTOMER_REQUIRED,
           "customerId must not be blank, was '" + place.customerId() + "'");
     }
+    OrderFields.checkId("customerId", place.customerId());
     if (place.lines().isEmpty()) {
       throw OrderRuleViolation.of(
           Rule.LINE_REQUIRED, "an order needs at least one line, PlaceOrder has none");
     }
-    List<OrderLine> lines = List.of();
-    for (OrderLine line : place.lines()) {
-      lines = mergeChecked(lines, line);
+    // Counted before anything else, so that a huge command costs no more than its size.
+    if (place.lines().size() > OrderFields.MAX_LINES) {
+      throw OrderRuleViolation.of(
+          Rule.LINE_LIMIT,
+          "PlaceOrder has "
+              + place.lines().size()
+              + " lines, above the limit of "
+              + OrderFields.MAX_LINES
+              + " per order");
     }
+    // One map for all lines: merging stays linear in the number of lines.
+    Map<String, OrderLine> bySku = new LinkedHashMap<>();
+    for (OrderLine line : place.lines()) {
+      OrderFields.checkId("sku", line.sku());
+      OrderLine existing = bySku.get(line.sku());
+      bySku.put(line.sku(), existing == null ? line : mergeChecked(existing, line));
+    }
+    List<OrderLine> lines = List.copyOf(bySku.values());
     return new OrderPlaced(place.customerId(), lines, totalOf(lines, 0));
   }
 
   private static LineAdded addLine(AddLine add, Order state) {
     requireLinesOpen(state);
+    OrderFields.checkId("sku", add.line().sku());
     // Checks the merge and the new total now, so that evolve never meets an impossible line.
-    mergeChecked(state.lines(), add.line());
+    OrderLine existing = find(state.lines(), add.line().sku());
+    if (existing != null) {
+      mergeChecked(existing, add.line());
+    } else if (state.lines().size() >= OrderFields.MAX_LINES) {
+      throw OrderRuleViolation.of(
+          Rule.LINE_LIMIT,
+          "sku '"
+              + add.line().sku()
+              + "' would be line "
+              + (state.lines().size() + 1)
+              + ", above the limit of "
+              + OrderFields.MAX_LINES
+              + " per order");
+    }
     totalOf(List.of(add.line()), state.totalCents());
     return new LineAdded(add.line());
   }
 
   private static LineRemoved removeLine(RemoveLine remove, Order state) {
     requireLinesOpen(state);
+    OrderFields.checkId("sku", remove.sku());
     if (state.lines().stream().noneMatch(line -> line.sku().equals(remove.sku()))) {
       throw OrderRuleViolation.of(
           Rule.UNKNOWN_SKU,
@@ -234,6 +269,7 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
           Rule.TRACKING_NUMBER_REQUIRED,
           "trackingNumber must not be blank, was '" + ship.trackingNumber() + "'");
     }
+    OrderFields.checkText("trackingNumber", ship.trackingNumber(), OrderFields.MAX_TRACKING_NUMBER_LENGTH);
     return new OrderShipped(ship.trackingNumber());
   }
 
@@ -246,6 +282,7 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
       throw OrderRuleViolation.of(
           Rule.REASON_REQUIRED, "reason must not be blank, was '" + cancel.reason() + "'");
     }
+    OrderFields.checkText("reason", cancel.reason(), OrderFields.MAX_REASON_LENGTH);
     return new OrderCancelled(cancel.reason());
   }
 
@@ -257,35 +294,39 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
     }
   }
 
-  /** Merges a line into lines, rejecting a price conflict or a quantity over the limit. */
-  private static List<OrderLine> mergeChecked(List<OrderLine> lines, OrderLine line) {
-    for (OrderLine existing : lines) {
-      if (!existing.sku().equals(line.sku())) {
-        continue;
-      }
-      if (existing.unitPriceCents() != line.unitPriceCents()) {
-        throw OrderRuleViolation.of(
-            Rule.PRICE_CONFLICT,
-            "sku '"
-                + line.sku()
-                + "' is on the order at "
-                + existing.unitPriceCents()
-                + " cents each, it cannot be added at "
-                + line.unitPriceCents());
-      }
-      long quantity = (long) existing.quantity() + line.quantity();
-      if (quantity > OrderLine.MAX_QUANTITY) {
-        throw OrderRuleViolation.of(
-            Rule.QUANTITY_LIMIT,
-            "sku '"
-                + line.sku()
-                + "' would reach quantity "
-                + quantity
-                + ", above the limit "
-                + OrderLine.MAX_QUANTITY);
+  private static OrderLine find(List<OrderLine> lines, String sku) {
+    for (OrderLine line : lines) {
+      if (line.sku().equals(sku)) {
+        return line;
       }
     }
-    return merge(lines, line);
+    return null;
+  }
+
+  /** Merges a line into the line of the same sku, rejecting a price conflict or a quantity over the limit. */
+  private static OrderLine mergeChecked(OrderLine existing, OrderLine line) {
+    if (existing.unitPriceCents() != line.unitPriceCents()) {
+      throw OrderRuleViolation.of(
+          Rule.PRICE_CONFLICT,
+          "sku '"
+              + line.sku()
+              + "' is on the order at "
+              + existing.unitPriceCents()
+              + " cents each, it cannot be added at "
+              + line.unitPriceCents());
+    }
+    long quantity = (long) existing.quantity() + line.quantity();
+    if (quantity > OrderLine.MAX_QUANTITY) {
+      throw OrderRuleViolation.of(
+          Rule.QUANTITY_LIMIT,
+          "sku '"
+              + line.sku()
+              + "' would reach quantity "
+              + quantity
+              + ", above the limit "
+              + OrderLine.MAX_QUANTITY);
+    }
+    return existing.plusQuantity(line.quantity());
   }
 
   /** Merges a line into lines, keeping each sku at its first position; checks nothing. */

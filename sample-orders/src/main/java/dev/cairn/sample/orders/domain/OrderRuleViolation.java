@@ -45,7 +45,14 @@ public final class OrderRuleViolation extends CommandRejectedException {
     /** Only an order that has not shipped can be cancelled. */
     NOT_CANCELLABLE,
     /** Cancelling needs a non-blank reason. */
-    REASON_REQUIRED
+    REASON_REQUIRED,
+    /**
+     * An id, sku or text has the length and characters of {@link OrderFields}: storable,
+     * projectable and addressable.
+     */
+    FIELD_FORMAT,
+    /** An order has at most {@link OrderFields#MAX_LINES} lines. */
+    LINE_LIMIT
   }
 
   /** The rule the command broke. */
