@@ -195,7 +195,7 @@ class FenceTest {
     return h;
   }
 
-  @Test
+  @org.junit.jupiter.api.RepeatedTest(4)
   void appendersMixedWithReadModelWriters_readerGetsEveryCommittedEventOnce_inStreamOrder() throws Exception {
     long seed = System.nanoTime();
     java.util.Random random = new java.util.Random(seed);
@@ -236,20 +236,20 @@ class FenceTest {
         java.util.Random r = new java.util.Random(writerSeed);
         start.await();
         for (int i = 0; i < 150; i++) {
-          String stream = "mix-" + writer + "-" + r.nextInt(5);
+          String stream = "mix-" + seed + "-" + writer + "-" + r.nextInt(5);
           try (Handle h = pg.jdbi().open()) {
             h.setTransactionIsolationLevel(TransactionIsolationLevel.REPEATABLE_READ);
             h.begin();
             int kind = r.nextInt(4);
             if (kind == 0) { // a read-model writer: never appends, holds its transaction id a while
-              h.execute("INSERT INTO read_model VALUES ('mix-" + writer + "-" + i + "')");
+              h.execute("INSERT INTO read_model VALUES ('mix-" + seed + "-" + writer + "-" + i + "')");
               h.createQuery("SELECT count(*) FROM read_model").mapTo(Long.class).one();
               h.commit();
               continue;
             }
             if (kind == 1) { // declares first, writes elsewhere, then appends
               store.declareAppender(h);
-              h.execute("INSERT INTO read_model VALUES ('mixd-" + writer + "-" + i + "')");
+              h.execute("INSERT INTO read_model VALUES ('mixd-" + seed + "-" + writer + "-" + i + "')");
             }
             long version = store.streamVersion(stream);
             AppendResult result = store.append(h, request(stream, version, 1 + r.nextInt(3)));

@@ -26,6 +26,14 @@ import java.security.NoSuchAlgorithmException;
  * snapshot and the read of {@code pg_locks} is not in {@code pg_locks}, so it holds the fence (the
  * next read passes it). {@code pg_locks} is read once (a materialized CTE) so the owner's
  * transaction-id lock and its declaration come from one consistent picture of the lock table.
+ *
+ * <p>The two locks are matched by the backend's pid, not by {@code virtualtransaction}: {@code
+ * pg_locks} fills that column from the backend's current local transaction id, read without a
+ * lock, and a commit resets it between the two rows (a stress test caught an appender whose
+ * transaction-id lock showed {@code 11/1251} and its declaration {@code 11/0} mid-commit, so the
+ * reader passed it and skipped its events). A backend's transaction-level locks at one instant all
+ * belong to one transaction, so the pid is enough. A prepared transaction has no pid; its
+ * virtual transaction ({@code -1/xid}) never changes.
  */
 public final class GlobalFence {
 
@@ -46,7 +54,7 @@ public final class GlobalFence {
         """
         fence_snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
         fence_locks AS MATERIALIZED (
-          SELECT locktype, mode, granted, transactionid, virtualtransaction, database, classid, objid, objsubid
+          SELECT locktype, mode, granted, transactionid, pid, virtualtransaction, database, classid, objid, objsubid
           FROM pg_locks WHERE locktype IN ('transactionid', 'advisory')),
         fence AS (
           SELECT CASE WHEN pg_snapshot_xmin(s) = pg_snapshot_xmax(s) THEN pg_snapshot_xmax(s)
@@ -57,7 +65,9 @@ public final class GlobalFence {
                  WHERE t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND t.granted
                    AND t.transactionid = x::xid
                    AND NOT EXISTS (
-                     SELECT 1 FROM fence_locks a WHERE a.virtualtransaction = t.virtualtransaction AND %s))),
+                     SELECT 1 FROM fence_locks a
+                     WHERE (a.pid = t.pid OR (a.pid IS NULL AND t.pid IS NULL AND a.virtualtransaction = t.virtualtransaction))
+                       AND %s))),
               pg_snapshot_xmax(s)) END AS tx_id
           FROM fence_snapshot)
         """
