@@ -1,0 +1,258 @@
+package dev.cairn.bench;
+
+import dev.cairn.bench.StalenessSampler.Sample;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Cuts a staleness run into windows of load time and summarises each: the staleness of the
+ * commands due in it, how far the writers lagged, what the relay and the runner did, and the
+ * oldest transaction holding an xid; then the trend of the p99 over the windows.
+ */
+final class StalenessWindows {
+
+  /**
+   * One window of load.
+   *
+   * @param fromS its start, seconds after the first command was due
+   * @param toS its end
+   * @param commands commands due in it
+   * @param p50Ms staleness p50 of those commands, from the append's commit until the row was visible
+   * @param p99Ms staleness p99
+   * @param maxMs staleness max
+   * @param unfinished commands whose row was never seen (counted at their lower bound)
+   * @param writeP99Ms p99 of the time from due until the command's append committed
+   * @param relayReadMeanMs mean {@code cairn.relay.read.delay} of the batches the relay read in it
+   * @param relayReadMaxMs the largest read delay sampled in it
+   * @param relayEventsPerBatch events per relay transaction
+   * @param runnerBatches batches the runner committed in it
+   * @param runnerEventsPerBatch events per runner batch
+   * @param runnerBatchMeanMs mean runner batch duration (read, apply, commit)
+   * @param runnerBatchMaxMs the longest runner batch sampled in it
+   * @param xidMaxAgeMs the oldest transaction holding an xid, the oldest age sampled in it
+   * @param xidRole who ran that transaction
+   * @param xidQuery its last statement
+   */
+  record Window(
+      double fromS,
+      double toS,
+      int commands,
+      double p50Ms,
+      double p99Ms,
+      double maxMs,
+      int unfinished,
+      double writeP99Ms,
+      double relayReadMeanMs,
+      double relayReadMaxMs,
+      double relayEventsPerBatch,
+      long runnerBatches,
+      double runnerEventsPerBatch,
+      double runnerBatchMeanMs,
+      double runnerBatchMaxMs,
+      double xidMaxAgeMs,
+      String xidRole,
+      String xidQuery) {}
+
+  /** Who held the oldest xid: in how many samples, and the longest age seen. */
+  record Holder(String role, int samples, double maxAgeMs, String longestQuery) {}
+
+  private final List<Window> windows;
+  private final List<Holder> holders;
+  private final double p99SlopeMsPerS;
+  private final double p50SlopeMsPerS;
+
+  private StalenessWindows(List<Window> windows, List<Holder> holders, double p99Slope, double p50Slope) {
+    this.windows = windows;
+    this.holders = holders;
+    this.p99SlopeMsPerS = p99Slope;
+    this.p50SlopeMsPerS = p50Slope;
+  }
+
+  /**
+   * Summarises a run.
+   *
+   * @param start when the first command was due, in nanoTime
+   * @param windowNanos the window length
+   * @param due each command's due time
+   * @param committed each command's commit time (when its append returned)
+   * @param visible each command's visibility time, or {@link OpenLoop#UNFINISHED}
+   * @param end when the run stopped waiting for rows; the lower bound of unfinished ones
+   * @param samples the sampler's samples
+   * @param classify names who ran a statement (relay, runner, writer)
+   */
+  static StalenessWindows of(long start, long windowNanos, long[] due, long[] committed, long[] visible, long end,
+      List<Sample> samples, Function<String, String> classify) {
+    int n = (int) ((due[due.length - 1] - start) / windowNanos) + 1;
+    List<Window> windows = new ArrayList<>(n);
+    for (int w = 0; w < n; w++) {
+      long from = start + w * windowNanos;
+      long to = from + windowNanos;
+      List<Long> stale = new ArrayList<>();
+      List<Long> write = new ArrayList<>();
+      int unfinished = 0;
+      for (int i = 0; i < due.length; i++) {
+        if (due[i] >= from && due[i] < to) {
+          long seen = visible[i] == OpenLoop.UNFINISHED ? end : visible[i];
+          unfinished += visible[i] == OpenLoop.UNFINISHED ? 1 : 0;
+          stale.add(Math.max(0, seen - committed[i]));
+          write.add(committed[i] - due[i]);
+        }
+      }
+      if (stale.isEmpty()) {
+        continue;
+      }
+      long[] s = stale.stream().mapToLong(Long::longValue).toArray();
+      long[] wr = write.stream().mapToLong(Long::longValue).toArray();
+      Sample a = last(samples, from);
+      Sample b = last(samples, to);
+      double reads = b.relayReads() - a.relayReads();
+      double batches = b.runnerBatches() - a.runnerBatches();
+      Sample oldest = null;
+      double relayMax = 0;
+      double batchMax = 0;
+      for (Sample x : samples) {
+        if (x.atNanos() >= from && x.atNanos() < to) {
+          relayMax = Math.max(relayMax, x.relayReadMaxMs());
+          batchMax = Math.max(batchMax, x.runnerBatchMaxMs());
+          if (oldest == null || x.xidAgeMs() > oldest.xidAgeMs()) {
+            oldest = x;
+          }
+        }
+      }
+      windows.add(
+          new Window(
+              (from - start) / 1e9, (to - start) / 1e9, s.length,
+              Stats.millis(Stats.percentile(s, 50)), Stats.millis(Stats.percentile(s, 99)),
+              Stats.millis(Stats.percentile(s, 100)), unfinished, Stats.millis(Stats.percentile(wr, 99)),
+              reads == 0 ? Double.NaN : (b.relayReadTotalMs() - a.relayReadTotalMs()) / reads, relayMax,
+              reads == 0 ? Double.NaN : (b.relayEvents() - a.relayEvents()) / reads,
+              (long) batches,
+              batches == 0 ? Double.NaN : (b.runnerEvents() - a.runnerEvents()) / batches,
+              batches == 0 ? Double.NaN : (b.runnerBatchTotalMs() - a.runnerBatchTotalMs()) / batches, batchMax,
+              oldest == null ? 0 : oldest.xidAgeMs(),
+              oldest == null || oldest.xidPid() == 0 ? "-" : classify.apply(oldest.xidQuery()),
+              oldest == null ? "" : oldest.xidQuery()));
+    }
+    double[] x = windows.stream().mapToDouble(w -> (w.fromS() + w.toS()) / 2).toArray();
+    double p99Slope =
+        windows.size() < 2 ? Double.NaN : Stats.slope(x, windows.stream().mapToDouble(Window::p99Ms).toArray());
+    double p50Slope =
+        windows.size() < 2 ? Double.NaN : Stats.slope(x, windows.stream().mapToDouble(Window::p50Ms).toArray());
+    return new StalenessWindows(windows, holders(samples, start, end, classify), p99Slope, p50Slope);
+  }
+
+  /** The last sample at or before a time, or the first if none is. */
+  private static Sample last(List<Sample> samples, long at) {
+    Sample found = samples.get(0);
+    for (Sample s : samples) {
+      if (s.atNanos() <= at) {
+        found = s;
+      }
+    }
+    return found;
+  }
+
+  private static List<Holder> holders(List<Sample> samples, long start, long end, Function<String, String> classify) {
+    Map<String, Holder> byRole = new TreeMap<>();
+    for (Sample s : samples) {
+      if (s.atNanos() < start || s.atNanos() > end || s.xidPid() == 0) {
+        continue;
+      }
+      String role = classify.apply(s.xidQuery());
+      Holder h = byRole.get(role);
+      if (h == null) {
+        byRole.put(role, new Holder(role, 1, s.xidAgeMs(), s.xidQuery()));
+      } else {
+        boolean longer = s.xidAgeMs() > h.maxAgeMs();
+        byRole.put(role, new Holder(role, h.samples() + 1, Math.max(h.maxAgeMs(), s.xidAgeMs()),
+            longer ? s.xidQuery() : h.longestQuery()));
+      }
+    }
+    return byRole.values().stream().sorted((a, b) -> Integer.compare(b.samples(), a.samples())).toList();
+  }
+
+  List<Window> windows() {
+    return windows;
+  }
+
+  /** The least-squares slope of the windows' p99, in ms of staleness per second of load. */
+  double p99SlopeMsPerS() {
+    return p99SlopeMsPerS;
+  }
+
+  /** The same for the p50. */
+  double p50SlopeMsPerS() {
+    return p50SlopeMsPerS;
+  }
+
+  /** Prints the windows as a table, then the trend and who held the oldest xid. */
+  void print(PrintStream log) {
+    log.printf(Locale.ROOT, "  %-9s %5s %8s %8s %8s %5s %8s | %8s %8s %6s | %6s %7s %8s %8s | %8s %s%n",
+        "window s", "cmds", "p50 ms", "p99 ms", "max ms", "unfin", "wr p99", "rd mean", "rd max", "ev/tx",
+        "batch", "ev/bat", "bat mean", "bat max", "xid age", "held by");
+    for (Window w : windows) {
+      log.printf(Locale.ROOT, "  %4.0f-%-4.0f %5d %8.0f %8.0f %8.0f %5d %8.1f | %8.1f %8.0f %6.1f | %6d %7.1f %8.1f %8.0f | %8.0f %s%n",
+          w.fromS(), w.toS(), w.commands(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.unfinished(), w.writeP99Ms(),
+          w.relayReadMeanMs(), w.relayReadMaxMs(), w.relayEventsPerBatch(), w.runnerBatches(),
+          w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.xidMaxAgeMs(), w.xidRole());
+    }
+    log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s%n", p99SlopeMsPerS, p50SlopeMsPerS);
+    log.println("  oldest xid holder, over all samples (every " + StalenessSampler.INTERVAL_MILLIS + " ms):");
+    for (Holder h : holders) {
+      log.printf(Locale.ROOT, "    %-30s %5d samples, longest %6.0f ms: %s%n", h.role(), h.samples(), h.maxAgeMs(),
+          h.longestQuery());
+    }
+  }
+
+  /** The windows, trend and holders, for the JSON report. */
+  Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("p99_slope_ms_per_s", round(p99SlopeMsPerS));
+    m.put("p50_slope_ms_per_s", round(p50SlopeMsPerS));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Window w : windows) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("from_s", round(w.fromS()));
+      r.put("to_s", round(w.toS()));
+      r.put("commands", w.commands());
+      r.put("p50_ms", round(w.p50Ms()));
+      r.put("p99_ms", round(w.p99Ms()));
+      r.put("max_ms", round(w.maxMs()));
+      r.put("unfinished", w.unfinished());
+      r.put("write_p99_ms", round(w.writeP99Ms()));
+      r.put("relay_read_delay_mean_ms", round(w.relayReadMeanMs()));
+      r.put("relay_read_delay_max_ms", round(w.relayReadMaxMs()));
+      r.put("relay_events_per_tx", round(w.relayEventsPerBatch()));
+      r.put("runner_batches", w.runnerBatches());
+      r.put("runner_events_per_batch", round(w.runnerEventsPerBatch()));
+      r.put("runner_batch_mean_ms", round(w.runnerBatchMeanMs()));
+      r.put("runner_batch_max_ms", round(w.runnerBatchMaxMs()));
+      r.put("oldest_xid_age_ms", round(w.xidMaxAgeMs()));
+      r.put("oldest_xid_role", w.xidRole());
+      r.put("oldest_xid_query", w.xidQuery());
+      rows.add(r);
+    }
+    m.put("windows", rows);
+    List<Map<String, Object>> hs = new ArrayList<>();
+    for (Holder h : holders) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("role", h.role());
+      r.put("samples", h.samples());
+      r.put("longest_ms", round(h.maxAgeMs()));
+      r.put("longest_query", h.longestQuery());
+      hs.add(r);
+    }
+    m.put("oldest_xid_holders", hs);
+    return m;
+  }
+
+  private static Double round(double v) {
+    return Double.isNaN(v) ? null : Math.round(v * 10.0) / 10.0;
+  }
+}
