@@ -60,7 +60,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--staleness-writers", paramLabel = "N", description = "Writer threads of the staleness case (default ${DEFAULT-VALUE}).")
   private int stalenessWriters = StalenessCase.Load.DEFAULT.writers();
 
-  @Option(names = "--staleness-lines", paramLabel = "N", description = "Lines per order of the staleness case, 1 + N events per command (default ${DEFAULT-VALUE}).")
+  @Option(names = "--staleness-lines", paramLabel = "N", description = "Lines per order of the staleness case: 1 + N rows for the runner per command (default ${DEFAULT-VALUE}).")
   private int stalenessLines = StalenessCase.Load.DEFAULT.lines();
 
   @Option(names = "--staleness-seconds", paramLabel = "N", description = "How long the staleness case's load runs (default 60, quick 20).")
