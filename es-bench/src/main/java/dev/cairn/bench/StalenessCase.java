@@ -188,7 +188,7 @@ final class StalenessCase implements BenchCase {
         long[] latencies;
         long end;
         StalenessWindows windows;
-        try (StalenessSampler sampler = new StalenessSampler(pool, meters)) {
+        try (StalenessSampler sampler = new StalenessSampler(pool, meters, store.qualifiedTable("events"))) {
           watcher.watch(2, loop);
           try {
             latencies =
@@ -252,7 +252,7 @@ final class StalenessCase implements BenchCase {
   /** Names who ran a statement, from its text: the runner's read-model or offset writes, an append, ... */
   static String role(String query) {
     String q = query.toLowerCase(Locale.ROOT);
-    if (q.contains(NAME) || q.contains("offset") || q.contains("projection")) {
+    if (q.contains(NAME) || q.contains("offset") || q.contains("projection") || q.contains("savepoint")) {
       return "runner (read-model batch)";
     }
     if (q.contains("snapshot")) {

@@ -2,6 +2,7 @@ package dev.cairn.bench;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
@@ -57,6 +58,10 @@ final class StalenessSampler implements AutoCloseable {
    * @param runnerBatchTotalMs their durations, summed
    * @param runnerBatchMaxMs the longest recent batch
    * @param runnerEvents events the runner applied ({@code cairn.projection.events})
+   * @param relayBacklog events appended but not yet in Kafka: the store's last global position
+   *     minus the relay's ({@code cairn.relay.position})
+   * @param runnerLag events in Kafka not yet applied, over all partitions ({@code
+   *     cairn.projection.lag})
    */
   record Sample(
       long atNanos,
@@ -72,20 +77,29 @@ final class StalenessSampler implements AutoCloseable {
       long runnerBatches,
       double runnerBatchTotalMs,
       double runnerBatchMaxMs,
-      double runnerEvents) {}
+      double runnerEvents,
+      double relayBacklog,
+      double runnerLag) {}
 
   private final Connection connection;
   private final PreparedStatement oldest;
+  private final PreparedStatement head;
   private final MeterRegistry meters;
   private final Thread thread;
   private final List<Sample> samples = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
   private volatile Throwable failure;
 
-  StalenessSampler(DataSource ds, MeterRegistry meters) throws SQLException {
+  /**
+   * Starts sampling.
+   *
+   * @param eventsTable the store's events table, qualified
+   */
+  StalenessSampler(DataSource ds, MeterRegistry meters, String eventsTable) throws SQLException {
     this.connection = ds.getConnection();
     connection.setAutoCommit(true);
     this.oldest = connection.prepareStatement(OLDEST_XID);
+    this.head = connection.prepareStatement("SELECT coalesce(max(global_position), 0) FROM " + eventsTable);
     this.meters = meters;
     this.thread = new Thread(this::run, "bench-staleness-sampler");
     thread.setDaemon(true);
@@ -136,6 +150,13 @@ final class StalenessSampler implements AutoCloseable {
         holders = rs.getLong("holders");
       }
     }
+    long headPosition;
+    try (ResultSet rs = head.executeQuery()) {
+      rs.next();
+      headPosition = rs.getLong(1);
+    }
+    Gauge relayPosition = meters.find("cairn.relay.position").gauge();
+    double lag = meters.find("cairn.projection.lag").gauges().stream().mapToDouble(Gauge::value).sum();
     Timer read = meters.find("cairn.relay.read.delay").timer();
     DistributionSummary relayBatch = meters.find("cairn.relay.batch.size").summary();
     Timer batch = meters.find("cairn.projection.batch").timer();
@@ -149,7 +170,9 @@ final class StalenessSampler implements AutoCloseable {
         batch == null ? 0 : batch.count(),
         batch == null ? 0 : batch.totalTime(TimeUnit.MILLISECONDS),
         batch == null ? 0 : batch.max(TimeUnit.MILLISECONDS),
-        events == null ? 0 : events.count());
+        events == null ? 0 : events.count(),
+        relayPosition == null ? Double.NaN : headPosition - relayPosition.value(),
+        lag);
   }
 
   @Override

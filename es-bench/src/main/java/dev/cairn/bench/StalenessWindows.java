@@ -35,6 +35,8 @@ final class StalenessWindows {
    * @param runnerEventsPerBatch events per runner batch
    * @param runnerBatchMeanMs mean runner batch duration (read, apply, commit)
    * @param runnerBatchMaxMs the longest runner batch sampled in it
+   * @param relayBacklogMax the most events sampled appended but not yet in Kafka
+   * @param runnerLagMax the most events sampled in Kafka but not yet applied
    * @param xidMaxAgeMs the oldest transaction holding an xid, the oldest age sampled in it
    * @param xidRole who ran that transaction
    * @param xidQuery its last statement
@@ -55,6 +57,8 @@ final class StalenessWindows {
       double runnerEventsPerBatch,
       double runnerBatchMeanMs,
       double runnerBatchMaxMs,
+      double relayBacklogMax,
+      double runnerLagMax,
       double xidMaxAgeMs,
       String xidRole,
       String xidQuery) {}
@@ -116,10 +120,14 @@ final class StalenessWindows {
       Sample oldest = null;
       double relayMax = 0;
       double batchMax = 0;
+      double backlogMax = 0;
+      double lagMax = 0;
       for (Sample x : samples) {
         if (x.atNanos() >= from && x.atNanos() < to) {
           relayMax = Math.max(relayMax, x.relayReadMaxMs());
           batchMax = Math.max(batchMax, x.runnerBatchMaxMs());
+          backlogMax = Math.max(backlogMax, x.relayBacklog());
+          lagMax = Math.max(lagMax, x.runnerLag());
           if (oldest == null || x.xidAgeMs() > oldest.xidAgeMs()) {
             oldest = x;
           }
@@ -135,6 +143,7 @@ final class StalenessWindows {
               (long) batches,
               batches == 0 ? Double.NaN : (b.runnerEvents() - a.runnerEvents()) / batches,
               batches == 0 ? Double.NaN : (b.runnerBatchTotalMs() - a.runnerBatchTotalMs()) / batches, batchMax,
+              backlogMax, lagMax,
               oldest == null ? 0 : oldest.xidAgeMs(),
               oldest == null || oldest.xidPid() == 0 ? "-" : classify.apply(oldest.xidQuery()),
               oldest == null ? "" : oldest.xidQuery()));
@@ -193,14 +202,19 @@ final class StalenessWindows {
 
   /** Prints the windows as a table, then the trend and who held the oldest xid. */
   void print(PrintStream log) {
-    log.printf(Locale.ROOT, "  %-9s %5s %8s %8s %8s %5s %8s | %8s %8s %6s | %6s %7s %8s %8s | %8s %s%n",
-        "window s", "cmds", "p50 ms", "p99 ms", "max ms", "unfin", "wr p99", "rd mean", "rd max", "ev/tx",
-        "batch", "ev/bat", "bat mean", "bat max", "xid age", "held by");
+    log.println("  staleness p50/p99/max and writers' lag p99 (due -> commit), ms | relay: read delay mean/max ms,"
+        + " events per Kafka tx, most events not yet in Kafka | runner: batches, events per batch, duration"
+        + " mean/max ms, most events in Kafka not yet applied | oldest xid: age ms, held by");
+    log.printf(Locale.ROOT, "  %-9s %5s %7s %7s %7s %5s %6s | %7s %7s %5s %6s | %5s %6s %7s %7s %6s | %7s %s%n",
+        "window s", "cmds", "p50", "p99", "max", "unfin", "wr p99", "rd mean", "rd max", "ev/tx", "behind",
+        "batch", "ev/bat", "mean", "max", "lag", "xid age", "held by");
     for (Window w : windows) {
-      log.printf(Locale.ROOT, "  %4.0f-%-4.0f %5d %8.0f %8.0f %8.0f %5d %8.1f | %8.1f %8.0f %6.1f | %6d %7.1f %8.1f %8.0f | %8.0f %s%n",
+      log.printf(Locale.ROOT,
+          "  %4.0f-%-4.0f %5d %7.0f %7.0f %7.0f %5d %6.0f | %7.1f %7.0f %5.1f %6.0f | %5d %6.1f %7.1f %7.0f %6.0f | %7.0f %s%n",
           w.fromS(), w.toS(), w.commands(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.unfinished(), w.writeP99Ms(),
-          w.relayReadMeanMs(), w.relayReadMaxMs(), w.relayEventsPerBatch(), w.runnerBatches(),
-          w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.xidMaxAgeMs(), w.xidRole());
+          w.relayReadMeanMs(), w.relayReadMaxMs(), w.relayEventsPerBatch(), w.relayBacklogMax(), w.runnerBatches(),
+          w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.runnerLagMax(), w.xidMaxAgeMs(),
+          w.xidRole());
     }
     log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s%n", p99SlopeMsPerS, p50SlopeMsPerS);
     log.println("  oldest xid holder, over all samples (every " + StalenessSampler.INTERVAL_MILLIS + " ms):");
@@ -233,6 +247,8 @@ final class StalenessWindows {
       r.put("runner_events_per_batch", round(w.runnerEventsPerBatch()));
       r.put("runner_batch_mean_ms", round(w.runnerBatchMeanMs()));
       r.put("runner_batch_max_ms", round(w.runnerBatchMaxMs()));
+      r.put("relay_backlog_max_events", round(w.relayBacklogMax()));
+      r.put("runner_lag_max_events", round(w.runnerLagMax()));
       r.put("oldest_xid_age_ms", round(w.xidMaxAgeMs()));
       r.put("oldest_xid_role", w.xidRole());
       r.put("oldest_xid_query", w.xidQuery());
