@@ -64,6 +64,8 @@ final class StalenessCase implements BenchCase {
   static final int PARTITIONS = 4;
   /** A trend of the p99 staleness above this, in ms per second of load, means the read model falls behind. */
   static final double MAX_SLOPE_MS_PER_S = 10;
+  /** A read model that keeps up shows a command within a second, even on a shared 2-core machine. */
+  static final double MAX_END_P99_MS = 1000;
   private static final Duration PRIME = Duration.ofSeconds(2);
   /** Staleness runs to seconds here; polling every 10 ms instead of every 1 ms leaves the server's CPU to the pipeline. */
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(10);
@@ -226,16 +228,23 @@ final class StalenessCase implements BenchCase {
         details.put("duration_s", duration.toSeconds());
         details.putAll(windows.toJson());
         List<StalenessWindows.Window> w = windows.windows();
-        StalenessWindows.Window lastWindow = w.get(w.size() - 1);
+        StalenessWindows.Window first = w.get(0);
+        StalenessWindows.Window last = w.get(w.size() - 1);
+        String setup =
+            String.format(Locale.ROOT, "%d writers, %d commands/s (1 event, %d lines), %d s, %d s windows",
+                load.writers(), load.rate(), load.lines(), duration.toSeconds(), WINDOW.toSeconds());
         return List.of(
-            Result.alone(name(), "ms/s", slope, String.format(Locale.ROOT, "p99 trend <= %.0f ms/s", MAX_SLOPE_MS_PER_S),
-                slope <= MAX_SLOPE_MS_PER_S,
-                String.format(Locale.ROOT,
-                    "trend of the staleness p99 per %d s window; %d writers, %d commands/s of 1 event with %d lines, %d s;"
-                        + " last window p50 %.0f p99 %.0f max %.0f ms; first window p99 %.0f ms",
-                    WINDOW.toSeconds(), load.writers(), load.rate(), load.lines(), duration.toSeconds(),
-                    lastWindow.p50Ms(), lastWindow.p99Ms(), lastWindow.maxMs(), w.get(0).p99Ms()),
-                details));
+            Result.alone("staleness_trend", "ms/s", slope,
+                String.format(Locale.ROOT, "<= %.0f ms/s", MAX_SLOPE_MS_PER_S), slope <= MAX_SLOPE_MS_PER_S,
+                String.format(Locale.ROOT, "slope of the windows' staleness p99 per second of load; %s;"
+                    + " second half %+.1f ms/s; p99 %.0f ms in the first window, %.0f ms in the last",
+                    setup, windows.p99SlopeLastHalf(), first.p99Ms(), last.p99Ms()),
+                details),
+            Result.alone("staleness_p99_end", "ms", last.p99Ms(),
+                String.format(Locale.ROOT, "<= %.0f ms", MAX_END_P99_MS), last.p99Ms() <= MAX_END_P99_MS,
+                String.format(Locale.ROOT, "staleness p99 of the last window (p50 %.0f, max %.0f ms); %s",
+                    last.p50Ms(), last.maxMs(), setup),
+                null));
       } finally {
         Topics.deleteQuietly(admin, List.of(topic, prefix + KafkaRelay.POSITION_TOPIC), ctx.log());
       }

@@ -63,19 +63,30 @@ final class StalenessWindows {
       String xidRole,
       String xidQuery) {}
 
-  /** Who held the oldest xid: in how many samples, and the longest age seen. */
-  record Holder(String role, int samples, double maxAgeMs, String longestQuery) {}
+  /** Who held the oldest xid: in how many samples, the longest age seen, and its state and statement then. */
+  record Holder(String role, int samples, double maxAgeMs, String longestState, String longestQuery) {}
 
   private final List<Window> windows;
   private final List<Holder> holders;
   private final double p99SlopeMsPerS;
   private final double p50SlopeMsPerS;
+  private final double p99SlopeLastHalf;
 
-  private StalenessWindows(List<Window> windows, List<Holder> holders, double p99Slope, double p50Slope) {
+  private StalenessWindows(List<Window> windows, List<Holder> holders) {
     this.windows = windows;
     this.holders = holders;
-    this.p99SlopeMsPerS = p99Slope;
-    this.p50SlopeMsPerS = p50Slope;
+    this.p99SlopeMsPerS = slope(windows, Window::p99Ms);
+    this.p50SlopeMsPerS = slope(windows, Window::p50Ms);
+    this.p99SlopeLastHalf = slope(windows.subList(windows.size() / 2, windows.size()), Window::p99Ms);
+  }
+
+  /** The least-squares slope of a figure over the windows' mid-points, NaN for fewer than two. */
+  private static double slope(List<Window> windows, java.util.function.ToDoubleFunction<Window> figure) {
+    if (windows.size() < 2) {
+      return Double.NaN;
+    }
+    double[] x = windows.stream().mapToDouble(w -> (w.fromS() + w.toS()) / 2).toArray();
+    return Stats.slope(x, windows.stream().mapToDouble(figure).toArray());
   }
 
   /**
@@ -148,12 +159,7 @@ final class StalenessWindows {
               oldest == null || oldest.xidPid() == 0 ? "-" : classify.apply(oldest.xidQuery()),
               oldest == null ? "" : oldest.xidQuery()));
     }
-    double[] x = windows.stream().mapToDouble(w -> (w.fromS() + w.toS()) / 2).toArray();
-    double p99Slope =
-        windows.size() < 2 ? Double.NaN : Stats.slope(x, windows.stream().mapToDouble(Window::p99Ms).toArray());
-    double p50Slope =
-        windows.size() < 2 ? Double.NaN : Stats.slope(x, windows.stream().mapToDouble(Window::p50Ms).toArray());
-    return new StalenessWindows(windows, holders(samples, start, end, classify), p99Slope, p50Slope);
+    return new StalenessWindows(windows, holders(samples, start, end, classify));
   }
 
   /** The last sample at or before a time, or the first if none is. */
@@ -176,11 +182,11 @@ final class StalenessWindows {
       String role = classify.apply(s.xidQuery());
       Holder h = byRole.get(role);
       if (h == null) {
-        byRole.put(role, new Holder(role, 1, s.xidAgeMs(), s.xidQuery()));
+        byRole.put(role, new Holder(role, 1, s.xidAgeMs(), s.xidState(), s.xidQuery()));
       } else {
         boolean longer = s.xidAgeMs() > h.maxAgeMs();
         byRole.put(role, new Holder(role, h.samples() + 1, Math.max(h.maxAgeMs(), s.xidAgeMs()),
-            longer ? s.xidQuery() : h.longestQuery()));
+            longer ? s.xidState() : h.longestState(), longer ? s.xidQuery() : h.longestQuery()));
       }
     }
     return byRole.values().stream().sorted((a, b) -> Integer.compare(b.samples(), a.samples())).toList();
@@ -193,6 +199,11 @@ final class StalenessWindows {
   /** The least-squares slope of the windows' p99, in ms of staleness per second of load. */
   double p99SlopeMsPerS() {
     return p99SlopeMsPerS;
+  }
+
+  /** The slope of the p99 over the second half of the windows: whether it still grows at the end. */
+  double p99SlopeLastHalf() {
+    return p99SlopeLastHalf;
   }
 
   /** The same for the p50. */
@@ -216,11 +227,12 @@ final class StalenessWindows {
           w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.runnerLagMax(), w.xidMaxAgeMs(),
           w.xidRole());
     }
-    log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s%n", p99SlopeMsPerS, p50SlopeMsPerS);
+    log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s; p99 over the second half %+.1f ms/s%n",
+        p99SlopeMsPerS, p50SlopeMsPerS, p99SlopeLastHalf);
     log.println("  oldest xid holder, over all samples (every " + StalenessSampler.INTERVAL_MILLIS + " ms):");
     for (Holder h : holders) {
-      log.printf(Locale.ROOT, "    %-30s %5d samples, longest %6.0f ms: %s%n", h.role(), h.samples(), h.maxAgeMs(),
-          h.longestQuery());
+      log.printf(Locale.ROOT, "    %-26s %5d samples, longest %6.0f ms (%s): %s%n", h.role(), h.samples(),
+          h.maxAgeMs(), h.longestState(), h.longestQuery());
     }
   }
 
@@ -229,6 +241,7 @@ final class StalenessWindows {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("p99_slope_ms_per_s", round(p99SlopeMsPerS));
     m.put("p50_slope_ms_per_s", round(p50SlopeMsPerS));
+    m.put("p99_slope_second_half_ms_per_s", round(p99SlopeLastHalf));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Window w : windows) {
       Map<String, Object> r = new LinkedHashMap<>();
@@ -261,6 +274,7 @@ final class StalenessWindows {
       r.put("role", h.role());
       r.put("samples", h.samples());
       r.put("longest_ms", round(h.maxAgeMs()));
+      r.put("longest_state", h.longestState());
       r.put("longest_query", h.longestQuery());
       hs.add(r);
     }
