@@ -52,10 +52,15 @@ import org.jdbi.v3.core.Handle;
  * That counts the runner's commit and anything that holds the row back, which a timestamp
  * written by the projection inside its transaction would not (the batch commits later). Commands
  * are grouped into windows of load by due time; per window the case reports staleness p50, p99
- * and max, the writers' lag (due until commit), the relay's {@code cairn.relay.read.delay} and
+ * and max, and the read model's age (at each 100 ms, the time since the oldest command committed
+ * but not yet visible committed; its worst in the window and at the window's end). The two differ
+ * when the pipeline stalls under load and catches up only once the load stops: then the
+ * staleness of the commands falls from window to window (the later ones wait less for the drain)
+ * while the age grows by a second per second; the age's trend is the one that says whether the
+ * read model keeps up. Per window, also: the writers' lag (due until commit), the relay's {@code cairn.relay.read.delay} and
  * events per transaction, the runner's batches (count, events, duration) from its meters, and the
- * oldest transaction holding an xid ({@link StalenessSampler}); then the slope of the windows' p99
- * in ms per second of load. The meters' maxima use a one-second Micrometer window, so a window's
+ * oldest transaction holding an xid ({@link StalenessSampler}); then the slopes of the windows'
+ * p99 and of their age, in ms per second of load. The meters' maxima use a one-second Micrometer window, so a window's
  * maximum may include up to a second of the previous window.
  */
 final class StalenessCase implements BenchCase {
@@ -240,6 +245,13 @@ final class StalenessCase implements BenchCase {
                     + " second half %+.1f ms/s; p99 %.0f ms in the first window, %.0f ms in the last",
                     setup, windows.p99SlopeLastHalf(), first.p99Ms(), last.p99Ms()),
                 details),
+            Result.alone("staleness_age_trend", "ms/s", windows.ageSlopeMsPerS(),
+                String.format(Locale.ROOT, "<= %.0f ms/s", MAX_SLOPE_MS_PER_S),
+                windows.ageSlopeMsPerS() <= MAX_SLOPE_MS_PER_S,
+                String.format(Locale.ROOT, "slope of the read model's age (worst per window: since the oldest"
+                    + " committed command not yet visible committed) per second of load; %s; %.0f ms in the first"
+                    + " window, %.0f ms in the last", setup, first.ageMaxMs(), last.ageMaxMs()),
+                null),
             Result.alone("staleness_p99_end", "ms", last.p99Ms(),
                 String.format(Locale.ROOT, "<= %.0f ms", MAX_END_P99_MS), last.p99Ms() <= MAX_END_P99_MS,
                 String.format(Locale.ROOT, "staleness p99 of the last window (p50 %.0f, max %.0f ms); %s",

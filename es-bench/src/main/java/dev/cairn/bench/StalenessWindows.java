@@ -17,6 +17,8 @@ import java.util.function.Function;
  */
 final class StalenessWindows {
 
+  private static final long AGE_STEP_NANOS = 100_000_000;
+
   /**
    * One window of load.
    *
@@ -27,6 +29,9 @@ final class StalenessWindows {
    * @param p99Ms staleness p99
    * @param maxMs staleness max
    * @param unfinished commands whose row was never seen (counted at their lower bound)
+   * @param ageMaxMs the read model's age at its worst in the window: the time since the oldest
+   *     command committed but not yet visible had committed (sampled every 100 ms)
+   * @param ageEndMs the read model's age at the window's end
    * @param writeP99Ms p99 of the time from due until the command's append committed
    * @param relayReadMeanMs mean {@code cairn.relay.read.delay} of the batches the relay read in it
    * @param relayReadMaxMs the largest read delay sampled in it
@@ -49,6 +54,8 @@ final class StalenessWindows {
       double p99Ms,
       double maxMs,
       int unfinished,
+      double ageMaxMs,
+      double ageEndMs,
       double writeP99Ms,
       double relayReadMeanMs,
       double relayReadMaxMs,
@@ -71,6 +78,7 @@ final class StalenessWindows {
   private final double p99SlopeMsPerS;
   private final double p50SlopeMsPerS;
   private final double p99SlopeLastHalf;
+  private final double ageSlopeMsPerS;
 
   private StalenessWindows(List<Window> windows, List<Holder> holders) {
     this.windows = windows;
@@ -78,6 +86,7 @@ final class StalenessWindows {
     this.p99SlopeMsPerS = slope(windows, Window::p99Ms);
     this.p50SlopeMsPerS = slope(windows, Window::p50Ms);
     this.p99SlopeLastHalf = slope(windows.subList(windows.size() / 2, windows.size()), Window::p99Ms);
+    this.ageSlopeMsPerS = slope(windows, Window::ageMaxMs);
   }
 
   /** The least-squares slope of a figure over the windows' mid-points, NaN for fewer than two. */
@@ -148,7 +157,8 @@ final class StalenessWindows {
           new Window(
               (from - start) / 1e9, (to - start) / 1e9, s.length,
               Stats.millis(Stats.percentile(s, 50)), Stats.millis(Stats.percentile(s, 99)),
-              Stats.millis(Stats.percentile(s, 100)), unfinished, Stats.millis(Stats.percentile(wr, 99)),
+              Stats.millis(Stats.percentile(s, 100)), unfinished, ageMax(committed, visible, end, from, to),
+              Stats.millis(age(committed, visible, end, to)), Stats.millis(Stats.percentile(wr, 99)),
               reads == 0 ? Double.NaN : (b.relayReadTotalMs() - a.relayReadTotalMs()) / reads, relayMax,
               reads == 0 ? Double.NaN : (b.relayEvents() - a.relayEvents()) / reads,
               (long) batches,
@@ -160,6 +170,29 @@ final class StalenessWindows {
               oldest == null ? "" : oldest.xidQuery()));
     }
     return new StalenessWindows(windows, holders(samples, start, end, classify));
+  }
+
+  /**
+   * The read model's age at a time: how long ago the oldest command that had committed but was not
+   * yet visible committed; zero if every committed command was visible.
+   */
+  static long age(long[] committed, long[] visible, long end, long at) {
+    long oldest = Long.MAX_VALUE;
+    for (int i = 0; i < committed.length; i++) {
+      long seen = visible[i] == OpenLoop.UNFINISHED ? end : visible[i];
+      if (committed[i] != 0 && committed[i] <= at && seen > at && committed[i] < oldest) {
+        oldest = committed[i];
+      }
+    }
+    return oldest == Long.MAX_VALUE ? 0 : at - oldest;
+  }
+
+  private static double ageMax(long[] committed, long[] visible, long end, long from, long to) {
+    long max = 0;
+    for (long at = from; at < to; at += AGE_STEP_NANOS) {
+      max = Math.max(max, age(committed, visible, end, at));
+    }
+    return Stats.millis(max);
   }
 
   /** The last sample at or before a time, or the first if none is. */
@@ -206,6 +239,14 @@ final class StalenessWindows {
     return p99SlopeLastHalf;
   }
 
+  /**
+   * The slope of the read model's worst age per window, in ms per second of load: about 1000 when
+   * the pipeline stands still, 0 when it keeps up.
+   */
+  double ageSlopeMsPerS() {
+    return ageSlopeMsPerS;
+  }
+
   /** The same for the p50. */
   double p50SlopeMsPerS() {
     return p50SlopeMsPerS;
@@ -213,22 +254,25 @@ final class StalenessWindows {
 
   /** Prints the windows as a table, then the trend and who held the oldest xid. */
   void print(PrintStream log) {
-    log.println("  staleness p50/p99/max and writers' lag p99 (due -> commit), ms | relay: read delay mean/max ms,"
+    log.println("  staleness p50/p99/max of the commands due in the window, its read model's age max/at end,"
+        + " writers' lag p99 (due -> commit), ms | relay: read delay mean/max ms,"
         + " events per Kafka tx, most events not yet in Kafka | runner: batches, events per batch, duration"
         + " mean/max ms, most events in Kafka not yet applied | oldest xid: age ms, held by");
-    log.printf(Locale.ROOT, "  %-9s %5s %7s %7s %7s %5s %6s | %7s %7s %5s %6s | %5s %6s %7s %7s %6s | %7s %s%n",
-        "window s", "cmds", "p50", "p99", "max", "unfin", "wr p99", "rd mean", "rd max", "ev/tx", "behind",
+    log.printf(Locale.ROOT, "  %-9s %5s %7s %7s %7s %5s %7s %7s %6s | %7s %7s %5s %6s | %5s %6s %7s %7s %6s | %7s %s%n",
+        "window s", "cmds", "p50", "p99", "max", "unfin", "age max", "age end", "wr p99", "rd mean", "rd max", "ev/tx", "behind",
         "batch", "ev/bat", "mean", "max", "lag", "xid age", "held by");
     for (Window w : windows) {
       log.printf(Locale.ROOT,
-          "  %4.0f-%-4.0f %5d %7.0f %7.0f %7.0f %5d %6.0f | %7.1f %7.0f %5.1f %6.0f | %5d %6.1f %7.1f %7.0f %6.0f | %7.0f %s%n",
-          w.fromS(), w.toS(), w.commands(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.unfinished(), w.writeP99Ms(),
+          "  %4.0f-%-4.0f %5d %7.0f %7.0f %7.0f %5d %7.0f %7.0f %6.0f | %7.1f %7.0f %5.1f %6.0f | %5d %6.1f %7.1f %7.0f %6.0f | %7.0f %s%n",
+          w.fromS(), w.toS(), w.commands(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.unfinished(), w.ageMaxMs(),
+          w.ageEndMs(), w.writeP99Ms(),
           w.relayReadMeanMs(), w.relayReadMaxMs(), w.relayEventsPerBatch(), w.relayBacklogMax(), w.runnerBatches(),
           w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.runnerLagMax(), w.xidMaxAgeMs(),
           w.xidRole());
     }
-    log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s; p99 over the second half %+.1f ms/s%n",
-        p99SlopeMsPerS, p50SlopeMsPerS, p99SlopeLastHalf);
+    log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s; p99 over the second half %+.1f ms/s;"
+        + " read model's age (max per window) %+.1f ms/s%n", p99SlopeMsPerS, p50SlopeMsPerS, p99SlopeLastHalf,
+        ageSlopeMsPerS);
     log.println("  oldest xid holder, over all samples (every " + StalenessSampler.INTERVAL_MILLIS + " ms):");
     for (Holder h : holders) {
       log.printf(Locale.ROOT, "    %-26s %5d samples, longest %6.0f ms (%s): %s%n", h.role(), h.samples(),
@@ -242,6 +286,7 @@ final class StalenessWindows {
     m.put("p99_slope_ms_per_s", round(p99SlopeMsPerS));
     m.put("p50_slope_ms_per_s", round(p50SlopeMsPerS));
     m.put("p99_slope_second_half_ms_per_s", round(p99SlopeLastHalf));
+    m.put("age_slope_ms_per_s", round(ageSlopeMsPerS));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Window w : windows) {
       Map<String, Object> r = new LinkedHashMap<>();
@@ -252,6 +297,8 @@ final class StalenessWindows {
       r.put("p99_ms", round(w.p99Ms()));
       r.put("max_ms", round(w.maxMs()));
       r.put("unfinished", w.unfinished());
+      r.put("age_max_ms", round(w.ageMaxMs()));
+      r.put("age_end_ms", round(w.ageEndMs()));
       r.put("write_p99_ms", round(w.writeP99Ms()));
       r.put("relay_read_delay_mean_ms", round(w.relayReadMeanMs()));
       r.put("relay_read_delay_max_ms", round(w.relayReadMaxMs()));
