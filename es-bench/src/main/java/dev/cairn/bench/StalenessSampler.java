@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,6 +63,7 @@ final class StalenessSampler implements AutoCloseable {
    *     minus the relay's ({@code cairn.relay.position})
    * @param runnerLag events in Kafka not yet applied, over all partitions ({@code
    *     cairn.projection.lag})
+   * @param loadAverage the machine's one-minute load average: other work competes for the cores
    */
   record Sample(
       long atNanos,
@@ -79,7 +81,8 @@ final class StalenessSampler implements AutoCloseable {
       double runnerBatchMaxMs,
       double runnerEvents,
       double relayBacklog,
-      double runnerLag) {}
+      double runnerLag,
+      double loadAverage) {}
 
   private final Connection connection;
   private final PreparedStatement oldest;
@@ -172,7 +175,8 @@ final class StalenessSampler implements AutoCloseable {
         batch == null ? 0 : batch.max(TimeUnit.MILLISECONDS),
         events == null ? 0 : events.count(),
         relayPosition == null ? Double.NaN : headPosition - relayPosition.value(),
-        lag);
+        lag,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
   @Override

@@ -42,6 +42,7 @@ final class StalenessWindows {
    * @param runnerBatchMaxMs the longest runner batch sampled in it
    * @param relayBacklogMax the most events sampled appended but not yet in Kafka
    * @param runnerLagMax the most events sampled in Kafka but not yet applied
+   * @param loadAverage the machine's one-minute load average at the window's end
    * @param xidMaxAgeMs the oldest transaction holding an xid, the oldest age sampled in it
    * @param xidRole who ran that transaction
    * @param xidQuery its last statement
@@ -66,6 +67,7 @@ final class StalenessWindows {
       double runnerBatchMaxMs,
       double relayBacklogMax,
       double runnerLagMax,
+      double loadAverage,
       double xidMaxAgeMs,
       String xidRole,
       String xidQuery) {}
@@ -164,7 +166,7 @@ final class StalenessWindows {
               (long) batches,
               batches == 0 ? Double.NaN : (b.runnerEvents() - a.runnerEvents()) / batches,
               batches == 0 ? Double.NaN : (b.runnerBatchTotalMs() - a.runnerBatchTotalMs()) / batches, batchMax,
-              backlogMax, lagMax,
+              backlogMax, lagMax, b.loadAverage(),
               oldest == null ? 0 : oldest.xidAgeMs(),
               oldest == null || oldest.xidPid() == 0 ? "-" : classify.apply(oldest.xidQuery()),
               oldest == null ? "" : oldest.xidQuery()));
@@ -257,17 +259,18 @@ final class StalenessWindows {
     log.println("  staleness p50/p99/max of the commands due in the window, its read model's age max/at end,"
         + " writers' lag p99 (due -> commit), ms | relay: read delay mean/max ms,"
         + " events per Kafka tx, most events not yet in Kafka | runner: batches, events per batch, duration"
-        + " mean/max ms, most events in Kafka not yet applied | oldest xid: age ms, held by");
-    log.printf(Locale.ROOT, "  %-9s %5s %7s %7s %7s %5s %7s %7s %6s | %7s %7s %5s %6s | %5s %6s %7s %7s %6s | %7s %s%n",
+        + " mean/max ms, most events in Kafka not yet applied | machine load average | oldest xid: age ms, held by");
+    log.printf(Locale.ROOT, "  %-9s %5s %7s %7s %7s %5s %7s %7s %6s | %7s %7s %5s %6s | %5s %6s %7s %7s %6s | %5s | %7s %s%n",
         "window s", "cmds", "p50", "p99", "max", "unfin", "age max", "age end", "wr p99", "rd mean", "rd max", "ev/tx", "behind",
-        "batch", "ev/bat", "mean", "max", "lag", "xid age", "held by");
+        "batch", "ev/bat", "mean", "max", "lag", "load", "xid age", "held by");
     for (Window w : windows) {
       log.printf(Locale.ROOT,
-          "  %4.0f-%-4.0f %5d %7.0f %7.0f %7.0f %5d %7.0f %7.0f %6.0f | %7.1f %7.0f %5.1f %6.0f | %5d %6.1f %7.1f %7.0f %6.0f | %7.0f %s%n",
+          "  %4.0f-%-4.0f %5d %7.0f %7.0f %7.0f %5d %7.0f %7.0f %6.0f | %7.1f %7.0f %5.1f %6.0f | %5d %6.1f %7.1f %7.0f %6.0f | %5.1f | %7.0f %s%n",
           w.fromS(), w.toS(), w.commands(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.unfinished(), w.ageMaxMs(),
           w.ageEndMs(), w.writeP99Ms(),
           w.relayReadMeanMs(), w.relayReadMaxMs(), w.relayEventsPerBatch(), w.relayBacklogMax(), w.runnerBatches(),
-          w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.runnerLagMax(), w.xidMaxAgeMs(),
+          w.runnerEventsPerBatch(), w.runnerBatchMeanMs(), w.runnerBatchMaxMs(), w.runnerLagMax(), w.loadAverage(),
+          w.xidMaxAgeMs(),
           w.xidRole());
     }
     log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s; p99 over the second half %+.1f ms/s;"
@@ -309,6 +312,7 @@ final class StalenessWindows {
       r.put("runner_batch_max_ms", round(w.runnerBatchMaxMs()));
       r.put("relay_backlog_max_events", round(w.relayBacklogMax()));
       r.put("runner_lag_max_events", round(w.runnerLagMax()));
+      r.put("load_average", round(w.loadAverage()));
       r.put("oldest_xid_age_ms", round(w.xidMaxAgeMs()));
       r.put("oldest_xid_role", w.xidRole());
       r.put("oldest_xid_query", w.xidQuery());

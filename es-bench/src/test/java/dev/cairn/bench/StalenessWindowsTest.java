@@ -33,7 +33,7 @@ class StalenessWindowsTest {
       committed[i] = due[i] + 1;
       visible[i] = 20 * S;
     }
-    Sample sample = new Sample(0, 0, 0, 0, "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    Sample sample = new Sample(0, 0, 0, 0, "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     StalenessWindows w =
         StalenessWindows.of(0, 5 * S, due, committed, visible, 20 * S, List.of(sample), q -> "runner");
     assertThat(w.windows()).hasSize(2);
