@@ -250,7 +250,9 @@ final class StalenessCase implements BenchCase {
                 windows.ageSlopeMsPerS() <= MAX_SLOPE_MS_PER_S,
                 String.format(Locale.ROOT, "slope of the read model's age (worst per window: since the oldest"
                     + " committed command not yet visible committed) per second of load; %s; %.0f ms in the first"
-                    + " window, %.0f ms in the last", setup, first.ageMaxMs(), last.ageMaxMs()),
+                    + " window, %.0f ms in the last; worst %.0f ms in %.0f-%.0f s, %+.1f ms/s up to then", setup,
+                    first.ageMaxMs(), last.ageMaxMs(), windows.peak().ageMaxMs(), windows.peak().fromS(),
+                    windows.peak().toS(), windows.ageSlopeToPeak()),
                 null),
             Result.alone("staleness_p99_end", "ms", last.p99Ms(),
                 String.format(Locale.ROOT, "<= %.0f ms", MAX_END_P99_MS), last.p99Ms() <= MAX_END_P99_MS,

@@ -81,6 +81,8 @@ final class StalenessWindows {
   private final double p50SlopeMsPerS;
   private final double p99SlopeLastHalf;
   private final double ageSlopeMsPerS;
+  private final int peak;
+  private final double ageSlopeToPeak;
 
   private StalenessWindows(List<Window> windows, List<Holder> holders) {
     this.windows = windows;
@@ -89,6 +91,14 @@ final class StalenessWindows {
     this.p50SlopeMsPerS = slope(windows, Window::p50Ms);
     this.p99SlopeLastHalf = slope(windows.subList(windows.size() / 2, windows.size()), Window::p99Ms);
     this.ageSlopeMsPerS = slope(windows, Window::ageMaxMs);
+    int worst = 0;
+    for (int i = 1; i < windows.size(); i++) {
+      if (windows.get(i).ageMaxMs() > windows.get(worst).ageMaxMs()) {
+        worst = i;
+      }
+    }
+    this.peak = worst;
+    this.ageSlopeToPeak = slope(windows.subList(0, worst + 1), Window::ageMaxMs);
   }
 
   /** The least-squares slope of a figure over the windows' mid-points, NaN for fewer than two. */
@@ -249,6 +259,19 @@ final class StalenessWindows {
     return ageSlopeMsPerS;
   }
 
+  /** The window in which the read model's age was at its worst. */
+  Window peak() {
+    return windows.get(peak);
+  }
+
+  /**
+   * The slope of the read model's worst age per window from the first window up to its peak: how
+   * fast it fell behind while it did; NaN if it was at its worst in the first window.
+   */
+  double ageSlopeToPeak() {
+    return ageSlopeToPeak;
+  }
+
   /** The same for the p50. */
   double p50SlopeMsPerS() {
     return p50SlopeMsPerS;
@@ -274,8 +297,9 @@ final class StalenessWindows {
           w.xidRole());
     }
     log.printf(Locale.ROOT, "  trend: p99 %+.1f ms per second of load, p50 %+.1f ms/s; p99 over the second half %+.1f ms/s;"
-        + " read model's age (max per window) %+.1f ms/s%n", p99SlopeMsPerS, p50SlopeMsPerS, p99SlopeLastHalf,
-        ageSlopeMsPerS);
+        + " read model's age (max per window) %+.1f ms/s; age at its worst %.0f ms in %.0f-%.0f s, %+.1f ms/s up to"
+        + " then%n", p99SlopeMsPerS, p50SlopeMsPerS, p99SlopeLastHalf, ageSlopeMsPerS, peak().ageMaxMs(),
+        peak().fromS(), peak().toS(), ageSlopeToPeak);
     log.println("  oldest xid holder, over all samples (every " + StalenessSampler.INTERVAL_MILLIS + " ms):");
     for (Holder h : holders) {
       log.printf(Locale.ROOT, "    %-26s %5d samples, longest %6.0f ms (%s): %s%n", h.role(), h.samples(),
@@ -290,6 +314,9 @@ final class StalenessWindows {
     m.put("p50_slope_ms_per_s", round(p50SlopeMsPerS));
     m.put("p99_slope_second_half_ms_per_s", round(p99SlopeLastHalf));
     m.put("age_slope_ms_per_s", round(ageSlopeMsPerS));
+    m.put("age_peak_ms", round(peak().ageMaxMs()));
+    m.put("age_peak_window_from_s", round(peak().fromS()));
+    m.put("age_slope_to_peak_ms_per_s", round(ageSlopeToPeak));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Window w : windows) {
       Map<String, Object> r = new LinkedHashMap<>();

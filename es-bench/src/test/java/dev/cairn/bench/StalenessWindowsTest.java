@@ -42,5 +42,7 @@ class StalenessWindowsTest {
     assertThat(w.p99SlopeMsPerS()).isLessThan(-900);
     // The age grows by a second per second.
     assertThat(w.ageSlopeMsPerS()).isBetween(990.0, 1010.0);
+    assertThat(w.peak()).isSameAs(w.windows().get(1));
+    assertThat(w.ageSlopeToPeak()).isBetween(990.0, 1010.0);
   }
 }
