@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
  * <pre>
  * java -jar es-bench/target/es-bench.jar [--quick] [--durable] [--json FILE] [--case NAME[,NAME...]]
  *     [--staleness-rate N] [--staleness-writers N] [--staleness-lines N] [--staleness-seconds N]
+ *     [--staleness-warmup N]
  * </pre>
  *
  * <p>PostgreSQL is the server named by {@code CAIRN_PG_URL}, else an embedded one; Kafka is the
@@ -66,6 +67,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--staleness-seconds", paramLabel = "N", description = "How long the staleness case's load runs (default 60, quick 20).")
   private Integer stalenessSeconds;
 
+  @Option(names = "--staleness-warmup", paramLabel = "N", description = "Seconds of unmeasured load before it (default ${DEFAULT-VALUE}).")
+  private int stalenessWarmup = (int) StalenessCase.Load.DEFAULT.warmup().toSeconds();
+
   private final PrintStream out;
 
   private BenchMain(PrintStream out) {
@@ -87,7 +91,7 @@ public final class BenchMain implements Callable<Integer> {
     StalenessCase.Load load;
     try {
       load = new StalenessCase.Load(stalenessRate, stalenessWriters, stalenessLines,
-          stalenessSeconds == null ? null : Duration.ofSeconds(stalenessSeconds));
+          stalenessSeconds == null ? null : Duration.ofSeconds(stalenessSeconds), Duration.ofSeconds(stalenessWarmup));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

@@ -71,7 +71,6 @@ final class StalenessCase implements BenchCase {
   static final double MAX_SLOPE_MS_PER_S = 10;
   /** A read model that keeps up shows a command within a second, even on a shared 2-core machine. */
   static final double MAX_END_P99_MS = 1000;
-  private static final Duration PRIME = Duration.ofSeconds(2);
   /** Staleness runs to seconds here; polling every 10 ms instead of every 1 ms leaves the server's CPU to the pipeline. */
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(10);
   private static final Duration DRAIN = Duration.ofSeconds(60);
@@ -84,14 +83,20 @@ final class StalenessCase implements BenchCase {
    * @param writers threads issuing commands
    * @param lines lines per order: the runner writes 1 + lines rows per command
    * @param duration how long the load runs; null for the default (60 s, quick: 20 s)
+   * @param warmup how long the same load runs, unmeasured, before it (default 2 s: the consumer
+   *     group settles and the producer finds its leaders, but the JIT is still cold, as in a
+   *     service that just started)
    */
-  record Load(int rate, int writers, int lines, Duration duration) {
-    static final Load DEFAULT = new Load(300, 16, 3, null);
+  record Load(int rate, int writers, int lines, Duration duration, Duration warmup) {
+    static final Load DEFAULT = new Load(300, 16, 3, null, Duration.ofSeconds(2));
 
     Load {
       if (rate < 1 || writers < 1 || lines < 0) {
         throw new IllegalArgumentException(
             "staleness load needs rate >= 1, writers >= 1, lines >= 0 but was " + rate + ", " + writers + ", " + lines);
+      }
+      if (warmup.isNegative() || warmup.isZero()) {
+        throw new IllegalArgumentException("staleness warm-up must be positive but was " + warmup);
       }
       if (duration != null && duration.compareTo(WINDOW) < 0) {
         throw new IllegalArgumentException("staleness duration must be at least " + WINDOW + " but was " + duration);
@@ -177,18 +182,18 @@ final class StalenessCase implements BenchCase {
         relay.start();
         runner.start();
 
-        // Priming: the runner's consumer group takes its partitions, the relay's producer finds
+        // Warm-up: the runner's consumer group takes its partitions, the relay's producer finds
         // its leaders; not measured.
         long primeStart = System.nanoTime();
-        OpenLoop prime = new OpenLoop(load.rate(), PRIME);
+        OpenLoop prime = new OpenLoop(load.rate(), load.warmup());
         watcher.watch(1, prime);
         try {
           prime.run(writers, i -> place(orders, 1, i), DRAIN);
         } finally {
           watcher.idle();
         }
-        ctx.log().printf(Locale.ROOT, "  primed in %.1f s; load: %d writers, %d commands/s of 1 event with %d lines, %d s%n",
-            (System.nanoTime() - primeStart) / 1e9, load.writers(), load.rate(), load.lines(), duration.toSeconds());
+        ctx.log().printf(Locale.ROOT, "  warmed up (%d s of load) in %.1f s; load: %d writers, %d commands/s of 1 event with %d lines, %d s%n",
+            load.warmup().toSeconds(), (System.nanoTime() - primeStart) / 1e9, load.writers(), load.rate(), load.lines(), duration.toSeconds());
 
         OpenLoop loop = new OpenLoop(load.rate(), duration);
         AtomicLongArray committed = new AtomicLongArray(loop.count());
@@ -231,13 +236,15 @@ final class StalenessCase implements BenchCase {
         details.put("rate_commands_per_s", load.rate());
         details.put("lines_per_order", load.lines());
         details.put("duration_s", duration.toSeconds());
+        details.put("warmup_s", load.warmup().toSeconds());
         details.putAll(windows.toJson());
         List<StalenessWindows.Window> w = windows.windows();
         StalenessWindows.Window first = w.get(0);
         StalenessWindows.Window last = w.get(w.size() - 1);
         String setup =
-            String.format(Locale.ROOT, "%d writers, %d commands/s (1 event, %d lines), %d s, %d s windows",
-                load.writers(), load.rate(), load.lines(), duration.toSeconds(), WINDOW.toSeconds());
+            String.format(Locale.ROOT, "%d writers, %d commands/s (1 event, %d lines), %d s after %d s of warm-up, %d s windows",
+                load.writers(), load.rate(), load.lines(), duration.toSeconds(), load.warmup().toSeconds(),
+                WINDOW.toSeconds());
         return List.of(
             Result.alone("staleness_trend", "ms/s", slope,
                 String.format(Locale.ROOT, "<= %.0f ms/s", MAX_SLOPE_MS_PER_S), slope <= MAX_SLOPE_MS_PER_S,
