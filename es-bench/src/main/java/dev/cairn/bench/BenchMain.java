@@ -1,7 +1,9 @@
 package dev.cairn.bench;
 
+import dev.cairn.testkit.PostgresServer;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +18,9 @@ import picocli.CommandLine.Option;
  * a table (and optionally JSON) of the medians and the ratios.
  *
  * <pre>
- * java -jar es-bench/target/es-bench.jar [--quick] [--json FILE] [--case NAME[,NAME...]]
+ * java -jar es-bench/target/es-bench.jar [--quick] [--durable] [--json FILE] [--case NAME[,NAME...]]
+ *     [--staleness-rate N] [--staleness-writers N] [--staleness-lines N] [--staleness-seconds N]
+ *     [--staleness-warmup N]
  * </pre>
  *
  * <p>PostgreSQL is the server named by {@code CAIRN_PG_URL}, else an embedded one; Kafka is the
@@ -46,6 +50,26 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--list", description = "List the cases and exit.")
   private boolean list;
 
+  @Option(
+      names = "--durable",
+      description = "Start the embedded PostgreSQL with fsync=on and synchronous_commit=on (not with CAIRN_PG_URL).")
+  private boolean durable;
+
+  @Option(names = "--staleness-rate", paramLabel = "N", description = "Commands per second of the staleness case (default ${DEFAULT-VALUE}).")
+  private int stalenessRate = StalenessCase.Load.DEFAULT.rate();
+
+  @Option(names = "--staleness-writers", paramLabel = "N", description = "Writer threads of the staleness case (default ${DEFAULT-VALUE}).")
+  private int stalenessWriters = StalenessCase.Load.DEFAULT.writers();
+
+  @Option(names = "--staleness-lines", paramLabel = "N", description = "Lines per order of the staleness case: 1 + N rows for the runner per command (default ${DEFAULT-VALUE}).")
+  private int stalenessLines = StalenessCase.Load.DEFAULT.lines();
+
+  @Option(names = "--staleness-seconds", paramLabel = "N", description = "How long the staleness case's load runs (default 60, quick 20).")
+  private Integer stalenessSeconds;
+
+  @Option(names = "--staleness-warmup", paramLabel = "N", description = "Seconds of unmeasured load before it (default ${DEFAULT-VALUE}).")
+  private int stalenessWarmup = (int) StalenessCase.Load.DEFAULT.warmup().toSeconds();
+
   private final PrintStream out;
 
   private BenchMain(PrintStream out) {
@@ -64,7 +88,19 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<BenchCase> all = Cases.all();
+    StalenessCase.Load load;
+    try {
+      load = new StalenessCase.Load(stalenessRate, stalenessWriters, stalenessLines,
+          stalenessSeconds == null ? null : Duration.ofSeconds(stalenessSeconds), Duration.ofSeconds(stalenessWarmup));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
+    String pgUrl = System.getenv(PostgresServer.ENV);
+    if (durable && pgUrl != null && !pgUrl.isBlank()) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--durable starts the embedded server durable; the server named by CAIRN_PG_URL keeps its own settings");
+    }
+    List<BenchCase> all = Cases.all(load);
     if (list) {
       all.forEach(c -> out.printf("%-20s %s%n", c.name(), c.description()));
       Cases.pending().forEach((n, why) -> out.printf("%-20s (not yet: %s)%n", n, why));
@@ -93,7 +129,7 @@ public final class BenchMain implements Callable<Integer> {
     List<Result> results = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
     long started = System.nanoTime();
-    try (Environment env = Environment.start(settings, selected.stream().map(BenchCase::name).toList())) {
+    try (Environment env = Environment.start(settings, selected.stream().map(BenchCase::name).toList(), durable)) {
       Report.printEnvironment(out, env.facts());
       BenchContext context = new BenchContext(settings, env, out);
       for (BenchCase c : selected) {

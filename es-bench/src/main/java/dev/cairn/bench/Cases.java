@@ -8,15 +8,16 @@ final class Cases {
 
   private Cases() {}
 
-  /** The cases that exist, in run order. */
-  static List<BenchCase> all() {
+  /** The cases that exist, in run order; {@code staleness} under the given load. */
+  static List<BenchCase> all(StalenessCase.Load staleness) {
     return List.of(
         AppendCase.single(),
         AppendCase.batch100(),
         new LoadCase(),
         new RelayCase(),
         new ProjectionRebuildCase(),
-        new E2eLatencyCase());
+        new E2eLatencyCase(),
+        new StalenessCase(staleness));
   }
 
   /** Cases the issue asks for whose module is not there yet: name, and what they wait for (none now). */

@@ -34,10 +34,20 @@ final class Environment implements AutoCloseable {
     this.postgres = postgres;
   }
 
-  /** Starts (or connects to) PostgreSQL and records the facts known before any case runs. */
-  static Environment start(Settings settings, List<String> cases) {
+  /** The settings {@code --durable} gives the embedded server: every commit flushed to disk. */
+  static final Map<String, String> DURABLE = Map.of("fsync", "on", "synchronous_commit", "on");
+
+  /**
+   * Starts (or connects to) PostgreSQL and records the facts known before any case runs.
+   *
+   * @param durable whether an embedded server runs with {@link #DURABLE} settings
+   */
+  static Environment start(Settings settings, List<String> cases, boolean durable) {
     String pgUrl = System.getenv(PostgresServer.ENV);
-    PostgresServer pg = PostgresServer.fromEnvironmentOrEmbedded();
+    PostgresServer pg =
+        durable && (pgUrl == null || pgUrl.isBlank())
+            ? PostgresServer.embedded(DURABLE)
+            : PostgresServer.fromEnvironmentOrEmbedded();
     try {
       return describe(new Environment(pg), settings, cases, pgUrl);
     } catch (RuntimeException e) {

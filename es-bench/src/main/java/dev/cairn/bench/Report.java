@@ -35,8 +35,9 @@ final class Report {
           r.cairnLatency() == null
               ? ""
               : String.format(Locale.ROOT, "%.3f / %.3f ms", r.cairnLatency().p99Ms(), r.baselineLatency().p99Ms());
-      out.printf(Locale.ROOT, "%-22s %-9s %12s %12s %7.2f  %-17s %-4s %s%n", r.name(), r.unit(), figure(r, r.cairn()),
-          figure(r, r.baseline()), r.ratio(), r.target() == null ? "" : r.target(),
+      out.printf(Locale.ROOT, "%-22s %-9s %12s %12s %7s  %-17s %-4s %s%n", r.name(), r.unit(), figure(r, r.cairn()),
+          r.hasBaseline() ? figure(r, r.baseline()) : "-",
+          r.hasBaseline() ? String.format(Locale.ROOT, "%.2f", r.ratio()) : "-", r.target() == null ? "" : r.target(),
           r.met() == null ? "" : r.met() ? "yes" : "NO", p99);
     }
     failed.forEach((name, why) -> out.printf(Locale.ROOT, "%-22s FAILED: %s%n", name, why));
@@ -66,6 +67,9 @@ final class Report {
   }
 
   private static String figure(Result r, double v) {
-    return r.cairnLatency() == null ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3f", v);
+    if (r.cairnLatency() != null) {
+      return String.format(Locale.ROOT, "%.3f", v);
+    }
+    return String.format(Locale.ROOT, r.hasBaseline() ? "%.0f" : "%.1f", v);
   }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param target the target this row is held to, such as {@code ratio >= 0.8}; null if none
  * @param met whether the target was met; null if there is none
  * @param note what the two sides do, in a few words
+ * @param details more figures for the JSON report, such as a time series; null if none
  */
 record Result(
     String name,
@@ -31,21 +32,22 @@ record Result(
     Latency baselineLatency,
     String target,
     Boolean met,
-    String note) {
+    String note,
+    Map<String, Object> details) {
 
   /** A throughput row held to a minimum ratio. */
   static Result throughput(String name, double cairnPerSec, double baselinePerSec, double minRatio, String note) {
     double ratio = cairnPerSec / baselinePerSec;
     return new Result(
         name, "events/s", cairnPerSec, baselinePerSec, ratio, null, null,
-        String.format(java.util.Locale.ROOT, "ratio >= %.2f", minRatio), ratio >= minRatio, note);
+        String.format(java.util.Locale.ROOT, "ratio >= %.2f", minRatio), ratio >= minRatio, note, null);
   }
 
   /** A latency row held to a maximum p50 of Cairn's side. */
   static Result latency(String name, Latency cairn, Latency baseline, double maxP50Ms, String note) {
     return new Result(
         name, "ms", cairn.p50Ms(), baseline.p50Ms(), baseline.p50Ms() / cairn.p50Ms(), cairn, baseline,
-        String.format(java.util.Locale.ROOT, "p50 <= %s ms", trim(maxP50Ms)), cairn.p50Ms() <= maxP50Ms, note);
+        String.format(java.util.Locale.ROOT, "p50 <= %s ms", trim(maxP50Ms)), cairn.p50Ms() <= maxP50Ms, note, null);
   }
 
   /**
@@ -55,7 +57,21 @@ record Result(
   static Result latencyP99(String name, Latency cairn, Latency baseline, double maxP99Ms, String note) {
     return new Result(
         name, "ms", cairn.p50Ms(), baseline.p50Ms(), baseline.p50Ms() / cairn.p50Ms(), cairn, baseline,
-        String.format(java.util.Locale.ROOT, "p99 <= %s ms", trim(maxP99Ms)), cairn.p99Ms() <= maxP99Ms, note);
+        String.format(java.util.Locale.ROOT, "p99 <= %s ms", trim(maxP99Ms)), cairn.p99Ms() <= maxP99Ms, note, null);
+  }
+
+  /**
+   * A row without a baseline: a figure of Cairn alone (such as how a latency trends under load),
+   * held to a target; baseline and ratio are NaN and print as blanks.
+   */
+  static Result alone(String name, String unit, double value, String target, boolean met, String note,
+      Map<String, Object> details) {
+    return new Result(name, unit, value, Double.NaN, Double.NaN, null, null, target, met, note, details);
+  }
+
+  /** Whether this row has a baseline to compare with. */
+  boolean hasBaseline() {
+    return !Double.isNaN(baseline);
   }
 
   /** The row as the JSON report writes it. */
@@ -64,8 +80,8 @@ record Result(
     m.put("name", name);
     m.put("unit", unit);
     m.put("cairn", round(cairn));
-    m.put("baseline", round(baseline));
-    m.put("ratio", round(ratio));
+    m.put("baseline", hasBaseline() ? round(baseline) : null);
+    m.put("ratio", hasBaseline() ? round(ratio) : null);
     if (cairnLatency != null) {
       m.put("p50_ms", round(cairnLatency.p50Ms()));
       m.put("p99_ms", round(cairnLatency.p99Ms()));
@@ -77,6 +93,9 @@ record Result(
     m.put("target", target);
     m.put("met", met);
     m.put("note", note);
+    if (details != null) {
+      m.put("details", details);
+    }
     return m;
   }
 

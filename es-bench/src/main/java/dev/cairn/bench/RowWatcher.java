@@ -4,13 +4,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
  * Sees rows become visible in a read-model table, for end-to-end latency: while it watches an
- * open loop, it queries the table every millisecond for rows committed since its last look and
- * reports each to the loop as completed. Seeing the row committed is the end of the latency, so
+ * open loop, it queries the table every millisecond (or at another interval) for rows committed
+ * since its last look and reports each to the loop as completed. Seeing the row committed is the end of the latency, so
  * it is measured from outside the pipeline, after its commit, by any reader.
  *
  * <p>The table has a {@code tag bigint} column, the loop's repetition in the high 32 bits and the
@@ -20,7 +21,7 @@ import javax.sql.DataSource;
  */
 final class RowWatcher implements AutoCloseable {
 
-  private static final long INTERVAL_NANOS = 1_000_000;
+  private static final Duration DEFAULT_INTERVAL = Duration.ofMillis(1);
 
   /** What the watcher reports to: a repetition and its loop. */
   private record Watch(int rep, OpenLoop loop) {}
@@ -28,12 +29,19 @@ final class RowWatcher implements AutoCloseable {
   private final Connection connection;
   private final PreparedStatement poll;
   private final Thread thread;
+  private final long intervalNanos;
   private volatile Watch watch;
   private volatile boolean closed;
   private volatile Throwable failure;
   private long last;
 
   RowWatcher(DataSource ds, String table, String name) throws SQLException {
+    this(ds, table, name, DEFAULT_INTERVAL);
+  }
+
+  /** Watches with another interval between queries than the default millisecond. */
+  RowWatcher(DataSource ds, String table, String name, Duration interval) throws SQLException {
+    this.intervalNanos = interval.toNanos();
     this.connection = ds.getConnection();
     this.poll = connection.prepareStatement("SELECT seen, tag FROM " + table + " WHERE seen > ? ORDER BY seen");
     this.thread = new Thread(this::run, "bench-watch-" + name);
@@ -73,7 +81,7 @@ final class RowWatcher implements AutoCloseable {
       while (!closed) {
         Watch w = watch;
         if (w == null) {
-          LockSupport.parkNanos(10 * INTERVAL_NANOS);
+          LockSupport.parkNanos(10 * intervalNanos);
           continue;
         }
         poll.setLong(1, last);
@@ -87,7 +95,7 @@ final class RowWatcher implements AutoCloseable {
             }
           }
         }
-        LockSupport.parkNanos(INTERVAL_NANOS);
+        LockSupport.parkNanos(intervalNanos);
       }
     } catch (SQLException | RuntimeException e) {
       failure = e;

@@ -44,6 +44,38 @@ final class Stats {
     return sorted[Math.max(rank, 1) - 1];
   }
 
+  /**
+   * Returns the least-squares slope of {@code y} over {@code x}: how much {@code y} grows per unit
+   * of {@code x}, the trend of a series.
+   *
+   * @throws IllegalArgumentException if the arrays differ in length, hold fewer than two points,
+   *     or all {@code x} are equal
+   */
+  static double slope(double[] x, double[] y) {
+    if (x.length != y.length || x.length < 2) {
+      throw new IllegalArgumentException(
+          "a slope needs two or more (x, y) pairs but got " + x.length + " x and " + y.length + " y");
+    }
+    double mx = 0;
+    double my = 0;
+    for (int i = 0; i < x.length; i++) {
+      mx += x[i];
+      my += y[i];
+    }
+    mx /= x.length;
+    my /= y.length;
+    double sxy = 0;
+    double sxx = 0;
+    for (int i = 0; i < x.length; i++) {
+      sxy += (x[i] - mx) * (y[i] - my);
+      sxx += (x[i] - mx) * (x[i] - mx);
+    }
+    if (sxx == 0) {
+      throw new IllegalArgumentException("a slope over equal x values is undefined");
+    }
+    return sxy / sxx;
+  }
+
   /** Converts nanoseconds to milliseconds. */
   static double millis(double nanos) {
     return nanos / 1_000_000.0;

@@ -39,6 +39,22 @@ class OpenLoopTest {
   }
 
   @Test
+  void runAllowingUnfinished_marksOperationsThatNeverFinish_andReturnsTheOthers() throws Exception {
+    OpenLoop loop = new OpenLoop(1000, Duration.ofMillis(4));
+    long[] latencies =
+        loop.runAllowingUnfinished(Runnable::run, i -> {
+          if (i % 2 == 1) {
+            loop.completed(i);
+          }
+        }, Duration.ofMillis(20));
+    assertThat(latencies).hasSize(4);
+    assertThat(latencies[0]).isEqualTo(OpenLoop.UNFINISHED);
+    assertThat(latencies[2]).isEqualTo(OpenLoop.UNFINISHED);
+    assertThat(latencies[1]).isNotNegative().isLessThan(OpenLoop.UNFINISHED);
+    assertThat(latencies[3]).isNotNegative().isLessThan(OpenLoop.UNFINISHED);
+  }
+
+  @Test
   void completed_twice_countsOnce() throws Exception {
     OpenLoop loop = new OpenLoop(1000, Duration.ofMillis(2));
     long[] latencies =

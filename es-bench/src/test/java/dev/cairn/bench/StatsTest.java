@@ -88,4 +88,22 @@ class StatsTest {
     assertThat(runs.cairn()).containsExactly(1.0, 1.0, 1.0);
     assertThat(runs.baseline()).containsExactly(2.0, 2.0, 2.0);
   }
+
+  @Test
+  void slope_ofALine_isItsGradient() {
+    assertThat(Stats.slope(new double[] {0, 5, 10, 15}, new double[] {100, 110, 120, 130})).isEqualTo(2.0);
+  }
+
+  @Test
+  void slope_ofScatteredPoints_isTheLeastSquaresFit() {
+    // y = 1, 3, 2 at x = 0, 1, 2: mean x 1, mean y 2; sxy = (-1)(-1) + 0 + (1)(0) = 1; sxx = 2.
+    assertThat(Stats.slope(new double[] {0, 1, 2}, new double[] {1, 3, 2})).isEqualTo(0.5);
+  }
+
+  @Test
+  void slope_ofOnePointOrEqualX_isRejected() {
+    assertThatThrownBy(() -> Stats.slope(new double[] {1}, new double[] {1})).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Stats.slope(new double[] {1, 1}, new double[] {1, 2}))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -2,6 +2,7 @@ package dev.cairn.testkit;
 
 import dev.cairn.testkit.internal.EmbeddedPostgresServer;
 import dev.cairn.testkit.internal.ExternalPostgresServer;
+import java.util.Map;
 
 /**
  * A real PostgreSQL server for tests and demos: embedded from a Maven artifact, or the server
@@ -57,6 +58,19 @@ public interface PostgresServer extends AutoCloseable {
    */
   static PostgresServer embedded() {
     return EmbeddedPostgresServer.start();
+  }
+
+  /**
+   * Starts an embedded PostgreSQL server with extra settings, such as {@code fsync=on} and
+   * {@code synchronous_commit=on} for a durable server; they override the defaults.
+   *
+   * @param serverConfig PostgreSQL settings, name to value
+   * @return the running server
+   * @throws IllegalStateException if it cannot start
+   * @throws NullPointerException if the map or one of its entries is null
+   */
+  static PostgresServer embedded(Map<String, String> serverConfig) {
+    return EmbeddedPostgresServer.start(serverConfig);
   }
 
   /**
