@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * Kafka afterwards, for lag tools only.
  *
  * <p>Records whose global position is not after the partition's last one are skipped: that makes
- * the hand-over from a store-fed rebuild of the same version exact.
+ * the hand-over from a store-fed rebuild of the same version exact. Records not in Cairn's format
+ * are parked in the {@linkplain DeadLetters dead letters} with their raw bytes, in the batch's
+ * transaction, and the partition goes on.
  */
 public final class KafkaProjectionRunner extends AbstractRunner {
 
@@ -147,7 +149,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private record Committed(BatchPlan plan, BatchApplier.Outcome outcome, int retryFrom) {}
 
   private void commit(List<ConsumerRecord<String, byte[]>> batch) {
-    BatchPlan full = BatchPlan.of(batch, ownership, true, spec);
+    BatchPlan full = BatchPlan.of(batch, ownership);
     if (full.nextOffsets().isEmpty()) {
       return;
     }
@@ -165,7 +167,14 @@ public final class KafkaProjectionRunner extends AbstractRunner {
                     int retryFrom = batch.size();
                     if (!o.isComplete()) {
                       retryFrom = BatchPlan.indexOf(batch, full.entries().get(o.handled()));
-                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership, false, spec);
+                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership);
+                    }
+                    // Records not in Cairn's format are parked as they are; the partition goes on.
+                    for (BatchPlan.Malformed m : committing.malformed()) {
+                      manager.deadLetters().parkRaw(h, spec, m.record(), m.error());
+                    }
+                    if (!committing.malformed().isEmpty()) {
+                      o = new BatchApplier.Outcome(o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
                     }
                     beforeCommit();
                     offsets.move(h, committing.moves(ownership));
@@ -194,6 +203,10 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       TopicPartition tp = e.getKey();
       ownership.committed(tp, e.getValue(), done.plan().lastPositions().get(tp));
       kafkaOffsets.put(tp, new OffsetAndMetadata(e.getValue()));
+    }
+    for (BatchPlan.Malformed m : done.plan().malformed()) {
+      ConsumerRecord<String, byte[]> r = m.record();
+      LOG.warn("projection {}: parked a record not in Cairn's format at {}-{}@{}", spec, r.topic(), r.partition(), r.offset(), m.error());
     }
     BatchApplier.Outcome outcome = done.outcome();
     committed(outcome);
