@@ -34,7 +34,12 @@ import org.slf4j.LoggerFactory;
  * Kafka afterwards, for lag tools only.
  *
  * <p>Records whose global position is not after the partition's last one are skipped: that makes
- * the hand-over from a store-fed rebuild of the same version exact. Records not in Cairn's format
+ * the hand-over from a store-fed runner (a rebuild, say) of the same version exact. The first
+ * claim of the version's partitions copies the store-fed checkpoint and, in the same transaction,
+ * fences the store-fed runner, which stops in state {@link RunnerState#HANDED_OVER}; both may run
+ * while this happens. Each partition taken over that way is read from a {@linkplain
+ * Builder#handoverMargin margin} before the checkpoint's event was recorded (Kafka's {@code
+ * offsetsForTimes}), not from offset 0. Records not in Cairn's format
  * are parked in the {@linkplain DeadLetters dead letters} with their raw bytes, in the batch's
  * transaction, and the partition goes on.
  */
@@ -73,7 +78,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
     Sql sql = manager.sql();
     this.offsets =
-        new OffsetStore(manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER);
+        new OffsetStore(
+            manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER, sql.events,
+            Sql.HANDED_OVER_OWNER, b.handoverMargin);
     this.replayPoints = new ReplayPoints(() -> KafkaAdmins.open(config), topics);
   }
 
@@ -310,6 +317,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
     private FailurePolicy policy = FailurePolicy.defaults();
+    private Duration handoverMargin = Duration.ofMinutes(5);
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
       this.projection = requireNonNull(projection, "projection");
@@ -383,6 +391,25 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      */
     public Builder failurePolicy(FailurePolicy value) {
       this.policy = requireNonNull(value, "failurePolicy");
+      return this;
+    }
+
+    /**
+     * Sets how long before the store-fed checkpoint's event was recorded the runner starts reading
+     * a partition it takes over from that checkpoint (default 5 minutes). The margin covers clock
+     * skew between the database and the Kafka producer and transactions that committed later than
+     * they started; records at or before the checkpoint are skipped anyway, so a larger margin only
+     * costs reading.
+     *
+     * @param value zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder handoverMargin(Duration value) {
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("handover margin must be >= 0 but was " + value);
+      }
+      this.handoverMargin = value;
       return this;
     }
 
