@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * fences the store-fed runner, which stops in state {@link RunnerState#HANDED_OVER}; both may run
  * while this happens. Each partition taken over that way is read from a {@linkplain
  * Builder#handoverMargin margin} before the checkpoint's event was recorded (Kafka's {@code
- * offsetsForTimes}), not from offset 0. Records not in Cairn's format
- * are parked in the {@linkplain DeadLetters dead letters} with their raw bytes, in the batch's
- * transaction, and the partition goes on.
+ * offsetsForTimes}), not from offset 0.
+ *
+ * <p>Records not in Cairn's format are parked at once in the {@linkplain DeadLetters dead letters}
+ * with their raw key, headers and value, in the batch's transaction (the failure policy is not
+ * asked: reading the same bytes again cannot succeed), and the partition goes on.
  */
 public final class KafkaProjectionRunner extends AbstractRunner {
 
@@ -181,7 +183,8 @@ public final class KafkaProjectionRunner extends AbstractRunner {
                       manager.deadLetters().parkRaw(h, spec, m.record(), m.error());
                     }
                     if (!committing.malformed().isEmpty()) {
-                      o = new BatchApplier.Outcome(o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
+                      o = new BatchApplier.Outcome(
+                          o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
                     }
                     beforeCommit();
                     offsets.move(h, committing.moves(ownership));
