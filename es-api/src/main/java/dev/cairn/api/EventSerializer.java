@@ -1,5 +1,8 @@
 package dev.cairn.api;
 
+import java.util.Optional;
+import java.util.Set;
+
 /**
  * Turns events and aggregate states into JSON and back, naming events logically (never by Java
  * class) and upcasting old revisions on read.
@@ -34,6 +37,18 @@ public interface EventSerializer {
    * @return true if events of it can be written
    */
   boolean isRegistered(Class<?> eventClass);
+
+  /**
+   * Returns the logical type names that events of a class, or of its subclasses, are written
+   * under: a projection with a handler for the class needs to read only those. By default a
+   * serializer cannot tell, and every type must be read.
+   *
+   * @param eventClass a class or interface (a sealed family's, say)
+   * @return the names, possibly none; empty if this serializer cannot tell
+   */
+  default Optional<Set<String>> eventTypesOf(Class<?> eventClass) {
+    return Optional.empty();
+  }
 
   /**
    * Writes an aggregate state, for a snapshot.

@@ -2,10 +2,13 @@ package dev.cairn.api;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -64,6 +67,25 @@ public final class EventTypeRegistry {
    */
   public Optional<EventType> forName(String name) {
     return Optional.ofNullable(byName.get(name));
+  }
+
+  /**
+   * Returns the logical names of a class and of every registered class below it: for a sealed
+   * interface, the names of its registered records; for a registered record, its own name.
+   *
+   * @param type a class or interface
+   * @return the names, empty if neither it nor any subtype is registered
+   * @throws NullPointerException if the type is null
+   */
+  public Set<String> namesOf(Class<?> type) {
+    requireNonNull(type, "type");
+    Set<String> names = new TreeSet<>();
+    for (EventType t : byClass.values()) {
+      if (type.isAssignableFrom(t.javaClass())) {
+        names.add(t.name());
+      }
+    }
+    return Collections.unmodifiableSet(names);
   }
 
   /**

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.cairn.api.EventTypeRegistry.EventType;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The Jackson serializer: records are written as JSON objects, named through an {@link
@@ -136,6 +138,11 @@ public final class JacksonEventSerializer implements EventSerializer {
   @Override
   public boolean isRegistered(Class<?> eventClass) {
     return registry.forClass(eventClass).isPresent();
+  }
+
+  @Override
+  public Optional<Set<String>> eventTypesOf(Class<?> eventClass) {
+    return Optional.of(registry.namesOf(eventClass));
   }
 
   @Override

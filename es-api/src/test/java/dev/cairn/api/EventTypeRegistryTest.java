@@ -177,4 +177,20 @@ class EventTypeRegistryTest {
     assertThat(registry.forClass(Unrelated.class)).isEmpty();
     assertThat(registry.forName("Added")).map(EventType::revision).contains(1);
   }
+
+  @Test
+  void namesOf_aSealedFamily_namesEveryRegisteredMember_andARecordNamesItself() {
+    EventTypeRegistry registry =
+        EventTypeRegistry.builder()
+            .register(TestEvent.Added.class, "ItemAdded", 2)
+            .registerSealed(TestEvent.class)
+            .register(Unrelated.class, "Unrelated", 1)
+            .build();
+
+    assertThat(registry.namesOf(TestEvent.class)).containsExactly("Archived", "ItemAdded", "Removed");
+    assertThat(registry.namesOf(TestEvent.Administrative.class)).containsExactly("Archived");
+    assertThat(registry.namesOf(TestEvent.Added.class)).containsExactly("ItemAdded");
+    assertThat(registry.namesOf(Object.class)).hasSize(4);
+    assertThat(registry.namesOf(Open.class)).isEmpty();
+  }
 }

@@ -24,9 +24,16 @@ abstract class AbstractRunner implements ProjectionRunner {
   /** The runner no longer owns its checkpoint for good (retired version, or another owner). */
   static final class Fenced extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The state the runner stops in: STOPPED, or HANDED_OVER for a store checkpoint a Kafka runner took. */
+    final RunnerState stopsAs;
 
     Fenced(String message) {
+      this(message, RunnerState.STOPPED);
+    }
+
+    Fenced(String message, RunnerState stopsAs) {
       super(message);
+      this.stopsAs = stopsAs;
     }
   }
 
@@ -207,6 +214,7 @@ abstract class AbstractRunner implements ProjectionRunner {
           }
         } catch (Fenced f) {
           LOG.info("runner of {} stops: {}", spec, f.getMessage());
+          stoppedAs(f);
           return;
         } catch (BatchApplier.FailVerdict f) {
           LOG.error("runner of {} failed", spec, f);
@@ -226,6 +234,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       }
     } catch (Fenced f) {
       LOG.info("runner of {} does not start: {}", spec, f.getMessage());
+      stoppedAs(f);
     } catch (RuntimeException | Error e) {
       LOG.error("runner of {} died", spec, e);
       lastError = String.valueOf(e);
@@ -236,13 +245,20 @@ abstract class AbstractRunner implements ProjectionRunner {
       } catch (RuntimeException e) {
         LOG.warn("runner of {}: shutdown failed", spec, e);
       }
-      if (state != RunnerState.FAILED) {
+      if (state != RunnerState.FAILED && state != RunnerState.HANDED_OVER) {
         state = RunnerState.STOPPED;
       }
       synchronized (monitor) {
         inBatch = false;
         monitor.notifyAll();
       }
+    }
+  }
+
+  private void stoppedAs(Fenced f) {
+    if (f.stopsAs == RunnerState.HANDED_OVER) {
+      lastError = f.getMessage();
+      state = RunnerState.HANDED_OVER;
     }
   }
 
@@ -344,7 +360,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       monitor.notifyAll();
       while (!caughtUpOnce || caughtUpAt - since < 0) {
         long left = deadline - System.nanoTime();
-        if (left <= 0 || state == RunnerState.FAILED || state == RunnerState.STOPPED) {
+        if (left <= 0 || state == RunnerState.FAILED || state == RunnerState.STOPPED || state == RunnerState.HANDED_OVER) {
           return false;
         }
         try {

@@ -68,6 +68,8 @@ final class BatchApplier {
   private final EventSerializer serializer;
   private final FailurePolicy policy;
   private final DeadLetters deadLetters;
+  /** The logical types the projection reads; others are passed over without being deserialized. */
+  private final java.util.function.Predicate<String> handles;
   /**
    * Failed attempts of events waiting for a retry, by event id. Written by the runner's thread;
    * cleared by a replay or a rebalance, after which the counts start again.
@@ -82,6 +84,7 @@ final class BatchApplier {
     this.serializer = serializer;
     this.policy = policy;
     this.deadLetters = deadLetters;
+    this.handles = Projections.handledTypes(projection, serializer);
   }
 
   static void applyOne(
@@ -107,7 +110,7 @@ final class BatchApplier {
       try {
         int applied = 0;
         for (Item i : items) {
-          if (spec.handles(i.event().eventType())) {
+          if (handles.test(i.event().eventType())) {
             applyOne(projection, serializer, model, h, i.event());
             applied++;
           }
@@ -133,7 +136,7 @@ final class BatchApplier {
     for (int index = 0; index < items.size(); index++) {
       Item i = items.get(index);
       RecordedEvent e = i.event();
-      if (!spec.handles(e.eventType())) {
+      if (!handles.test(e.eventType())) {
         continue;
       }
       if (blocked.contains(e.streamId())) {

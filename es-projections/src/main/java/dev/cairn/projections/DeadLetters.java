@@ -8,6 +8,8 @@ import dev.cairn.api.EventMetadata;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
+import dev.cairn.bus.kafka.CairnRecords;
+import dev.cairn.projections.internal.RawRecords;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.sql.ResultSet;
@@ -19,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -29,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * later events of the same stream held behind them ({@code HELD}). Each keeps the whole event and
  * its source coordinates, so it can be retried after a fix without its source. Retrying or
  * skipping a parked event releases the events held behind it, in order.
+ *
+ * <p>A Kafka record that is not in Cairn's format is parked too, with its topic, partition,
+ * offset, raw key, headers and value ({@link ParkedEvent#raw()}); nothing waits behind it, since
+ * its stream is unknown. Retrying it reads it again with the current record format: it fails
+ * again (and stays parked, its attempt counted) unless the reader now understands it, in which
+ * case the event is applied. Skipping it gives up on it.
  */
 public final class DeadLetters {
 
@@ -129,7 +138,16 @@ public final class DeadLetters {
               if (apply) {
                 h.savepoint("cairn_retry");
                 try {
-                  BatchApplier.applyOne(projection, serializer, model, h, parked.event());
+                  RecordedEvent event = parked.event();
+                  if (event == null) {
+                    // A record not in Cairn's format: read it again, as a newer reader may.
+                    event =
+                        CairnRecords.toRecordedEvent(
+                            RawRecords.toConsumerRecord(parked.topic(), parked.partition(), parked.offset(), parked.raw()));
+                  }
+                  if (parked.event() != null || Projections.handledTypes(projection, serializer).test(event.eventType())) {
+                    BatchApplier.applyOne(projection, serializer, model, h, event);
+                  }
                 } catch (RuntimeException e) {
                   h.rollbackToSavepoint("cairn_retry");
                   markFailed(h, id, e);
@@ -137,7 +155,9 @@ public final class DeadLetters {
                 }
               }
               setStatus(h, id, apply ? "APPLIED" : "SKIPPED");
-              releaseHeld(h, projection, model, parked.event().streamId());
+              if (parked.event() != null) {
+                releaseHeld(h, projection, model, parked.event().streamId());
+              }
               return null;
             });
     if (failure != null) {
@@ -239,19 +259,45 @@ public final class DeadLetters {
         .execute();
   }
 
+  /**
+   * Parks a Kafka record that is not in Cairn's format, in the batch's transaction, with its
+   * coordinates and raw key, headers and value.
+   */
+  void parkRaw(Handle h, ProjectionSpec spec, ConsumerRecord<String, byte[]> r, Throwable error) {
+    h.createUpdate(
+            "INSERT INTO " + sql.deadLetters + " (name, version, status, topic, partition, kafka_offset, raw_key,"
+                + " raw_headers, raw_value, error, stack, attempts) VALUES (:name, :version, 'PARKED', :topic,"
+                + " :partition, :offset, :key, :headers, :value, :error, :stack, 1)"
+                + " ON CONFLICT (name, version, topic, partition, kafka_offset) WHERE event_id IS NULL DO NOTHING")
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .bind("topic", r.topic())
+        .bind("partition", r.partition())
+        .bind("offset", r.offset())
+        .bind("key", r.key())
+        .bind("headers", RawRecords.headersJson(r))
+        .bind("value", r.value())
+        .bind("error", String.valueOf(error))
+        .bind("stack", stack(error))
+        .execute();
+  }
+
   private static ParkedEvent read(ResultSet rs, ProjectionSpec spec) throws SQLException {
+    UUID eventId = rs.getObject("event_id", UUID.class);
     RecordedEvent event =
-        new RecordedEvent(
-            rs.getObject("event_id", UUID.class),
-            rs.getString("stream_id"),
-            rs.getString("stream_type"),
-            rs.getLong("stream_version"),
-            new GlobalPosition(rs.getLong("tx_id"), rs.getLong("position")),
-            rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
-            rs.getString("event_type"),
-            rs.getInt("schema_revision"),
-            rs.getString("payload"),
-            readMetadata(rs.getString("metadata")));
+        eventId == null
+            ? null
+            : new RecordedEvent(
+                eventId,
+                rs.getString("stream_id"),
+                rs.getString("stream_type"),
+                rs.getLong("stream_version"),
+                new GlobalPosition(rs.getLong("tx_id"), rs.getLong("position")),
+                rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
+                rs.getString("event_type"),
+                rs.getInt("schema_revision"),
+                rs.getString("payload"),
+                readMetadata(rs.getString("metadata")));
     String topic = rs.getString("topic");
     return new ParkedEvent(
         rs.getLong("id"),
@@ -264,7 +310,10 @@ public final class DeadLetters {
         rs.getString("error"),
         rs.getString("stack"),
         rs.getInt("attempts"),
-        rs.getObject("parked_at", OffsetDateTime.class).toInstant());
+        rs.getObject("parked_at", OffsetDateTime.class).toInstant(),
+        eventId == null
+            ? new RawRecord(rs.getString("raw_key"), RawRecords.headers(rs.getString("raw_headers")), rs.getBytes("raw_value"))
+            : null);
   }
 
   private static String writeMetadata(EventMetadata metadata) {

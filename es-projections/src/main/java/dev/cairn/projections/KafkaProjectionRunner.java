@@ -34,7 +34,16 @@ import org.slf4j.LoggerFactory;
  * Kafka afterwards, for lag tools only.
  *
  * <p>Records whose global position is not after the partition's last one are skipped: that makes
- * the hand-over from a store-fed rebuild of the same version exact.
+ * the hand-over from a store-fed runner (a rebuild, say) of the same version exact. The first
+ * claim of the version's partitions copies the store-fed checkpoint and, in the same transaction,
+ * fences the store-fed runner, which stops in state {@link RunnerState#HANDED_OVER}; both may run
+ * while this happens. Each partition taken over that way is read from a {@linkplain
+ * Builder#handoverMargin margin} before the checkpoint's event was recorded (Kafka's {@code
+ * offsetsForTimes}), not from offset 0.
+ *
+ * <p>Records not in Cairn's format are parked at once in the {@linkplain DeadLetters dead letters}
+ * with their raw key, headers and value, in the batch's transaction (the failure policy is not
+ * asked: reading the same bytes again cannot succeed), and the partition goes on.
  */
 public final class KafkaProjectionRunner extends AbstractRunner {
 
@@ -71,7 +80,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
     Sql sql = manager.sql();
     this.offsets =
-        new OffsetStore(manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER);
+        new OffsetStore(
+            manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER, sql.events,
+            Sql.HANDED_OVER_OWNER, b.handoverMargin);
     this.replayPoints = new ReplayPoints(() -> KafkaAdmins.open(config), topics);
   }
 
@@ -147,7 +158,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private record Committed(BatchPlan plan, BatchApplier.Outcome outcome, int retryFrom) {}
 
   private void commit(List<ConsumerRecord<String, byte[]>> batch) {
-    BatchPlan full = BatchPlan.of(batch, ownership, true, spec);
+    BatchPlan full = BatchPlan.of(batch, ownership);
     if (full.nextOffsets().isEmpty()) {
       return;
     }
@@ -165,7 +176,15 @@ public final class KafkaProjectionRunner extends AbstractRunner {
                     int retryFrom = batch.size();
                     if (!o.isComplete()) {
                       retryFrom = BatchPlan.indexOf(batch, full.entries().get(o.handled()));
-                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership, false, spec);
+                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership);
+                    }
+                    // Records not in Cairn's format are parked as they are; the partition goes on.
+                    for (BatchPlan.Malformed m : committing.malformed()) {
+                      manager.deadLetters().parkRaw(h, spec, m.record(), m.error());
+                    }
+                    if (!committing.malformed().isEmpty()) {
+                      o = new BatchApplier.Outcome(
+                          o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
                     }
                     beforeCommit();
                     offsets.move(h, committing.moves(ownership));
@@ -194,6 +213,10 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       TopicPartition tp = e.getKey();
       ownership.committed(tp, e.getValue(), done.plan().lastPositions().get(tp));
       kafkaOffsets.put(tp, new OffsetAndMetadata(e.getValue()));
+    }
+    for (BatchPlan.Malformed m : done.plan().malformed()) {
+      ConsumerRecord<String, byte[]> r = m.record();
+      LOG.warn("projection {}: parked a record not in Cairn's format at {}-{}@{}", spec, r.topic(), r.partition(), r.offset(), m.error());
     }
     BatchApplier.Outcome outcome = done.outcome();
     committed(outcome);
@@ -297,6 +320,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
     private FailurePolicy policy = FailurePolicy.defaults();
+    private Duration handoverMargin = Duration.ofMinutes(5);
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
       this.projection = requireNonNull(projection, "projection");
@@ -370,6 +394,25 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      */
     public Builder failurePolicy(FailurePolicy value) {
       this.policy = requireNonNull(value, "failurePolicy");
+      return this;
+    }
+
+    /**
+     * Sets how long before the store-fed checkpoint's event was recorded the runner starts reading
+     * a partition it takes over from that checkpoint (default 5 minutes). The margin covers clock
+     * skew between the database and the Kafka producer and transactions that committed later than
+     * they started; records at or before the checkpoint are skipped anyway, so a larger margin only
+     * costs reading.
+     *
+     * @param value zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder handoverMargin(Duration value) {
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("handover margin must be >= 0 but was " + value);
+      }
+      this.handoverMargin = value;
       return this;
     }
 

@@ -5,12 +5,13 @@ import java.time.Instant;
 
 /**
  * An event in the dead-letter table: parked after it failed, or held behind a parked event of the
- * same stream.
+ * same stream; or a Kafka record that was not in Cairn's format, parked with its raw bytes (then
+ * {@code event} is null and {@code raw} holds the record).
  *
  * @param id the dead letter's id
  * @param projection the projection's name and version
  * @param status {@code PARKED}, {@code HELD}, {@code APPLIED} or {@code SKIPPED}
- * @param event the event, whole
+ * @param event the event, whole; null for a record not in Cairn's format
  * @param topic the Kafka topic it came from, or null if from the store
  * @param partition the Kafka partition, or -1
  * @param offset the Kafka offset, or -1
@@ -18,6 +19,7 @@ import java.time.Instant;
  * @param stack the failure's stack trace (null when held)
  * @param attempts how many times it was tried
  * @param parkedAt when it was parked
+ * @param raw the record as read if it was not in Cairn's format, else null
  */
 public record ParkedEvent(
     long id,
@@ -30,4 +32,5 @@ public record ParkedEvent(
     String error,
     String stack,
     int attempts,
-    Instant parkedAt) {}
+    Instant parkedAt,
+    RawRecord raw) {}

@@ -11,7 +11,9 @@ import java.util.Set;
  *
  * @param name the name, matching {@code [a-z_][a-z0-9_]*}, at most 40 characters
  * @param version the version, from 1
- * @param eventTypes the logical event types handled; empty means every type
+ * @param eventTypes the logical event types handled; empty means every type (but a runner of a
+ *     projection made by {@link Projections#builder} then reads only the types its handlers'
+ *     classes are registered under)
  */
 public record ProjectionSpec(String name, int version, Set<String> eventTypes) {
 

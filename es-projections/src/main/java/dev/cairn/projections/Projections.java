@@ -3,12 +3,16 @@ package dev.cairn.projections;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.EventEnvelope;
+import dev.cairn.api.EventSerializer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -112,7 +116,10 @@ public final class Projections {
     }
 
     /**
-     * Limits the projection to these logical event types; other events are never read.
+     * Limits the projection to these logical event types; other events are never read. Without
+     * it, a runner derives the types from the handlers' classes through its serializer (see
+     * {@link EventSerializer#eventTypesOf}): a handler of a sealed interface covers its
+     * registered records.
      *
      * @param eventTypes the types
      * @return this builder
@@ -153,6 +160,35 @@ public final class Projections {
       return new Built(
           new ProjectionSpec(name, version, types), Map.copyOf(ddl), List.copyOf(statements), new LinkedHashMap<>(handlers));
     }
+  }
+
+  /**
+   * Returns the logical event types a runner of the projection must read: those its spec names;
+   * else, for a projection of {@link Builder}, those its handlers' classes are registered under;
+   * else (a serializer that cannot tell, or a projection of its own) every type.
+   *
+   * @throws ProjectionException if a handler's class has no registered event type below it (the
+   *     handler could never run)
+   */
+  static Predicate<String> handledTypes(Projection projection, EventSerializer serializer) {
+    ProjectionSpec spec = projection.spec();
+    if (!spec.eventTypes().isEmpty() || !(projection instanceof Built built)) {
+      return spec::handles;
+    }
+    Set<String> types = new HashSet<>();
+    for (Class<?> type : built.handlers.keySet()) {
+      Optional<Set<String>> names = serializer.eventTypesOf(type);
+      if (names.isEmpty()) {
+        return spec::handles;
+      }
+      if (names.get().isEmpty()) {
+        throw ProjectionException.of(
+            "projection " + spec + " has a handler of " + type.getName() + " but no event type is registered for it"
+                + " or a subtype: register it with the serializer, or name the types with handles(...)");
+      }
+      types.addAll(names.get());
+    }
+    return Set.copyOf(types)::contains;
   }
 
   private static final class Built implements Projection {

@@ -7,7 +7,8 @@ import java.time.Duration;
  * A projection version being built from the store while the active version serves readers. When
  * it has caught up, {@link #switchOver()} switches readers to it in one transaction; its runner
  * then keeps it current (or the application starts a Kafka-fed runner of the new version, which
- * skips what the rebuild already applied).
+ * fences this runner as it takes over its checkpoint, and skips what the rebuild already applied;
+ * this runner then stops in state {@link RunnerState#HANDED_OVER}).
  */
 public final class Rebuild {
 

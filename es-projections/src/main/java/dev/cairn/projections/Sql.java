@@ -13,6 +13,12 @@ final class Sql {
   /** The owner a switch writes on a retired version's checkpoints: no runner may take them. */
   static final String RETIRED_OWNER = "retired";
 
+  /**
+   * The owner a Kafka runner's first claim writes on the store-fed checkpoint of the same version:
+   * the store-fed runner is fenced and no store-fed runner may take the checkpoint again.
+   */
+  static final String HANDED_OVER_OWNER = "handed-over-to-kafka";
+
   /** The owner a replay writes on a partition no runner held: the next runner to read it takes it. */
   static final String REPLAY_OWNER = "replay";
 
@@ -22,6 +28,7 @@ final class Sql {
   final String checkpoints;
   final String offsets;
   final String deadLetters;
+  final String events;
 
   Sql(JdbcEventStore store) {
     this(store.tables());
@@ -35,6 +42,7 @@ final class Sql {
     this.checkpoints = tables.qualified("projection_checkpoints");
     this.offsets = tables.qualified("projection_offsets");
     this.deadLetters = tables.qualified("projection_dead_letters");
+    this.events = tables.qualified("events");
   }
 
   String historyTable() {

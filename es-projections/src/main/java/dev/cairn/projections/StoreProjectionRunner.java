@@ -16,7 +16,9 @@ import java.util.Optional;
  * after the checkpoint, applies and moves the checkpoint in one transaction, holding the
  * checkpoint row so that a second runner of the same version, or the retirement of the version,
  * cannot interleave. Taking over a checkpoint bumps its generation, and a runner that finds its
- * checkpoint owned by another stops: a zombie never commits.
+ * checkpoint owned by another stops: a zombie never commits. When a {@link KafkaProjectionRunner}
+ * of the same version takes the checkpoint over, this runner stops in state {@link
+ * RunnerState#HANDED_OVER}, and no store-fed runner of the version starts again.
  */
 public final class StoreProjectionRunner extends AbstractRunner {
 
@@ -51,6 +53,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     if (listen) {
       notifications = store.listenForAppends(this::wake, "cairn-projection-listen-" + spec.name() + "-v" + spec.version());
     }
+    // A checkpoint a Kafka runner took over stays with it: the read model has moved past it.
     generation =
         manager.jdbi()
             .withHandle(
@@ -59,12 +62,20 @@ public final class StoreProjectionRunner extends AbstractRunner {
                             "INSERT INTO " + manager.sql().checkpoints + " (name, version, tx_id, position, generation, owner)"
                                 + " VALUES (:name, :version, 0, 0, 1, :owner) ON CONFLICT (name, version) DO UPDATE"
                                 + " SET generation = " + manager.sql().checkpoints + ".generation + 1, owner = :owner,"
-                                + " updated_at = now() RETURNING generation")
+                                + " updated_at = now() WHERE " + manager.sql().checkpoints + ".owner <> :handedOver"
+                                + " RETURNING generation")
                         .bind("name", spec.name())
                         .bind("version", spec.version())
                         .bind("owner", owner)
+                        .bind("handedOver", Sql.HANDED_OVER_OWNER)
                         .mapTo(Long.class)
-                        .one());
+                        .findOne())
+            .orElseThrow(() -> handedOver());
+  }
+
+  private Fenced handedOver() {
+    return new Fenced(
+        "checkpoint of " + spec + " was taken over by a Kafka-fed runner of the same version", RunnerState.HANDED_OVER);
   }
 
   private record Batch(int read, BatchApplier.Outcome outcome, GlobalPosition last) {}
@@ -85,6 +96,10 @@ public final class StoreProjectionRunner extends AbstractRunner {
                           .bind("version", spec.version())
                           .map((rs, ctx) -> new Checkpoint(rs.getLong(1), rs.getString(2), new GlobalPosition(rs.getLong(3), rs.getLong(4))))
                           .findOne();
+                  if (row.isPresent() && row.get().owner().equals(Sql.HANDED_OVER_OWNER)) {
+                    rejected();
+                    throw handedOver();
+                  }
                   if (row.isEmpty() || !row.get().owner().equals(owner) || row.get().generation() != generation) {
                     rejected();
                     throw new Fenced(
@@ -103,16 +118,22 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   BatchApplier.Outcome outcome = applier.apply(h, items);
                   // Up to the event to retry, if any: it is read again after the backoff.
                   GlobalPosition last = outcome.handled() == 0 ? from : events.get(outcome.handled() - 1).position();
-                  h.createUpdate(
-                          "UPDATE " + manager.sql().checkpoints + " SET tx_id = :tx, position = :pos, updated_at = now()"
-                              + " WHERE name = :name AND version = :version AND generation = :generation AND owner = :owner")
-                      .bind("tx", last.txId())
-                      .bind("pos", last.position())
-                      .bind("name", spec.name())
-                      .bind("version", spec.version())
-                      .bind("generation", generation)
-                      .bind("owner", owner)
-                      .execute();
+                  int moved =
+                      h.createUpdate(
+                              "UPDATE " + manager.sql().checkpoints + " SET tx_id = :tx, position = :pos, updated_at = now()"
+                                  + " WHERE name = :name AND version = :version AND generation = :generation AND owner = :owner")
+                          .bind("tx", last.txId())
+                          .bind("pos", last.position())
+                          .bind("name", spec.name())
+                          .bind("version", spec.version())
+                          .bind("generation", generation)
+                          .bind("owner", owner)
+                          .execute();
+                  if (moved != 1) {
+                    // The compare-and-set failed: nothing of the batch may commit.
+                    rejected();
+                    throw new Fenced("checkpoint of " + spec + " moved to another owner during the batch");
+                  }
                   beforeCommit();
                   return new Batch(events.size(), outcome, last);
                 });

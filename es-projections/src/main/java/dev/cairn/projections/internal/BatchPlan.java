@@ -3,7 +3,6 @@ package dev.cairn.projections.internal;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
-import dev.cairn.projections.ProjectionSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,25 +15,30 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a run of polled records commits: each partition's first offset in the run (where to read
- * again if it does not commit), next offset and last position, and the events to apply. Records of
- * partitions no longer held, records not in Cairn's format and events at or before a partition's
- * last position are not applied.
+ * again if it does not commit), next offset and last position, the events to apply and the records
+ * not in Cairn's format (to park as they are). Records of partitions no longer held and events at
+ * or before a partition's last position are not applied.
  *
  * @param firstOffsets the first offset of each partition in the run
  * @param nextOffsets the next offset of each partition, in the order first seen
  * @param lastPositions the last position of each partition that has an event to apply
  * @param entries the events to apply, in the run's order
+ * @param malformed the records of held partitions that are not in Cairn's format, in the run's order
  */
 public record BatchPlan(
     Map<TopicPartition, Long> firstOffsets, Map<TopicPartition, Long> nextOffsets,
-    Map<TopicPartition, GlobalPosition> lastPositions, List<Entry> entries) {
+    Map<TopicPartition, GlobalPosition> lastPositions, List<Entry> entries, List<Malformed> malformed) {
 
-  private static final Logger LOG = LoggerFactory.getLogger(BatchPlan.class);
+  /**
+   * A record that is not in Cairn's format, and why.
+   *
+   * @param record the record as read
+   * @param error why it could not be read as an event
+   */
+  public record Malformed(ConsumerRecord<String, byte[]> record, RuntimeException error) {}
 
   /**
    * An event to apply and the record it came from.
@@ -79,16 +83,14 @@ public record BatchPlan(
    *
    * @param records the records
    * @param ownership the partitions held and their last positions
-   * @param logMalformed whether to log records not in Cairn's format
-   * @param what names the projection in logs
    * @return the plan
    */
-  public static BatchPlan of(
-      List<ConsumerRecord<String, byte[]>> records, PartitionOwnership ownership, boolean logMalformed, ProjectionSpec what) {
+  public static BatchPlan of(List<ConsumerRecord<String, byte[]>> records, PartitionOwnership ownership) {
     Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
     Map<TopicPartition, GlobalPosition> lastPositions = new HashMap<>();
     List<Entry> entries = new ArrayList<>(records.size());
+    List<Malformed> malformed = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       PartitionOwnership.Owned o = ownership.get(tp);
@@ -100,10 +102,8 @@ public record BatchPlan(
       RecordedEvent e;
       try {
         e = CairnRecords.toRecordedEvent(r);
-      } catch (RuntimeException malformed) {
-        if (logMalformed) {
-          LOG.error("projection {}: skipping a record that is not in Cairn's format at {}@{}", what, tp, r.offset(), malformed);
-        }
+      } catch (RuntimeException notCairns) {
+        malformed.add(new Malformed(r, notCairns));
         continue;
       }
       GlobalPosition last = lastPositions.getOrDefault(tp, o.last());
@@ -113,7 +113,7 @@ public record BatchPlan(
       lastPositions.put(tp, e.position());
       entries.add(new Entry(e, r.topic(), r.partition(), r.offset()));
     }
-    return new BatchPlan(firstOffsets, nextOffsets, lastPositions, entries);
+    return new BatchPlan(firstOffsets, nextOffsets, lastPositions, entries, malformed);
   }
 
   /**

@@ -2,6 +2,9 @@ package dev.cairn.projections.internal;
 
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.projections.ProjectionSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -27,8 +30,12 @@ public final class OffsetStore {
     }
   }
 
-  /** A partition's row as a claim returned it. */
-  record Claimed(long generation, long nextOffset, GlobalPosition last) {}
+  /**
+   * A partition's row as a claim returned it; {@code seekFrom} is set when the row has no offset
+   * yet but a last position (copied from a store-fed runner's checkpoint): the instant from which
+   * to look for that position's successors in the partition, the margin already subtracted.
+   */
+  record Claimed(long generation, long nextOffset, GlobalPosition last, Instant seekFrom) {}
 
   /** A partition's row as read. */
   record Row(long generation, String owner, long nextOffset, GlobalPosition last) {}
@@ -50,7 +57,20 @@ public final class OffsetStore {
       ON CONFLICT (name, version, topic, partition) DO UPDATE
       SET generation = o.generation + 1, owner = :owner, updated_at = now()
       WHERE o.owner <> :retired
-      RETURNING generation, next_offset, last_tx_id, last_position""";
+      RETURNING o.generation, o.next_offset, o.last_tx_id, o.last_position,
+        (SELECT e.recorded_at FROM %3$s e
+         WHERE o.next_offset < 0 AND o.last_position > 0 AND e.global_position = o.last_position)""";
+
+  /**
+   * Fences a store-fed runner of the version: its checkpoint gets a new generation and the
+   * handed-over owner, so its next batch finds it taken and it stops. Run in the claim's
+   * transaction before the claim copies the checkpoint; it waits for a batch in flight (which
+   * holds the checkpoint row), so the copy sees that batch's checkpoint.
+   */
+  private static final String FENCE_STORE_RUNNER =
+      """
+      UPDATE %s SET generation = generation + 1, owner = :handedOver, updated_at = now()
+      WHERE name = :name AND version = :version AND owner NOT IN (:retired, :handedOver)""";
 
   private static final String READ =
       """
@@ -88,6 +108,9 @@ public final class OffsetStore {
   private final String owner;
   private final String retiredOwner;
   private final String replayOwner;
+  private final String events;
+  private final String handedOverOwner;
+  private final Duration handoverMargin;
 
   /**
    * Binds the statements to one runner of a projection version.
@@ -99,10 +122,14 @@ public final class OffsetStore {
    * @param owner the runner's id
    * @param retiredOwner the owner a retired version's rows carry: they cannot be claimed
    * @param replayOwner the owner a replay writes
+   * @param events the qualified events table of the store (to find when a checkpoint's event was
+   *     recorded)
+   * @param handedOverOwner the owner a claim writes on a store-fed runner's checkpoint to fence it
+   * @param handoverMargin how far before the checkpoint's event a first read of a partition starts
    */
   public OffsetStore(
       Jdbi jdbi, String offsets, String checkpoints, ProjectionSpec spec, String owner, String retiredOwner,
-      String replayOwner) {
+      String replayOwner, String events, String handedOverOwner, Duration handoverMargin) {
     this.jdbi = jdbi;
     this.offsets = offsets;
     this.checkpoints = checkpoints;
@@ -110,6 +137,9 @@ public final class OffsetStore {
     this.owner = owner;
     this.retiredOwner = retiredOwner;
     this.replayOwner = replayOwner;
+    this.events = events;
+    this.handedOverOwner = handedOverOwner;
+    this.handoverMargin = handoverMargin;
   }
 
   /** Returns the owner a retired version's rows carry. */
@@ -129,14 +159,25 @@ public final class OffsetStore {
 
   /** Takes a partition's row (creating it, or bumping its generation); empty if the version is retired. */
   Optional<Claimed> claim(Handle h, TopicPartition tp) {
-    return h.createQuery(CLAIM.formatted(offsets, checkpoints))
+    h.createUpdate(FENCE_STORE_RUNNER.formatted(checkpoints))
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .bind("retired", retiredOwner)
+        .bind("handedOver", handedOverOwner)
+        .execute();
+    return h.createQuery(CLAIM.formatted(offsets, checkpoints, events))
         .bind("name", spec.name())
         .bind("version", spec.version())
         .bind("topic", tp.topic())
         .bind("partition", tp.partition())
         .bind("owner", owner)
         .bind("retired", retiredOwner)
-        .map((rs, ctx) -> new Claimed(rs.getLong(1), rs.getLong(2), new GlobalPosition(rs.getLong(3), rs.getLong(4))))
+        .map(
+            (rs, ctx) -> {
+              OffsetDateTime recorded = rs.getObject(5, OffsetDateTime.class);
+              Instant seekFrom = recorded == null ? null : recorded.toInstant().minus(handoverMargin);
+              return new Claimed(rs.getLong(1), rs.getLong(2), new GlobalPosition(rs.getLong(3), rs.getLong(4)), seekFrom);
+            })
         .findOne();
   }
 

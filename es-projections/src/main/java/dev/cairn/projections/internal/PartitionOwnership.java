@@ -168,6 +168,7 @@ public final class PartitionOwnership {
     if (partitions.isEmpty()) {
       return;
     }
+    Map<TopicPartition, java.time.Instant> seekFrom = new HashMap<>();
     Map<TopicPartition, Long> seekTo =
         store.inTransaction(
             h -> {
@@ -180,9 +181,15 @@ public final class PartitionOwnership {
                 }
                 owned.put(tp, new Owned(row.get().generation(), row.get().last()));
                 next.put(tp, row.get().nextOffset());
+                if (row.get().seekFrom() != null) {
+                  seekFrom.put(tp, row.get().seekFrom());
+                }
               }
               return next;
             });
+    // Taken over from a store-fed runner's checkpoint: start near it, not at offset 0.
+    seekFrom.keySet().retainAll(seekTo.keySet());
+    seekTo.putAll(HandoverSeek.offsets(consumer, seekFrom));
     for (Map.Entry<TopicPartition, Long> e : seekTo.entrySet()) {
       seek(e.getKey(), e.getValue());
       lost.remove(e.getKey());

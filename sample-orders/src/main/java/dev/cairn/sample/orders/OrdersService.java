@@ -200,9 +200,10 @@ final class OrdersService implements AutoCloseable {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("id", p.id());
       row.put("status", p.status());
-      row.put("orderId", p.event().streamId());
-      row.put("version", p.event().version());
-      row.put("eventType", p.event().eventType());
+      // A Kafka record that was not in Cairn's format is parked without an event.
+      row.put("orderId", p.event() == null ? null : p.event().streamId());
+      row.put("version", p.event() == null ? null : p.event().version());
+      row.put("eventType", p.event() == null ? null : p.event().eventType());
       row.put("error", p.error());
       row.put("attempts", p.attempts());
       row.put("topic", p.topic());
