@@ -1,10 +1,15 @@
 package dev.cairn.projections;
 
+import dev.cairn.api.Health;
+import dev.cairn.api.Health.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The life of a runner: its thread, start, pause, resume and stop, the retry of failed batches,
- * and its metrics. Subclasses say how one batch is read, applied and committed.
+ * its metrics and its health. Subclasses say how one batch is read, applied and committed.
  */
 abstract class AbstractRunner implements ProjectionRunner {
 
@@ -44,6 +49,8 @@ abstract class AbstractRunner implements ProjectionRunner {
   private volatile boolean stopRequested;
   private volatile RunnerState state = RunnerState.NEW;
   private volatile String lastError;
+  private volatile String stopReason = "stopped";
+  private long lastTick;
   private volatile long caughtUpAt;
   private volatile boolean caughtUpOnce;
   private volatile Runnable beforeCommit = () -> {};
@@ -63,7 +70,9 @@ abstract class AbstractRunner implements ProjectionRunner {
   private final Counter rejectedCounter;
   private final Timer batchTimer;
 
-  AbstractRunner(Projection projection, ProjectionManager manager, FailurePolicy policy) {
+  final RunnerLiveness liveness;
+
+  AbstractRunner(Projection projection, ProjectionManager manager, FailurePolicy policy, Duration staleAfter) {
     this.projection = projection;
     this.spec = projection.spec();
     this.manager = manager;
@@ -86,6 +95,8 @@ abstract class AbstractRunner implements ProjectionRunner {
             .tags(tags)
             .register(meters);
     this.parked = manager.gauge("cairn.projection.parked", tags, "Events parked or held in the dead-letter table");
+    this.liveness = new RunnerLiveness(spec, staleAfter, meters, tags, Clock.systemUTC());
+    liveness.tracker().bindTo(meters);
   }
 
   /** Runs once on the runner's thread before the first batch. */
@@ -201,12 +212,15 @@ abstract class AbstractRunner implements ProjectionRunner {
           batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
           failures = 0;
           lastError = null;
+          liveness.set(false, RunnerLiveness.BATCH_FAILING, Status.DOWN, () -> "");
+          tick();
           if (!more) {
             endBatch();
             awaitWork(pollInterval());
           }
         } catch (Fenced f) {
           LOG.info("runner of {} stops: {}", spec, f.getMessage());
+          stopReason = "stopped: " + f.getMessage();
           return;
         } catch (BatchApplier.FailVerdict f) {
           LOG.error("runner of {} failed", spec, f);
@@ -216,6 +230,8 @@ abstract class AbstractRunner implements ProjectionRunner {
         } catch (RuntimeException e) {
           failures++;
           lastError = String.valueOf(e);
+          int inARow = failures;
+          liveness.set(true, RunnerLiveness.BATCH_FAILING, Status.DOWN, () -> "batch failed " + inARow + " times in a row: " + e);
           Duration backoff = policy.backoff(failures);
           LOG.warn("runner of {}: batch failed ({} in a row), retrying in {} ms", spec, failures, backoff.toMillis(), e);
           endBatch();
@@ -226,6 +242,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       }
     } catch (Fenced f) {
       LOG.info("runner of {} does not start: {}", spec, f.getMessage());
+      stopReason = "stopped: " + f.getMessage();
     } catch (RuntimeException | Error e) {
       LOG.error("runner of {} died", spec, e);
       lastError = String.valueOf(e);
@@ -251,6 +268,30 @@ abstract class AbstractRunner implements ProjectionRunner {
       inBatch = false;
       monitor.notifyAll();
     }
+  }
+
+  /**
+   * Runs about once a second on the runner's thread after a batch: refreshes what the health
+   * reads (parked events, staleness) so that a cause clears by itself once it is gone.
+   */
+  private void tick() {
+    long now = System.nanoTime();
+    if (now - lastTick < 1_000_000_000L) {
+      return;
+    }
+    lastTick = now;
+    refreshParked();
+    liveness.checkStaleness();
+  }
+
+  /** Partitions assigned to the runner that it could not claim yet (none for a store runner). */
+  List<String> unclaimed() {
+    return List.of();
+  }
+
+  /** Since when the runner has waited for partitions to be assigned, or null. */
+  Instant waitingForPartitionsSince() {
+    return null;
   }
 
   /** How long to wait for new work after an empty batch. */
@@ -332,7 +373,28 @@ abstract class AbstractRunner implements ProjectionRunner {
         applied.get(),
         currentRate(),
         refreshParked(),
-        lastError);
+        lastError,
+        liveness.staleness(),
+        unclaimed(),
+        waitingForPartitionsSince(),
+        health());
+  }
+
+  /**
+   * Returns the runner's health: {@link Status#DOWN} when it stopped, failed, cannot commit or holds
+   * partitions it could not claim; {@link Status#DEGRADED} when its oldest unapplied event is older
+   * than its bound, or it retries an event, or events are parked. Each cause is named, with since
+   * when it holds; the runner is up again by itself once the causes are gone.
+   *
+   * @return the health
+   */
+  @Override
+  public final Health health() {
+    RunnerState s = state;
+    liveness.set(s == RunnerState.FAILED, RunnerLiveness.FAILED, Status.DOWN, () -> "failed: " + lastError);
+    liveness.set(s == RunnerState.STOPPED, RunnerLiveness.STOPPED, Status.DOWN, () -> stopReason);
+    liveness.set(parked.get() > 0, RunnerLiveness.PARKED, Status.DEGRADED, () -> parked.get() + " events parked");
+    return liveness.health();
   }
 
   @Override
@@ -391,6 +453,11 @@ abstract class AbstractRunner implements ProjectionRunner {
     return System.nanoTime() - windowStart > TimeUnit.SECONDS.toNanos(5) ? 0 : rate;
   }
 
+  /** Raises the cause that an event waits for a retry after a failure, or clears it. */
+  final void retrying(boolean retrying, java.util.function.Supplier<String> what) {
+    liveness.set(retrying, RunnerLiveness.RETRYING, Status.DEGRADED, what);
+  }
+
   /** Counts a commit that the compare-and-set rejected. */
   final void rejected() {
     rejectedCounter.increment();
@@ -402,6 +469,7 @@ abstract class AbstractRunner implements ProjectionRunner {
             partition,
             p -> manager.gauge("cairn.projection.lag", tags.and("partition", p), "Events of the source not yet applied"))
         .set(value);
+    liveness.lag(partition, value);
   }
 
   /** Drops the lag of a partition this runner no longer reads (its gauge reads 0). */
@@ -410,6 +478,7 @@ abstract class AbstractRunner implements ProjectionRunner {
     if (holder != null) {
       holder.set(0);
     }
+    liveness.forget(partition);
   }
 
   private long refreshParked() {

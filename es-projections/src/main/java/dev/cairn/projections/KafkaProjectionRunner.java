@@ -2,6 +2,7 @@ package dev.cairn.projections;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.api.Health.Status;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
@@ -13,6 +14,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -39,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaProjectionRunner extends AbstractRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaProjectionRunner.class);
+  static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
 
   private final Map<String, Object> config;
   private final List<String> topics;
@@ -52,9 +55,12 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private PartitionOwnership ownership;
   private volatile boolean resyncRequested;
   private long lastIdleCheck = System.nanoTime();
+  private final String instanceId;
+  private final KafkaLiveness kafkaLiveness;
+  private volatile boolean abandon;
 
   private KafkaProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy);
+    super(b.projection, b.manager, b.policy, b.staleAfter);
     this.config = new HashMap<>(b.config);
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
@@ -69,10 +75,16 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     if (!config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
       throw new IllegalArgumentException("consumer config of " + spec + " needs " + ConsumerConfig.GROUP_ID_CONFIG);
     }
+    // Static membership: a restarted instance with the same id gets its partitions back at once
+    // instead of after the session timeout. A raw setting of the user's wins over the default.
+    Object raw = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    this.instanceId = raw != null ? raw.toString() : b.instanceId != null ? b.instanceId : InstanceIds.defaultFor(spec);
+    config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
     Sql sql = manager.sql();
     this.offsets =
         new OffsetStore(manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER);
     this.replayPoints = new ReplayPoints(() -> KafkaAdmins.open(config), topics);
+    this.kafkaLiveness = new KafkaLiveness(this, topics);
   }
 
   @Override
@@ -96,8 +108,13 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       resyncRequested = false;
       ownership.resync(consumer.assignment());
     }
+    ownership.reconcile();
+    kafkaLiveness.unclaimed(ownership);
     long pollStart = System.nanoTime();
     List<ConsumerRecord<String, byte[]>> batch = BatchPlan.poll(consumer, maxBatchRecords, maxBatchTime, linger, pollTimeout);
+    ownership.holdBack(batch);
+    kafkaLiveness.polled(batch, ownership);
+    kafkaLiveness.checkAssignment(consumer);
     if (batch.isEmpty()) {
       idle(pollStart);
       return false;
@@ -118,7 +135,13 @@ public final class KafkaProjectionRunner extends AbstractRunner {
 
   private void measureLag(long pollStart) {
     boolean all = !consumer.assignment().isEmpty();
+    // An unclaimed partition's position says nothing: its lag is measured against the group's
+    // committed offset, and it keeps the runner from being caught up.
+    all &= kafkaLiveness.measureUnclaimedLag(consumer, ownership);
     for (TopicPartition tp : consumer.assignment()) {
+      if (!ownership.owns(tp)) {
+        continue;
+      }
       var l = consumer.currentLag(tp);
       if (l.isPresent()) {
         lag(tp.toString(), l.getAsLong());
@@ -197,6 +220,15 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
     BatchApplier.Outcome outcome = done.outcome();
     committed(outcome);
+    kafkaLiveness.committed(batch, done.retryFrom(), ownership);
+    List<BatchApplier.Item> items = items(full);
+    retrying(
+        !outcome.isComplete(),
+        () -> {
+          BatchApplier.Item i = items.get(outcome.handled());
+          return "event " + i.event().eventId() + " (" + i.event().eventType() + ") of stream " + i.event().streamId()
+              + " at " + i.topic() + "-" + i.partition() + "@" + i.offset() + " failed; retrying";
+        });
     if (!kafkaOffsets.isEmpty()) {
       consumer.commitAsync(
           kafkaOffsets,
@@ -231,9 +263,39 @@ public final class KafkaProjectionRunner extends AbstractRunner {
 
   @Override
   void shutdown() {
+    InstanceIds.release(instanceId);
     if (consumer != null) {
-      consumer.close();
+      // A stop hands the partitions over at once; a static member that just closed would keep
+      // them until its session times out. The test hook closes as a crash would: without a word.
+      consumer.close(
+          CloseOptions.groupMembershipOperation(
+              abandon ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
+  }
+
+  /** Stops the runner as a crash would, without leaving the consumer group (for tests). */
+  void crash() {
+    abandon = true;
+    stop();
+  }
+
+  /**
+   * Returns the consumer group's static member id of this runner ({@code group.instance.id}).
+   *
+   * @return the instance id
+   */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  @Override
+  List<String> unclaimed() {
+    return kafkaLiveness.unclaimedNames();
+  }
+
+  @Override
+  Instant waitingForPartitionsSince() {
+    return kafkaLiveness.waitingSince();
   }
 
   @Override
@@ -297,6 +359,8 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
     private FailurePolicy policy = FailurePolicy.defaults();
+    private Duration staleAfter = DEFAULT_STALE_AFTER;
+    private String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
       this.projection = requireNonNull(projection, "projection");
@@ -370,6 +434,49 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      */
     public Builder failurePolicy(FailurePolicy value) {
       this.policy = requireNonNull(value, "failurePolicy");
+      return this;
+    }
+
+    /**
+     * Sets how old the oldest unapplied event may get before the runner reports itself {@link
+     * Status#DEGRADED} (default 30 s).
+     *
+     * @param value the bound
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder staleAfter(Duration value) {
+      this.staleAfter = Checks.positive("stale after", value);
+      return this;
+    }
+
+    /**
+     * Sets the runner's static member id in its consumer group ({@code group.instance.id}); it must
+     * stay the same across restarts of one instance and differ between instances. A restarted
+     * instance then gets its partitions back at once, not after the group's session timeout.
+     * Default: the projection's name and version and the host name, with a suffix for a second
+     * runner of the same projection in one process. A {@code group.instance.id} in the consumer
+     * config wins; both together are a conflict.
+     *
+     * @param value the id
+     * @return this builder
+     * @throws IllegalArgumentException if blank
+     * @throws IllegalStateException if already set, or set in the consumer config
+     */
+    public Builder instanceId(String value) {
+      requireNonNull(value, "instanceId");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("instance id of " + projection.spec() + " must not be blank");
+      }
+      if (instanceId != null) {
+        throw new IllegalStateException("instance id was already set to " + instanceId);
+      }
+      if (config.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+        throw new IllegalStateException(
+            "instance id " + value + " conflicts with " + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG + "="
+                + config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) + " in the consumer config");
+      }
+      this.instanceId = value;
       return this;
     }
 
