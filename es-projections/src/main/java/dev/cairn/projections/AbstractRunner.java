@@ -60,9 +60,7 @@ abstract class AbstractRunner implements ProjectionRunner {
   final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
   private final AtomicLong parked;
   private final AtomicLong applied = new AtomicLong();
-  private long windowStart = System.nanoTime();
-  private long windowEvents;
-  private volatile double rate;
+  private final EventRate rate = new EventRate();
 
   private final MeterRegistry meters;
   private final Tags tags;
@@ -95,8 +93,7 @@ abstract class AbstractRunner implements ProjectionRunner {
             .tags(tags)
             .register(meters);
     this.parked = manager.gauge("cairn.projection.parked", tags, "Events parked or held in the dead-letter table");
-    this.liveness = new RunnerLiveness(spec, staleAfter, meters, tags, Clock.systemUTC());
-    liveness.tracker().bindTo(meters);
+    this.liveness = new RunnerLiveness(spec, staleAfter, manager, tags, Clock.systemUTC());
   }
 
   /** Runs once on the runner's thread before the first batch. */
@@ -256,6 +253,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       if (state != RunnerState.FAILED) {
         state = RunnerState.STOPPED;
       }
+      health();
       synchronized (monitor) {
         inBatch = false;
         monitor.notifyAll();
@@ -281,7 +279,7 @@ abstract class AbstractRunner implements ProjectionRunner {
     }
     lastTick = now;
     refreshParked();
-    liveness.checkStaleness();
+    health();
   }
 
   /** Partitions assigned to the runner that it could not claim yet (none for a store runner). */
@@ -371,7 +369,7 @@ abstract class AbstractRunner implements ProjectionRunner {
         new java.util.TreeMap<>(positions),
         lags,
         applied.get(),
-        currentRate(),
+        rate.current(),
         refreshParked(),
         lastError,
         liveness.staleness(),
@@ -436,21 +434,7 @@ abstract class AbstractRunner implements ProjectionRunner {
     if (outcome.parked() > 0) {
       refreshParked();
     }
-    synchronized (this) {
-      windowEvents += outcome.applied();
-      long now = System.nanoTime();
-      long elapsed = now - windowStart;
-      if (elapsed >= TimeUnit.SECONDS.toNanos(1)) {
-        rate = windowEvents * 1e9 / elapsed;
-        windowStart = now;
-        windowEvents = 0;
-      }
-    }
-  }
-
-  private synchronized double currentRate() {
-    // The rate is measured at commits; a runner with nothing to do has committed nothing lately.
-    return System.nanoTime() - windowStart > TimeUnit.SECONDS.toNanos(5) ? 0 : rate;
+    rate.add(outcome.applied());
   }
 
   /** Raises the cause that an event waits for a retry after a failure, or clears it. */

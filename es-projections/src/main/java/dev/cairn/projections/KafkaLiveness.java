@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
@@ -31,6 +30,8 @@ final class KafkaLiveness {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLiveness.class);
   private static final Duration BROKER_WAIT = Duration.ofSeconds(1);
+  private static final String APPLIED =
+      "SELECT topic, partition, next_offset FROM %s WHERE name = :name AND version = :version";
 
   private final AbstractRunner runner;
   private final List<String> topics;
@@ -110,7 +111,14 @@ final class KafkaLiveness {
     if (now - lastUnclaimedLag >= 1_000_000_000L) {
       lastUnclaimedLag = now;
       try {
-        waitingRecords(consumer, unclaimed, (tp, lag) -> runner.lag(tp.toString(), lag));
+        // The database may be what failed the claim: the group's committed offsets stand in.
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        consumer.committed(unclaimed, BROKER_WAIT).forEach((tp, o) -> {
+          if (o != null) {
+            committed.put(tp, o.offset());
+          }
+        });
+        waitingRecords(consumer, unclaimed, committed, (tp, lag) -> runner.lag(tp.toString(), lag));
       } catch (RuntimeException e) {
         LOG.debug("could not measure the lag of {}", unclaimed, e);
       }
@@ -144,7 +152,9 @@ final class KafkaLiveness {
         consumer.partitionsFor(topic, BROKER_WAIT).forEach(p -> all.add(new TopicPartition(p.topic(), p.partition())));
       }
       long[] totals = new long[1];
-      long progress = waitingRecords(consumer, all, (tp, lag) -> totals[0] += lag);
+      // The group's committed offsets cannot be read while it rebalances: the offsets table can.
+      Map<TopicPartition, Long> applied = appliedOffsets();
+      long progress = waitingRecords(consumer, all, applied, (tp, lag) -> totals[0] += lag);
       boolean stalled = totals[0] > 0 && progress == lastProgress;
       lastProgress = progress;
       Instant since = waitingSince;
@@ -160,22 +170,41 @@ final class KafkaLiveness {
     }
   }
 
+  /** Reads the next offset of every partition of this version that a runner has applied from. */
+  private Map<TopicPartition, Long> appliedOffsets() {
+    return runner.manager.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(APPLIED.formatted(runner.manager.sql().offsets))
+                    .bind("name", runner.spec.name())
+                    .bind("version", runner.spec.version())
+                    .reduceRows(
+                        new HashMap<TopicPartition, Long>(),
+                        (m, row) -> {
+                          long next = row.getColumn(3, Long.class);
+                          if (next >= 0) {
+                            m.put(new TopicPartition(row.getColumn(1, String.class), row.getColumn(2, Integer.class)), next);
+                          }
+                          return m;
+                        }));
+  }
+
   /**
-   * Reports the records of partitions past the group's committed offsets. A committed Kafka
-   * transaction ends with a marker that the committed offset (last record + 1) stops short of, so a
-   * gap of one counts as none.
+   * Reports the records of partitions past the offsets applied (their beginning when none). A
+   * committed Kafka transaction ends with a marker that the offset applied (last record + 1) stops
+   * short of, so a gap of one counts as none.
    *
-   * @return the sum of the committed offsets, to tell progress
+   * @return the sum of the offsets applied, to tell progress
    */
   private static long waitingRecords(
-      Consumer<String, byte[]> consumer, Set<TopicPartition> partitions, java.util.function.ObjLongConsumer<TopicPartition> out) {
+      Consumer<String, byte[]> consumer, Set<TopicPartition> partitions, Map<TopicPartition, Long> applied,
+      java.util.function.ObjLongConsumer<TopicPartition> out) {
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, BROKER_WAIT);
     Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, BROKER_WAIT);
-    Map<TopicPartition, OffsetAndMetadata> done = consumer.committed(partitions, BROKER_WAIT);
     long progress = 0;
     for (TopicPartition tp : partitions) {
-      OffsetAndMetadata c = done.get(tp);
-      long base = c != null ? c.offset() : begin.getOrDefault(tp, 0L);
+      Long done = applied.get(tp);
+      long base = done != null ? done : begin.getOrDefault(tp, 0L);
       long gap = end.getOrDefault(tp, base) - base;
       out.accept(tp, gap > 1 ? gap - 1 : 0);
       progress += base;

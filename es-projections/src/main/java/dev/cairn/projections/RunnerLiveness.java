@@ -3,8 +3,6 @@ package dev.cairn.projections;
 import dev.cairn.api.Health;
 import dev.cairn.api.Health.Status;
 import dev.cairn.store.jdbc.spi.HealthTracker;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +10,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a runner knows about its own progress in time, and its health: per source partition the
@@ -37,39 +36,43 @@ final class RunnerLiveness {
   private final HealthTracker tracker;
   private final Clock clock;
   private final Duration staleAfter;
-  private final MeterRegistry meters;
+  private final ProjectionManager manager;
   private final Tags tags;
+  private final AtomicLong statusGauge;
   /** Per partition, the append time of its oldest unapplied event (exact or an upper bound on its age). */
   private final Map<String, Instant> oldest = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> gauges = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
-  RunnerLiveness(ProjectionSpec spec, Duration staleAfter, MeterRegistry meters, Tags tags, Clock clock) {
-    this.tracker = new HealthTracker("projection " + spec, clock);
+  RunnerLiveness(ProjectionSpec spec, Duration staleAfter, ProjectionManager manager, Tags tags, Clock clock) {
+    String component = "projection " + spec;
+    this.tracker = new HealthTracker(component, clock);
     this.clock = clock;
     this.staleAfter = staleAfter;
-    this.meters = meters;
+    this.manager = manager;
     this.tags = tags;
+    // The tracker's own gauge would keep reading the first runner of a projection in a process.
+    this.statusGauge = manager.gauge("cairn.health.status", Tags.of("component", component), "0 up, 1 degraded, 2 down");
   }
 
   /** Records that a partition's oldest unapplied event was appended at this instant. */
   void oldestUnapplied(String partition, Instant appendedAt) {
-    register(partition);
     oldest.put(partition, appendedAt);
+    gauge(partition).set(appendedAt.toEpochMilli());
   }
 
   /** Records a measured lag: none clears the partition; some with nothing known starts its clock now. */
   void lag(String partition, long lag) {
-    register(partition);
     if (lag <= 0) {
-      oldest.remove(partition);
-    } else {
-      oldest.putIfAbsent(partition, clock.instant());
+      forget(partition);
+    } else if (oldest.putIfAbsent(partition, clock.instant()) == null) {
+      gauge(partition).set(oldest.get(partition).toEpochMilli());
     }
   }
 
-  /** Forgets a partition the runner no longer reads. */
+  /** Forgets a partition the runner no longer reads (or whose events are all applied). */
   void forget(String partition) {
     oldest.remove(partition);
+    gauge(partition).set(0);
   }
 
   /** Returns how old the oldest unapplied event of each partition with one is. */
@@ -85,21 +88,14 @@ final class RunnerLiveness {
     return d.isNegative() ? Duration.ZERO : d;
   }
 
-  private double seconds(String partition) {
-    Instant t = oldest.get(partition);
-    return t == null ? 0 : age(clock.instant(), t).toMillis() / 1000.0;
-  }
-
-  private void register(String partition) {
-    gauges.computeIfAbsent(
+  private AtomicLong gauge(String partition) {
+    return gauges.computeIfAbsent(
         partition,
-        p -> {
-          Gauge.builder("cairn.projection.staleness.seconds", this, l -> l.seconds(p))
-              .description("How old the oldest event of the partition not yet applied is")
-              .tags(tags.and("partition", p))
-              .register(meters);
-          return true;
-        });
+        p ->
+            manager.ageGauge(
+                "cairn.projection.staleness.seconds",
+                tags.and("partition", p),
+                "How old the oldest event of the partition not yet applied is"));
   }
 
   /** Raises or clears the cause that the oldest unapplied event is older than the bound. */
@@ -124,11 +120,8 @@ final class RunnerLiveness {
   /** Returns the health, with the staleness checked now. */
   Health health() {
     checkStaleness();
-    return tracker.health();
-  }
-
-  /** Returns the tracker (for the gauge of the health). */
-  HealthTracker tracker() {
-    return tracker;
+    Health health = tracker.health();
+    statusGauge.set(health.status().ordinal());
+    return health;
   }
 }
