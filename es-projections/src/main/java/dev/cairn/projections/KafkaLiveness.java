@@ -97,12 +97,38 @@ final class KafkaLiveness {
   }
 
   /**
+   * Measures the lag of every assigned partition.
+   *
+   * @return true if the runner holds partitions and has applied all their records
+   */
+  boolean measureLag(Consumer<String, byte[]> consumer, PartitionOwnership ownership) {
+    boolean all = !consumer.assignment().isEmpty();
+    // An unclaimed partition's position says nothing: its lag is measured against the group's
+    // committed offset, and it keeps the runner from being caught up.
+    all &= measureUnclaimedLag(consumer, ownership);
+    Set<TopicPartition> unclaimed = ownership.unclaimed().keySet();
+    for (TopicPartition tp : consumer.assignment()) {
+      if (unclaimed.contains(tp)) {
+        continue;
+      }
+      var l = consumer.currentLag(tp);
+      if (l.isPresent()) {
+        runner.lag(tp.toString(), l.getAsLong());
+        all &= l.getAsLong() == 0;
+      } else {
+        all = false;
+      }
+    }
+    return all;
+  }
+
+  /**
    * Measures, at most once a second, the lag of unclaimed partitions against the group's committed
    * offsets (their positions mean nothing).
    *
    * @return true if no partition is unclaimed
    */
-  boolean measureUnclaimedLag(Consumer<String, byte[]> consumer, PartitionOwnership ownership) {
+  private boolean measureUnclaimedLag(Consumer<String, byte[]> consumer, PartitionOwnership ownership) {
     Set<TopicPartition> unclaimed = ownership.unclaimed().keySet();
     if (unclaimed.isEmpty()) {
       return true;

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -37,6 +38,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records whose global position is not after the partition's last one are skipped: that makes
  * the hand-over from a store-fed rebuild of the same version exact.
+ *
+ * <p>A partition assigned while its row could not be claimed (the database was down) is held
+ * paused at its position and claimed again with a backoff; meanwhile it is listed in {@link
+ * ProjectionStatus#unclaimed()}, counted in the lag, and the runner is down in its {@link
+ * #health()}. The runner is a static member of its group ({@link Builder#instanceId}): an instance
+ * restarted after a crash gets its partitions back at once instead of after the session timeout;
+ * {@link #stop()} leaves the group, so that the others take its partitions at once.
  */
 public final class KafkaProjectionRunner extends AbstractRunner {
 
@@ -111,7 +119,16 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     ownership.reconcile();
     kafkaLiveness.unclaimed(ownership);
     long pollStart = System.nanoTime();
-    List<ConsumerRecord<String, byte[]>> batch = BatchPlan.poll(consumer, maxBatchRecords, maxBatchTime, linger, pollTimeout);
+    List<ConsumerRecord<String, byte[]>> batch;
+    try {
+      batch = BatchPlan.poll(consumer, maxBatchRecords, maxBatchTime, linger, pollTimeout);
+    } catch (FencedInstanceIdException e) {
+      // Fatal for the consumer: retrying would only fence the other instance back and forth.
+      throw new BatchApplier.FailVerdict(
+          "runner of " + spec + " was fenced: another consumer joined group " + config.get(ConsumerConfig.GROUP_ID_CONFIG)
+              + " with the same group.instance.id " + instanceId + "; give each instance its own instance id",
+          e);
+    }
     ownership.holdBack(batch);
     kafkaLiveness.polled(batch, ownership);
     kafkaLiveness.checkAssignment(consumer);
@@ -134,23 +151,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   private void measureLag(long pollStart) {
-    boolean all = !consumer.assignment().isEmpty();
-    // An unclaimed partition's position says nothing: its lag is measured against the group's
-    // committed offset, and it keeps the runner from being caught up.
-    all &= kafkaLiveness.measureUnclaimedLag(consumer, ownership);
-    for (TopicPartition tp : consumer.assignment()) {
-      if (!ownership.owns(tp)) {
-        continue;
-      }
-      var l = consumer.currentLag(tp);
-      if (l.isPresent()) {
-        lag(tp.toString(), l.getAsLong());
-        all &= l.getAsLong() == 0;
-      } else {
-        all = false;
-      }
-    }
-    if (all) {
+    if (kafkaLiveness.measureLag(consumer, ownership)) {
       caughtUp(pollStart);
     }
   }
