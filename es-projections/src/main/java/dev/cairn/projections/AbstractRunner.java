@@ -51,6 +51,7 @@ abstract class AbstractRunner implements ProjectionRunner {
   private volatile String lastError;
   private volatile String stopReason = "stopped";
   private long lastTick;
+  private long ticks;
   private volatile long caughtUpAt;
   private volatile boolean caughtUpOnce;
   private volatile Runnable beforeCommit = () -> {};
@@ -269,8 +270,9 @@ abstract class AbstractRunner implements ProjectionRunner {
   }
 
   /**
-   * Runs about once a second on the runner's thread after a batch: refreshes what the health
-   * reads (parked events, staleness) so that a cause clears by itself once it is gone.
+   * Runs about once a second on the runner's thread after a batch: evaluates the health, so that
+   * a cause is logged when it starts and ends even if nobody asks; every fifth time it counts the
+   * parked events again (an operator may have retried or skipped them).
    */
   private void tick() {
     long now = System.nanoTime();
@@ -278,7 +280,9 @@ abstract class AbstractRunner implements ProjectionRunner {
       return;
     }
     lastTick = now;
-    refreshParked();
+    if (++ticks % 5 == 0) {
+      refreshParked();
+    }
     health();
   }
 
