@@ -35,7 +35,7 @@ final class KafkaLiveness {
 
   private final AbstractRunner runner;
   private final List<String> topics;
-  private volatile Instant waitingSince = Instant.now();
+  private volatile Instant waitingSince;
   private volatile List<String> unclaimedNames = List.of();
   private long lastAssignmentCheck;
   private long lastUnclaimedLag;

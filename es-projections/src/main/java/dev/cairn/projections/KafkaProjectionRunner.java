@@ -49,7 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class KafkaProjectionRunner extends AbstractRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaProjectionRunner.class);
-  static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
 
   private final Map<String, Object> config;
   private final List<String> topics;
@@ -360,7 +359,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
     private FailurePolicy policy = FailurePolicy.defaults();
-    private Duration staleAfter = DEFAULT_STALE_AFTER;
+    private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
     private String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
@@ -456,8 +455,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      * stay the same across restarts of one instance and differ between instances. A restarted
      * instance then gets its partitions back at once, not after the group's session timeout.
      * Default: the projection's name and version and the host name, with a suffix for a second
-     * runner of the same projection in one process. A {@code group.instance.id} in the consumer
-     * config wins; both together are a conflict.
+     * runner of the same projection in one process. Two processes of one host need ids of their
+     * own: with the same id the newer fences the older, which then fails naming the id. A {@code
+     * group.instance.id} in the consumer config wins; both together are a conflict.
      *
      * @param value the id
      * @return this builder

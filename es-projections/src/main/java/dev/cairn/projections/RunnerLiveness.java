@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RunnerLiveness {
 
+  /** How old the oldest unapplied event may get before a runner is degraded, unless configured. */
+  static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
+
   static final String STOPPED = "stopped";
   static final String FAILED = "failed";
   static final String BATCH_FAILING = "batch-failing";

@@ -205,7 +205,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     private Duration pollInterval = Duration.ofMillis(500);
     private boolean listen;
     private FailurePolicy policy = FailurePolicy.defaults();
-    private Duration staleAfter = KafkaProjectionRunner.DEFAULT_STALE_AFTER;
+    private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
 
     Builder(Projection projection, ProjectionManager manager) {
       this.projection = requireNonNull(projection, "projection");

@@ -196,7 +196,11 @@ public final class PartitionOwnership {
       unclaimed.putIfAbsent(tp, now);
     }
     consumer.pause(partitions);
-    claimError = String.valueOf(e);
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    claimError = String.valueOf(root);
     claimFailures++;
     long backoff = Math.min(5_000L, 100L << Math.min(claimFailures, 6));
     nextClaimAttempt = System.nanoTime() + backoff * 1_000_000L;
