@@ -52,7 +52,7 @@ public final class PartitionOwnership {
   private final Map<TopicPartition, Instant> unclaimed = new ConcurrentHashMap<>();
   private volatile String claimError;
   private int claimFailures;
-  private long nextClaimAttempt;
+  private long nextClaimAttempt = System.nanoTime();
   private boolean pausedAll;
   private boolean retired;
 
