@@ -1,10 +1,15 @@
 package dev.cairn.projections;
 
+import dev.cairn.api.Health;
+import dev.cairn.api.Health.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The life of a runner: its thread, start, pause, resume and stop, the retry of failed batches,
- * and its metrics. Subclasses say how one batch is read, applied and committed.
+ * its metrics and its health. Subclasses say how one batch is read, applied and committed.
  */
 abstract class AbstractRunner implements ProjectionRunner {
 
@@ -51,6 +56,9 @@ abstract class AbstractRunner implements ProjectionRunner {
   private volatile boolean stopRequested;
   private volatile RunnerState state = RunnerState.NEW;
   private volatile String lastError;
+  private volatile String stopReason = "stopped";
+  private long lastTick;
+  private long ticks;
   private volatile long caughtUpAt;
   private volatile boolean caughtUpOnce;
   private volatile Runnable beforeCommit = () -> {};
@@ -60,9 +68,7 @@ abstract class AbstractRunner implements ProjectionRunner {
   final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
   private final AtomicLong parked;
   private final AtomicLong applied = new AtomicLong();
-  private long windowStart = System.nanoTime();
-  private long windowEvents;
-  private volatile double rate;
+  private final EventRate rate = new EventRate();
 
   private final MeterRegistry meters;
   private final Tags tags;
@@ -70,7 +76,9 @@ abstract class AbstractRunner implements ProjectionRunner {
   private final Counter rejectedCounter;
   private final Timer batchTimer;
 
-  AbstractRunner(Projection projection, ProjectionManager manager, FailurePolicy policy) {
+  final RunnerLiveness liveness;
+
+  AbstractRunner(Projection projection, ProjectionManager manager, FailurePolicy policy, Duration staleAfter) {
     this.projection = projection;
     this.spec = projection.spec();
     this.manager = manager;
@@ -93,6 +101,7 @@ abstract class AbstractRunner implements ProjectionRunner {
             .tags(tags)
             .register(meters);
     this.parked = manager.gauge("cairn.projection.parked", tags, "Events parked or held in the dead-letter table");
+    this.liveness = new RunnerLiveness(spec, staleAfter, manager, tags, Clock.systemUTC());
   }
 
   /** Runs once on the runner's thread before the first batch. */
@@ -208,12 +217,15 @@ abstract class AbstractRunner implements ProjectionRunner {
           batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
           failures = 0;
           lastError = null;
+          liveness.set(false, RunnerLiveness.BATCH_FAILING, Status.DOWN, () -> "");
+          tick();
           if (!more) {
             endBatch();
             awaitWork(pollInterval());
           }
         } catch (Fenced f) {
           LOG.info("runner of {} stops: {}", spec, f.getMessage());
+          stopReason = "stopped: " + f.getMessage();
           stoppedAs(f);
           return;
         } catch (BatchApplier.FailVerdict f) {
@@ -224,6 +236,8 @@ abstract class AbstractRunner implements ProjectionRunner {
         } catch (RuntimeException e) {
           failures++;
           lastError = String.valueOf(e);
+          int inARow = failures;
+          liveness.set(true, RunnerLiveness.BATCH_FAILING, Status.DOWN, () -> "batch failed " + inARow + " times in a row: " + e);
           Duration backoff = policy.backoff(failures);
           LOG.warn("runner of {}: batch failed ({} in a row), retrying in {} ms", spec, failures, backoff.toMillis(), e);
           endBatch();
@@ -234,6 +248,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       }
     } catch (Fenced f) {
       LOG.info("runner of {} does not start: {}", spec, f.getMessage());
+      stopReason = "stopped: " + f.getMessage();
       stoppedAs(f);
     } catch (RuntimeException | Error e) {
       LOG.error("runner of {} died", spec, e);
@@ -248,6 +263,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       if (state != RunnerState.FAILED && state != RunnerState.HANDED_OVER) {
         state = RunnerState.STOPPED;
       }
+      health();
       synchronized (monitor) {
         inBatch = false;
         monitor.notifyAll();
@@ -267,6 +283,33 @@ abstract class AbstractRunner implements ProjectionRunner {
       inBatch = false;
       monitor.notifyAll();
     }
+  }
+
+  /**
+   * Runs about once a second on the runner's thread after a batch: evaluates the health, so that
+   * a cause is logged when it starts and ends even if nobody asks; every fifth time it counts the
+   * parked events again (an operator may have retried or skipped them).
+   */
+  private void tick() {
+    long now = System.nanoTime();
+    if (now - lastTick < 1_000_000_000L) {
+      return;
+    }
+    lastTick = now;
+    if (++ticks % 5 == 0) {
+      refreshParked();
+    }
+    health();
+  }
+
+  /** Partitions assigned to the runner that it could not claim yet (none for a store runner). */
+  List<String> unclaimed() {
+    return List.of();
+  }
+
+  /** Since when the runner has waited for partitions to be assigned, or null. */
+  Instant waitingForPartitionsSince() {
+    return null;
   }
 
   /** How long to wait for new work after an empty batch. */
@@ -346,9 +389,30 @@ abstract class AbstractRunner implements ProjectionRunner {
         new java.util.TreeMap<>(positions),
         lags,
         applied.get(),
-        currentRate(),
+        rate.current(),
         refreshParked(),
-        lastError);
+        lastError,
+        liveness.staleness(),
+        unclaimed(),
+        waitingForPartitionsSince(),
+        health());
+  }
+
+  /**
+   * Returns the runner's health: {@link Status#DOWN} when it stopped, failed, cannot commit or holds
+   * partitions it could not claim; {@link Status#DEGRADED} when its oldest unapplied event is older
+   * than its bound, or it retries an event, or events are parked. Each cause is named, with since
+   * when it holds; the runner is up again by itself once the causes are gone.
+   *
+   * @return the health
+   */
+  @Override
+  public final Health health() {
+    RunnerState s = state;
+    liveness.set(s == RunnerState.FAILED, RunnerLiveness.FAILED, Status.DOWN, () -> "failed: " + lastError);
+    liveness.set(s == RunnerState.STOPPED, RunnerLiveness.STOPPED, Status.DOWN, () -> stopReason);
+    liveness.set(parked.get() > 0, RunnerLiveness.PARKED, Status.DEGRADED, () -> parked.get() + " events parked");
+    return liveness.health();
   }
 
   @Override
@@ -390,21 +454,12 @@ abstract class AbstractRunner implements ProjectionRunner {
     if (outcome.parked() > 0) {
       refreshParked();
     }
-    synchronized (this) {
-      windowEvents += outcome.applied();
-      long now = System.nanoTime();
-      long elapsed = now - windowStart;
-      if (elapsed >= TimeUnit.SECONDS.toNanos(1)) {
-        rate = windowEvents * 1e9 / elapsed;
-        windowStart = now;
-        windowEvents = 0;
-      }
-    }
+    rate.add(outcome.applied());
   }
 
-  private synchronized double currentRate() {
-    // The rate is measured at commits; a runner with nothing to do has committed nothing lately.
-    return System.nanoTime() - windowStart > TimeUnit.SECONDS.toNanos(5) ? 0 : rate;
+  /** Raises the cause that an event waits for a retry after a failure, or clears it. */
+  final void retrying(boolean retrying, java.util.function.Supplier<String> what) {
+    liveness.set(retrying, RunnerLiveness.RETRYING, Status.DEGRADED, what);
   }
 
   /** Counts a commit that the compare-and-set rejected. */
@@ -418,6 +473,7 @@ abstract class AbstractRunner implements ProjectionRunner {
             partition,
             p -> manager.gauge("cairn.projection.lag", tags.and("partition", p), "Events of the source not yet applied"))
         .set(value);
+    liveness.lag(partition, value);
   }
 
   /** Drops the lag of a partition this runner no longer reads (its gauge reads 0). */
@@ -426,6 +482,7 @@ abstract class AbstractRunner implements ProjectionRunner {
     if (holder != null) {
       holder.set(0);
     }
+    liveness.forget(partition);
   }
 
   private long refreshParked() {

@@ -2,6 +2,7 @@ package dev.cairn.projections;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.api.Health.Status;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
@@ -13,12 +14,14 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -44,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * <p>Records not in Cairn's format are parked at once in the {@linkplain DeadLetters dead letters}
  * with their raw key, headers and value, in the batch's transaction (the failure policy is not
  * asked: reading the same bytes again cannot succeed), and the partition goes on.
+ *
+ * <p>A partition assigned while its row could not be claimed (the database was down) is held
+ * paused at its position and claimed again with a backoff; meanwhile it is listed in {@link
+ * ProjectionStatus#unclaimed()}, counted in the lag, and the runner is down in its {@link
+ * #health()}. The runner is a static member of its group ({@link Builder#instanceId}): an instance
+ * restarted after a crash gets its partitions back at once instead of after the session timeout;
+ * {@link #stop()} leaves the group, so that the others take its partitions at once.
  */
 public final class KafkaProjectionRunner extends AbstractRunner {
 
@@ -61,9 +71,12 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private PartitionOwnership ownership;
   private volatile boolean resyncRequested;
   private long lastIdleCheck = System.nanoTime();
+  private final String instanceId;
+  private final KafkaLiveness kafkaLiveness;
+  private volatile boolean abandon;
 
   private KafkaProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy);
+    super(b.projection, b.manager, b.policy, b.staleAfter);
     this.config = new HashMap<>(b.config);
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
@@ -78,12 +91,18 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     if (!config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
       throw new IllegalArgumentException("consumer config of " + spec + " needs " + ConsumerConfig.GROUP_ID_CONFIG);
     }
+    // Static membership: a restarted instance with the same id gets its partitions back at once
+    // instead of after the session timeout. A raw setting of the user's wins over the default.
+    Object raw = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    this.instanceId = raw != null ? raw.toString() : b.instanceId != null ? b.instanceId : InstanceIds.defaultFor(spec);
+    config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
     Sql sql = manager.sql();
     this.offsets =
         new OffsetStore(
             manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER, sql.events,
             Sql.HANDED_OVER_OWNER, b.handoverMargin);
     this.replayPoints = new ReplayPoints(() -> KafkaAdmins.open(config), topics);
+    this.kafkaLiveness = new KafkaLiveness(this, topics);
   }
 
   @Override
@@ -107,8 +126,22 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       resyncRequested = false;
       ownership.resync(consumer.assignment());
     }
+    ownership.reconcile();
+    kafkaLiveness.unclaimed(ownership);
     long pollStart = System.nanoTime();
-    List<ConsumerRecord<String, byte[]>> batch = BatchPlan.poll(consumer, maxBatchRecords, maxBatchTime, linger, pollTimeout);
+    List<ConsumerRecord<String, byte[]>> batch;
+    try {
+      batch = BatchPlan.poll(consumer, maxBatchRecords, maxBatchTime, linger, pollTimeout);
+    } catch (FencedInstanceIdException e) {
+      // Fatal for the consumer: retrying would only fence the other instance back and forth.
+      throw new BatchApplier.FailVerdict(
+          "runner of " + spec + " was fenced: another consumer joined group " + config.get(ConsumerConfig.GROUP_ID_CONFIG)
+              + " with the same group.instance.id " + instanceId + "; give each instance its own instance id",
+          e);
+    }
+    ownership.holdBack(batch);
+    kafkaLiveness.polled(batch, ownership);
+    kafkaLiveness.checkAssignment(consumer);
     if (batch.isEmpty()) {
       idle(pollStart);
       return false;
@@ -128,17 +161,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   private void measureLag(long pollStart) {
-    boolean all = !consumer.assignment().isEmpty();
-    for (TopicPartition tp : consumer.assignment()) {
-      var l = consumer.currentLag(tp);
-      if (l.isPresent()) {
-        lag(tp.toString(), l.getAsLong());
-        all &= l.getAsLong() == 0;
-      } else {
-        all = false;
-      }
-    }
-    if (all) {
+    if (kafkaLiveness.measureLag(consumer, ownership)) {
       caughtUp(pollStart);
     }
   }
@@ -220,6 +243,15 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
     BatchApplier.Outcome outcome = done.outcome();
     committed(outcome);
+    kafkaLiveness.committed(batch, done.retryFrom(), ownership);
+    List<BatchApplier.Item> items = items(full);
+    retrying(
+        !outcome.isComplete(),
+        () -> {
+          BatchApplier.Item i = items.get(outcome.handled());
+          return "event " + i.event().eventId() + " (" + i.event().eventType() + ") of stream " + i.event().streamId()
+              + " at " + i.topic() + "-" + i.partition() + "@" + i.offset() + " failed; retrying";
+        });
     if (!kafkaOffsets.isEmpty()) {
       consumer.commitAsync(
           kafkaOffsets,
@@ -254,9 +286,39 @@ public final class KafkaProjectionRunner extends AbstractRunner {
 
   @Override
   void shutdown() {
+    InstanceIds.release(instanceId);
     if (consumer != null) {
-      consumer.close();
+      // A stop hands the partitions over at once; a static member that just closed would keep
+      // them until its session times out. The test hook closes as a crash would: without a word.
+      consumer.close(
+          CloseOptions.groupMembershipOperation(
+              abandon ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
+  }
+
+  /** Stops the runner as a crash would, without leaving the consumer group (for tests). */
+  void crash() {
+    abandon = true;
+    stop();
+  }
+
+  /**
+   * Returns the consumer group's static member id of this runner ({@code group.instance.id}).
+   *
+   * @return the instance id
+   */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  @Override
+  List<String> unclaimed() {
+    return kafkaLiveness.unclaimedNames();
+  }
+
+  @Override
+  Instant waitingForPartitionsSince() {
+    return kafkaLiveness.waitingSince();
   }
 
   @Override
@@ -321,6 +383,8 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private Duration pollTimeout = Duration.ofMillis(100);
     private FailurePolicy policy = FailurePolicy.defaults();
     private Duration handoverMargin = Duration.ofMinutes(5);
+    private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
+    private String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
       this.projection = requireNonNull(projection, "projection");
@@ -413,6 +477,50 @@ public final class KafkaProjectionRunner extends AbstractRunner {
         throw new IllegalArgumentException("handover margin must be >= 0 but was " + value);
       }
       this.handoverMargin = value;
+      return this;
+    }
+
+    /**
+     * Sets how old the oldest unapplied event may get before the runner reports itself {@link
+     * Status#DEGRADED} (default 30 s).
+     *
+     * @param value the bound
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder staleAfter(Duration value) {
+      this.staleAfter = Checks.positive("stale after", value);
+      return this;
+    }
+
+    /**
+     * Sets the runner's static member id in its consumer group ({@code group.instance.id}); it must
+     * stay the same across restarts of one instance and differ between instances. A restarted
+     * instance then gets its partitions back at once, not after the group's session timeout.
+     * Default: the projection's name and version and the host name, with a suffix for a second
+     * runner of the same projection in one process. Two processes of one host need ids of their
+     * own: with the same id the newer fences the older, which then fails naming the id. A {@code
+     * group.instance.id} in the consumer config wins; both together are a conflict.
+     *
+     * @param value the id
+     * @return this builder
+     * @throws IllegalArgumentException if blank
+     * @throws IllegalStateException if already set, or set in the consumer config
+     */
+    public Builder instanceId(String value) {
+      requireNonNull(value, "instanceId");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("instance id of " + projection.spec() + " must not be blank");
+      }
+      if (instanceId != null) {
+        throw new IllegalStateException("instance id was already set to " + instanceId);
+      }
+      if (config.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+        throw new IllegalStateException(
+            "instance id " + value + " conflicts with " + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG + "="
+                + config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) + " in the consumer config");
+      }
+      this.instanceId = value;
       return this;
     }
 

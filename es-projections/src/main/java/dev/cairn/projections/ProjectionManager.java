@@ -463,6 +463,24 @@ public final class ProjectionManager {
         });
   }
 
+  /**
+   * Returns the holder of an age gauge, registering it on first use: the holder keeps an instant in
+   * epoch milliseconds (0: none) and the gauge reads the seconds since then. Shared like {@link
+   * #gauge}, so that the newest runner of a projection is the one read.
+   */
+  AtomicLong ageGauge(String name, Tags tags, String description) {
+    return gauges.computeIfAbsent(
+        name + tags,
+        k -> {
+          AtomicLong holder = new AtomicLong();
+          Gauge.builder(name, holder, h -> h.get() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - h.get()) / 1000.0)
+              .description(description)
+              .tags(tags)
+              .register(meterRegistry());
+          return holder;
+        });
+  }
+
   MeterRegistry meterRegistry() {
     return store.meterRegistry();
   }

@@ -1,12 +1,14 @@
 package dev.cairn.projections;
 
+import dev.cairn.api.HealthIndicator;
 import java.time.Duration;
 
 /**
  * Feeds one projection version from a source, batch by batch, each batch in one transaction with
- * the runner's checkpoint. Runners run on a thread of their own.
+ * the runner's checkpoint. Runners run on a thread of their own. Each tells its {@linkplain
+ * #health() health}: what keeps it from making progress, by name.
  */
-public interface ProjectionRunner extends AutoCloseable {
+public interface ProjectionRunner extends AutoCloseable, HealthIndicator {
 
   /**
    * Starts the runner's thread.

@@ -1,5 +1,9 @@
 package dev.cairn.projections;
 
+import dev.cairn.api.Health;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +19,12 @@ import java.util.Map;
  * @param eventsPerSecond the rate over the last batches
  * @param parked events parked (or held behind them) for this projection version
  * @param lastError the last failure, or null
+ * @param staleness per source partition with events still to apply, how old the oldest of them
+ *     is (now minus its append time); partitions with nothing to apply are absent
+ * @param unclaimed partitions assigned to the runner whose offsets it could not claim in the
+ *     database yet: their records wait, unread, until it can
+ * @param waitingForPartitionsSince since when a Kafka runner has held no partition, or null
+ * @param health the runner's health, with the causes of anything short of up
  */
 public record ProjectionStatus(
     String projection,
@@ -25,11 +35,17 @@ public record ProjectionStatus(
     long eventsApplied,
     double eventsPerSecond,
     long parked,
-    String lastError) {
+    String lastError,
+    Map<String, Duration> staleness,
+    List<String> unclaimed,
+    Instant waitingForPartitionsSince,
+    Health health) {
 
-  /** Copies the maps. */
+  /** Copies the maps and lists. */
   public ProjectionStatus {
     positions = Map.copyOf(positions);
     lag = Map.copyOf(lag);
+    staleness = Map.copyOf(staleness);
+    unclaimed = List.copyOf(unclaimed);
   }
 }

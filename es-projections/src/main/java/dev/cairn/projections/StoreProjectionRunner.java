@@ -7,6 +7,7 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private long lagMeasuredAt = System.nanoTime();
 
   private StoreProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy);
+    super(b.projection, b.manager, b.policy, b.staleAfter);
     this.store = b.manager.store();
     this.batchSize = b.batchSize;
     this.pollInterval = b.pollInterval;
@@ -78,7 +79,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
         "checkpoint of " + spec + " was taken over by a Kafka-fed runner of the same version", RunnerState.HANDED_OVER);
   }
 
-  private record Batch(int read, BatchApplier.Outcome outcome, GlobalPosition last) {}
+  private record Batch(int read, BatchApplier.Outcome outcome, GlobalPosition last, Instant retry, Instant lastAppended) {}
 
   @Override
   boolean step() {
@@ -109,8 +110,9 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   GlobalPosition from = row.get().position();
                   List<RecordedEvent> events = store.readGlobal(h, from, batchSize);
                   if (events.isEmpty()) {
-                    return new Batch(0, BatchApplier.Outcome.complete(0, 0, 0), from);
+                    return new Batch(0, BatchApplier.Outcome.complete(0, 0, 0), from, null, null);
                   }
+                  liveness.oldestUnapplied("global", events.get(0).recordedAt());
                   List<BatchApplier.Item> items = new ArrayList<>(events.size());
                   for (RecordedEvent e : events) {
                     items.add(BatchApplier.Item.of(e));
@@ -135,13 +137,20 @@ public final class StoreProjectionRunner extends AbstractRunner {
                     throw new Fenced("checkpoint of " + spec + " moved to another owner during the batch");
                   }
                   beforeCommit();
-                  return new Batch(events.size(), outcome, last);
+                  Instant retry = outcome.isComplete() ? null : events.get(outcome.handled()).recordedAt();
+                  return new Batch(events.size(), outcome, last, retry, events.get(events.size() - 1).recordedAt());
                 });
     positions.put("global", batch.last().toString());
     committed(batch.outcome());
+    retrying(!batch.outcome().isComplete(), () -> "an event after " + batch.last() + " failed; retrying");
     if (!batch.outcome().isComplete()) {
+      liveness.oldestUnapplied("global", batch.retry());
       backOff(batch.outcome().retryAfter());
       return true;
+    }
+    if (batch.read() > 0) {
+      // More may follow: the next event is at most as old as the last one applied.
+      liveness.oldestUnapplied("global", batch.lastAppended());
     }
     boolean more = batch.read() == batchSize;
     if (!more) {
@@ -217,6 +226,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     private Duration pollInterval = Duration.ofMillis(500);
     private boolean listen;
     private FailurePolicy policy = FailurePolicy.defaults();
+    private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
 
     Builder(Projection projection, ProjectionManager manager) {
       this.projection = requireNonNull(projection, "projection");
@@ -269,6 +279,19 @@ public final class StoreProjectionRunner extends AbstractRunner {
      */
     public Builder failurePolicy(FailurePolicy value) {
       this.policy = requireNonNull(value, "failurePolicy");
+      return this;
+    }
+
+    /**
+     * Sets how old the oldest unapplied event may get before the runner reports itself degraded
+     * (default 30 s).
+     *
+     * @param value the bound
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder staleAfter(Duration value) {
+      this.staleAfter = Checks.positive("stale after", value);
       return this;
     }
 

@@ -189,8 +189,13 @@ class KafkaRunnerTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
     // A stops polling mid-batch for longer than its rebalance timeout: the group hands its
-    // partitions to B, which takes their rows while A still holds its applied batch.
-    KafkaProjectionRunner a = runner(balances, Map.of(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 10_000)).build();
+    // partitions to B, which takes their rows while A still holds its applied batch. A static
+    // member that stops polling is dropped at its session timeout, not its poll interval.
+    KafkaProjectionRunner a =
+        runner(
+                balances,
+                Map.of(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 10_000, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000))
+            .build();
     a.beforeCommit(
         () -> {
           if (calls.incrementAndGet() == 1) {

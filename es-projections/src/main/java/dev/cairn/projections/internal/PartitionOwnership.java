@@ -2,6 +2,7 @@ package dev.cairn.projections.internal;
 
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.projections.ProjectionSpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,9 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * assignment (and seeks to its offset), forgets it on revocation, and re-reads the rows when a
  * commit was rejected or a replay moved a generation. A partition another runner took stays paused
  * until the group revokes it.
+ *
+ * <p>A partition assigned but not claimed (the database was down at the assignment) stays paused
+ * at its position, so none of its records is read past, and the claim is tried again with a
+ * backoff until it succeeds: the consumer's assignment is reconciled with the partitions held
+ * before every poll.
  */
 public final class PartitionOwnership {
 
@@ -41,6 +49,10 @@ public final class PartitionOwnership {
   private final ProjectionSpec what;
   private final Map<TopicPartition, Owned> owned = new HashMap<>();
   private final Set<TopicPartition> lost = new HashSet<>();
+  private final Map<TopicPartition, Instant> unclaimed = new ConcurrentHashMap<>();
+  private volatile String claimError;
+  private int claimFailures;
+  private long nextClaimAttempt = System.nanoTime();
   private boolean pausedAll;
   private boolean retired;
 
@@ -89,7 +101,7 @@ public final class PartitionOwnership {
 
       @Override
       public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        claim(partitions);
+        claimOrHold(partitions);
       }
     };
   }
@@ -158,9 +170,105 @@ public final class PartitionOwnership {
     for (TopicPartition tp : partitions) {
       owned.remove(tp);
       lost.remove(tp);
+      unclaimed.remove(tp);
       positions.remove(tp.toString());
       forgetLag.accept(tp.toString());
     }
+  }
+
+  /**
+   * Claims partitions; if the database fails, holds them paused as unclaimed, to be claimed again
+   * by {@link #reconcile()}. An exception must not leave the consumer's callback: the consumer
+   * would keep the assignment while the runner holds nothing.
+   */
+  private void claimOrHold(Collection<TopicPartition> partitions) {
+    try {
+      claim(partitions);
+    } catch (RuntimeException e) {
+      hold(partitions, e);
+    }
+  }
+
+  private void hold(Collection<TopicPartition> partitions, RuntimeException e) {
+    Instant now = Instant.now();
+    for (TopicPartition tp : partitions) {
+      owned.remove(tp);
+      unclaimed.putIfAbsent(tp, now);
+    }
+    consumer.pause(partitions);
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    claimError = String.valueOf(root);
+    claimFailures++;
+    long backoff = Math.min(5_000L, 100L << Math.min(claimFailures, 6));
+    nextClaimAttempt = System.nanoTime() + backoff * 1_000_000L;
+    LOG.debug("runner {} of {} could not claim {} (retry in {} ms)", store.owner(), what, partitions, backoff, e);
+  }
+
+  /**
+   * Reconciles the consumer's assignment with the partitions held, before a poll: a partition
+   * assigned but neither held nor lost to another runner is unclaimed, paused, and claimed again
+   * once its backoff has passed.
+   */
+  public void reconcile() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    unclaimed.keySet().retainAll(assigned);
+    Set<TopicPartition> missing = new HashSet<>();
+    for (TopicPartition tp : assigned) {
+      if (!owned.containsKey(tp) && !lost.contains(tp)) {
+        missing.add(tp);
+      }
+    }
+    if (missing.isEmpty()) {
+      claimFailures = 0;
+      claimError = null;
+      return;
+    }
+    Instant now = Instant.now();
+    missing.forEach(tp -> unclaimed.putIfAbsent(tp, now));
+    consumer.pause(missing);
+    if (System.nanoTime() - nextClaimAttempt >= 0) {
+      claimOrHold(missing);
+    }
+  }
+
+  /**
+   * Seeks each unclaimed partition of polled records back to its first record: none is read past.
+   *
+   * @param records the records polled
+   */
+  public void holdBack(List<ConsumerRecord<String, byte[]>> records) {
+    if (unclaimed.isEmpty()) {
+      return;
+    }
+    Set<TopicPartition> rewound = new HashSet<>();
+    for (ConsumerRecord<String, byte[]> r : records) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      if (unclaimed.containsKey(tp) && consumer.assignment().contains(tp) && rewound.add(tp)) {
+        consumer.seek(tp, r.offset());
+        consumer.pause(List.of(tp));
+      }
+    }
+  }
+
+  /**
+   * Returns the partitions assigned but not claimed, with since when.
+   *
+   * @return the partitions and since when they wait
+   */
+  public Map<TopicPartition, Instant> unclaimed() {
+    return Map.copyOf(unclaimed);
+  }
+
+  /**
+   * Returns why the last claim failed, or null.
+   *
+   * @return the error
+   */
+  public String claimError() {
+    return claimError;
   }
 
   /** Takes the partitions' rows (bumping their generation) and seeks to the stored offsets. */
@@ -193,6 +301,10 @@ public final class PartitionOwnership {
     for (Map.Entry<TopicPartition, Long> e : seekTo.entrySet()) {
       seek(e.getKey(), e.getValue());
       lost.remove(e.getKey());
+      unclaimed.remove(e.getKey());
+    }
+    if (retired) {
+      return;
     }
     if (pausedAll) {
       consumer.pause(partitions);
@@ -272,6 +384,7 @@ public final class PartitionOwnership {
       pausedAll = false;
       Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
       resume.removeAll(lost);
+      resume.removeAll(unclaimed.keySet());
       consumer.resume(resume);
     }
   }
