@@ -2,6 +2,8 @@ package dev.cairn.bus.kafka;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.api.Health;
+import dev.cairn.api.HealthIndicator;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.bus.kafka.internal.RelayLoop;
@@ -37,7 +39,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * relay.close();
  * }</pre>
  */
-public final class KafkaRelay implements AutoCloseable {
+public final class KafkaRelay implements AutoCloseable, HealthIndicator {
 
   /** The default number of events read and published per Kafka transaction. */
   public static final int DEFAULT_BATCH_SIZE = 500;
@@ -45,6 +47,8 @@ public final class KafkaRelay implements AutoCloseable {
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   /** The default longest pause between retries after a failure. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+  /** The default staleness past which the relay is {@code DEGRADED}. */
+  public static final Duration DEFAULT_STALENESS_BOUND = Duration.ofSeconds(30);
   /** The name of the position topic, after the topic prefix. */
   public static final String POSITION_TOPIC = "cairn-relay-positions";
 
@@ -63,14 +67,16 @@ public final class KafkaRelay implements AutoCloseable {
     this.settings =
         new RelaySettings(
             store,
-            KafkaSettings.producer(b.settings, transactionalId),
+            KafkaSettings.producer(b.settings, transactionalId, store.maxEventBytes()),
             Map.copyOf(b.settings),
             KafkaSettings.transactionTimeout(b.settings),
             b.router != null ? b.router : TopicRouter.byStreamType(b.topicPrefix),
             b.topicPrefix + POSITION_TOPIC,
             b.partitions,
             b.replication,
-            Map.of("retention.ms", Long.toString(b.retentionMs)),
+            Map.of(
+                "retention.ms", Long.toString(b.retentionMs),
+                "max.message.bytes", Integer.toString(KafkaSettings.topicMaxMessageBytes(store.maxEventBytes()))),
             b.batchSize,
             b.pollInterval,
             b.initialBackoff,
@@ -79,6 +85,7 @@ public final class KafkaRelay implements AutoCloseable {
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
             b.listen,
+            b.stalenessBound,
             b.afterSends,
             b.afterKafkaCommit);
     this.producerSettings = settings.producerSettings();
@@ -87,10 +94,12 @@ public final class KafkaRelay implements AutoCloseable {
   }
 
   /**
-   * Creates an event topic now, with the partitions, replication and retention this relay gives
-   * the topics it creates, and waits until every partition takes writes. The relay creates a
-   * topic with its first event; consumers that subscribe earlier (projection runners, Kafka
-   * Streams, which fails on a missing source topic) call this first.
+   * Creates an event topic now, with the partitions, replication, retention and {@code
+   * max.message.bytes} this relay gives the topics it creates, and waits until every partition
+   * takes writes. The relay creates a topic with its first event; consumers that subscribe
+   * earlier (projection runners, Kafka Streams, which fails on a missing source topic) call this
+   * first. Unlike {@link #start()}, it blocks on Kafka (up to 30 s): do not call it on a start-up
+   * path that must not depend on the broker.
    *
    * @param topic the topic's name, as this relay's router names it
    * @throws org.apache.kafka.common.KafkaException if it cannot be created or does not become
@@ -118,7 +127,13 @@ public final class KafkaRelay implements AutoCloseable {
 
   /**
    * Creates or upgrades the relay's monitoring table in the store's schema, then starts the
-   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once.
+   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once and never
+   * waits for Kafka: while the broker cannot be reached the relay keeps trying and says so in its
+   * {@link #status()}, its {@link #health()} (cause {@code kafka-unreachable}) and its metrics.
+   * When it first reaches Kafka it checks that every event the store accepts fits the producer's
+   * {@code max.request.size} and the topics' {@code max.message.bytes}, and that its position
+   * topic is compacted without time-based deletion; a failed check makes it {@link
+   * RelayStatus.State#FAILED}, naming the values, and is never thrown from here.
    *
    * @return this relay
    * @throws IllegalStateException if it was already started
@@ -141,6 +156,24 @@ public final class KafkaRelay implements AutoCloseable {
    */
   public RelayStatus status() {
     return loop.status();
+  }
+
+  /**
+   * Tells the relay's health from what it already knows (no query, no Kafka call). DOWN with a
+   * named cause while it cannot reach Kafka ({@code kafka-unreachable}, found by probing the
+   * broker when a Kafka call blocks for over 5 s; {@code kafka-error} when a call failed), when
+   * Kafka rejected a record ({@code record-rejected}, naming the event's stream, version,
+   * position and size), when a check failed ({@code record-size}, {@code position-topic}), after
+   * a store error, or when stopped; DEGRADED when its staleness exceeds {@link
+   * Builder#stalenessBound} ({@code stale}) or a Kafka call blocks while the broker answers
+   * ({@code kafka-stalled}); UP again by itself when the cause is gone. The status is also the
+   * gauge {@code cairn.health.status} tagged {@code component=relay <transactional id>}.
+   *
+   * @return the health
+   */
+  @Override
+  public Health health() {
+    return loop.health();
   }
 
   /**
@@ -189,6 +222,7 @@ public final class KafkaRelay implements AutoCloseable {
     private String source;
     private MeterRegistry meters;
     private boolean listen;
+    private Duration stalenessBound = DEFAULT_STALENESS_BOUND;
     private Runnable afterSends = () -> {};
     private Runnable afterKafkaCommit = () -> {};
 
@@ -200,7 +234,11 @@ public final class KafkaRelay implements AutoCloseable {
      * Adds raw Kafka producer settings ({@code bootstrap.servers}, TLS, SASL, {@code linger.ms},
      * {@code batch.size}, compression...), passed to the producer as given; the admin client and
      * the position consumer take those they know. The relay sets {@code enable.idempotence=true},
-     * {@code acks=all} and its transactional id itself, and its own serializers.
+     * {@code acks=all} and its transactional id itself, and its own serializers. Unless set, it
+     * raises {@code max.request.size} to fit the store's largest event as a record: {@link
+     * JdbcEventStore#maxEventBytes()} times 1.5 (jsonb re-spaces payloads: {@code [1,1]} is read
+     * back as {@code [1, 1]}) plus 64 KiB for key and headers; it gives the topics it creates the
+     * same {@code max.message.bytes}.
      *
      * @param value the settings
      * @return this builder
@@ -387,6 +425,19 @@ public final class KafkaRelay implements AutoCloseable {
      */
     public Builder listenForNotifications(boolean value) {
       this.listen = value;
+      return this;
+    }
+
+    /**
+     * Sets the staleness (how long the oldest unpublished event has waited, see {@link
+     * RelayStatus#staleness()}) past which the relay's health is {@code DEGRADED} (default 30 s).
+     *
+     * @param value the bound
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder stalenessBound(Duration value) {
+      this.stalenessBound = Checks.positive("staleness bound", value);
       return this;
     }
 

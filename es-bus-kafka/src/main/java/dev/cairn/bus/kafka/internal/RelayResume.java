@@ -39,13 +39,22 @@ final class RelayResume {
   }
 
   /**
-   * Opens a new producer and reads where to resume.
+   * Checks that the producer takes the store's largest event, opens a new producer, checks the
+   * position topic and reads where to resume.
    *
    * @return the position committed in Kafka, or the start if none is
+   * @throws RelayCheckException if a check failed; the producer is then closed
    */
   GlobalPosition resume() {
+    RecordLimits.checkProducer(settings.store().maxEventBytes(), settings.producerSettings());
     producer.open();
     admin.ensure(settings.positionTopic(), Optional.of(1), settings.replication(), Map.of("cleanup.policy", "compact"));
+    try {
+      RecordLimits.checkPositionTopic(settings.positionTopic(), admin.configs(settings.positionTopic()));
+    } catch (RelayCheckException e) {
+      producer.close();
+      throw e;
+    }
     hanging.own(settings.positionTopic());
     if (recovering) {
       // A broker failure is what leaves transactions hanging; looking costs one request.

@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param source the CloudEvents source of the records
  * @param meters the registry of the relay's metrics
  * @param listen whether to listen on the store's LISTEN/NOTIFY channel
+ * @param stalenessBound how long the oldest unpublished event may wait before the relay is
+ *     degraded
  * @param afterSends a test hook run after a batch is sent and before its commit
  * @param afterKafkaCommit a test hook run after a batch's commit
  */
@@ -49,5 +51,6 @@ public record RelaySettings(
     String source,
     MeterRegistry meters,
     boolean listen,
+    Duration stalenessBound,
     Runnable afterSends,
     Runnable afterKafkaCommit) {}
