@@ -9,6 +9,7 @@ import dev.cairn.bus.kafka.RelayStatus.State;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.WarnOnce;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -62,6 +63,8 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   /** When the Kafka call in progress began ({@link System#nanoTime()}), 0 if none is; for the watchdog. */
   private volatile long kafkaCallSince;
   private volatile String kafkaCall = "";
+  private volatile boolean started;
+  private final Instant created = Instant.now();
   private JdbcEventStore.AppendSubscription listener;
 
   // Made on the relay's thread: start() returns at once, and status() reports what fails there.
@@ -84,7 +87,6 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     thread.setDaemon(true);
     String component = "relay " + id;
     this.health = new RelayHealth(component, settings.stalenessBound());
-    health.tracker().raise(STOPPED, Health.Status.DOWN, "relay " + id + " was not started");
     this.metrics = new RelayMetrics(settings.meters(), id, store, () -> position, health, component);
     this.monitored = new MonitoredPosition(store, id, warn);
     this.producer = new RelayProducer(settings.producerSettings(), id);
@@ -94,7 +96,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   /** Subscribes to the store's appends and starts the relay's thread. */
   public void start() {
     state = State.STANDBY;
-    health.tracker().clear(STOPPED);
+    started = true;
     store.addAppendListener(result -> wake());
     if (settings.listen()) {
       listener = store.listenForAppends(this::wake, "cairn-relay-listen-" + id);
@@ -120,6 +122,12 @@ public final class RelayLoop implements RelayWatchdog.Watched {
    * @return the health
    */
   public Health health() {
+    if (!started) {
+      return Health.of(
+          health.tracker().health().component(),
+          List.of(new Health.Cause(STOPPED, Health.Status.DOWN, "relay " + id + " was not started", created)),
+          created);
+    }
     return health.health();
   }
 

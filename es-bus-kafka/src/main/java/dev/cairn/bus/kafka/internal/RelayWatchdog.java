@@ -155,8 +155,9 @@ final class RelayWatchdog {
       admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis()))
           .clusterId().get(PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
       health.tracker().clear(RelayHealth.KAFKA_UNREACHABLE);
+      // The call may have returned during the probe, and the relay's thread cleared the causes.
       health.tracker().set(
-          stalled, RelayHealth.KAFKA_STALLED, Status.DEGRADED,
+          stalled && relay.kafkaCallSince() == since, RelayHealth.KAFKA_STALLED, Status.DEGRADED,
           () -> "relay " + settings.transactionalId() + ": " + call + " has waited " + waitedMs / 1000
               + " s though Kafka at " + bootstrap + " answers");
     } catch (InterruptedException e) {
@@ -166,8 +167,11 @@ final class RelayWatchdog {
           WarnOnce.describe("Kafka at " + bootstrap + " does not answer" + (stalled ? " (" + call + " has waited "
               + waitedMs / 1000 + " s)" : ""), e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
               ? e.getCause() : e);
-      health.tracker().raise(RelayHealth.KAFKA_UNREACHABLE, Status.DOWN, description);
-      if (stalled) {
+      // Unless the relay's thread got through meanwhile (and cleared the causes).
+      if (stalled ? relay.kafkaCallSince() == since : health.tracker().isRaised(RelayHealth.KAFKA_ERROR)) {
+        health.tracker().raise(RelayHealth.KAFKA_UNREACHABLE, Status.DOWN, description);
+      }
+      if (stalled && relay.kafkaCallSince() == since) {
         // The relay's thread is blocked and cannot count its failure: count it here, once a tick.
         metrics.error();
         relay.stallReported("relay " + settings.transactionalId() + ": " + description);
