@@ -82,6 +82,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
             b.initialBackoff,
             b.maxBackoff,
             transactionalId,
+            Optional.ofNullable(b.replacesTransactionalId),
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
             b.listen,
@@ -219,6 +220,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private String transactionalId;
+    private String replacesTransactionalId;
     private String source;
     private MeterRegistry meters;
     private boolean listen;
@@ -386,6 +388,33 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
       }
       KafkaSettings.checkTransactionalId(settings, value);
       this.transactionalId = value;
+      return this;
+    }
+
+    /**
+     * Lets this relay take over from a relay that published the store's events with the same
+     * position topic under another transactional id (default: refuse). The store records which id
+     * publishes with each position topic; a relay configured with another id goes {@link
+     * RelayStatus.State#FAILED} (cause {@code transactional-id}, naming both ids), because Kafka
+     * fences a zombie only among producers with the same id and the relay would republish every
+     * event from a position of its own. With this switch naming the recorded id, the relay
+     * records its own id instead and, if it has no position of its own yet, resumes from the
+     * position the replaced id committed. Stop every relay with the old id first: nothing fences
+     * them any more.
+     *
+     * @param previous the transactional id being replaced
+     * @return this builder
+     * @throws IllegalArgumentException if blank
+     * @throws IllegalStateException if already set
+     */
+    public Builder replacesTransactionalId(String previous) {
+      if (previous == null || previous.isBlank()) {
+        throw new IllegalArgumentException("replaced transactional id must not be blank but was '" + previous + "'");
+      }
+      if (replacesTransactionalId != null) {
+        throw new IllegalStateException("replaced transactional id was already set to " + replacesTransactionalId);
+      }
+      this.replacesTransactionalId = previous;
       return this;
     }
 

@@ -52,6 +52,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private final RelayMetrics metrics;
   private final MonitoredPosition monitored;
   private final RelayProducer producer;
+  private final RelayOwner owner;
   private final RelayHealth health;
   private final RelayWatchdog watchdog;
 
@@ -90,6 +91,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     this.metrics = new RelayMetrics(settings.meters(), id, store, () -> position, health, component);
     this.monitored = new MonitoredPosition(store, id, warn);
     this.producer = new RelayProducer(settings.producerSettings(), id);
+    this.owner = new RelayOwner(settings);
     this.watchdog = new RelayWatchdog(settings, this, health, metrics);
   }
 
@@ -264,6 +266,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     while (!stopRequested()) {
       try {
         if (!producer.isOpen()) {
+          owner.claim();
           position = kafkaCall("opening the producer and reading the position from " + settings.positionTopic(),
               resume::resume);
           positionKnown = true;

@@ -71,18 +71,30 @@ final class RelayResume {
       }
       committed = readPosition();
     }
+    String committedBy = settings.transactionalId();
+    if (committed.isEmpty() && settings.replacesTransactionalId().isPresent()) {
+      // Taking over from another id (RelayOwner allowed it): go on from where that one stopped.
+      committedBy = settings.replacesTransactionalId().get();
+      committed = readPosition(committedBy);
+    }
     GlobalPosition position = committed.orElse(GlobalPosition.START);
     LOG.info(
         "relay {} resumes after position {}{}", settings.transactionalId(), position,
-        committed.isPresent() ? " committed in " + settings.positionTopic() : " (nothing committed yet)");
+        committed.isPresent()
+            ? " committed in " + settings.positionTopic() + " by " + committedBy
+            : " (nothing committed yet)");
     return position;
   }
 
   private Optional<GlobalPosition> readPosition() {
+    return readPosition(settings.transactionalId());
+  }
+
+  private Optional<GlobalPosition> readPosition(String key) {
     // Long enough that a transaction still in the way when it ends is old enough to be judged.
     Duration wait = hanging.threshold().compareTo(MIN_POSITION_WAIT) > 0 ? hanging.threshold() : MIN_POSITION_WAIT;
     return PositionTopic.readLast(
         KafkaSettings.positionConsumer(settings.rawSettings(), settings.transactionalId() + "-position"),
-        admin, settings.positionTopic(), settings.transactionalId(), wait);
+        admin, settings.positionTopic(), key, wait);
   }
 }

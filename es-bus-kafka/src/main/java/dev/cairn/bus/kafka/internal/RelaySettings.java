@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param initialBackoff the first pause after a failure
  * @param maxBackoff the longest pause after a failure
  * @param transactionalId the relay's stable Kafka transactional id
+ * @param replacesTransactionalId the transactional id this relay may take over from, if the
+ *     operator named one
  * @param source the CloudEvents source of the records
  * @param meters the registry of the relay's metrics
  * @param listen whether to listen on the store's LISTEN/NOTIFY channel
@@ -48,6 +50,7 @@ public record RelaySettings(
     Duration initialBackoff,
     Duration maxBackoff,
     String transactionalId,
+    Optional<String> replacesTransactionalId,
     String source,
     MeterRegistry meters,
     boolean listen,
