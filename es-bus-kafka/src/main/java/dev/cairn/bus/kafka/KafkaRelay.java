@@ -128,12 +128,11 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
 
   /**
    * Creates or upgrades the relay's monitoring table in the store's schema, then starts the
-   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once and never
-   * waits for Kafka: while the broker cannot be reached the relay keeps trying and says so in its
-   * {@link #status()}, its {@link #health()} (cause {@code kafka-unreachable}) and its metrics.
-   * When it first reaches Kafka it checks that every event the store accepts fits the producer's
-   * {@code max.request.size} and the topics' {@code max.message.bytes}, and that its position
-   * topic is compacted without time-based deletion; a failed check makes it {@link
+   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once, never
+   * waiting for Kafka: while the broker is unreachable the relay retries and says so in {@link
+   * #status()}, {@link #health()} and its metrics. On reaching Kafka it checks that any event the
+   * store accepts fits {@code max.request.size} and the topics' {@code max.message.bytes}, and
+   * that its position topic never deletes; a failed check makes it {@link
    * RelayStatus.State#FAILED}, naming the values, and is never thrown from here.
    *
    * @return this relay
@@ -160,15 +159,15 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
   }
 
   /**
-   * Tells the relay's health from what it already knows (no query, no Kafka call). DOWN with a
-   * named cause while it cannot reach Kafka ({@code kafka-unreachable}, found by probing the
-   * broker when a Kafka call blocks for over 5 s; {@code kafka-error} when a call failed), when
-   * Kafka rejected a record ({@code record-rejected}, naming the event's stream, version,
-   * position and size), when a check failed ({@code record-size}, {@code position-topic}), after
-   * a store error, or when stopped; DEGRADED when its staleness exceeds {@link
-   * Builder#stalenessBound} ({@code stale}) or a Kafka call blocks while the broker answers
-   * ({@code kafka-stalled}); UP again by itself when the cause is gone. The status is also the
-   * gauge {@code cairn.health.status} tagged {@code component=relay <transactional id>}.
+   * Tells the relay's health from what it already knows (no query, no Kafka call). DOWN while it
+   * cannot reach Kafka ({@code kafka-unreachable}: a Kafka call blocked over 5 s and the broker
+   * does not answer a probe; {@code kafka-error}: a call failed), Kafka rejected a record ({@code
+   * record-rejected}, naming the event's stream, version, position and size), a check failed
+   * ({@code record-size}, {@code position-topic}, {@code transactional-id}), the store failed, or
+   * it is stopped; DEGRADED when its staleness exceeds {@link Builder#stalenessBound} ({@code
+   * stale}) or a Kafka call blocks while the broker answers ({@code kafka-stalled}); UP again by
+   * itself once the cause is gone. Also the gauge {@code cairn.health.status}, tagged {@code
+   * component=relay <transactional id>}.
    *
    * @return the health
    */
