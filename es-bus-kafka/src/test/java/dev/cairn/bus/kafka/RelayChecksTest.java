@@ -93,6 +93,31 @@ class RelayChecksTest {
   }
 
   @Test
+  void recordKafkaRejects_makesTheRelayDown_namingTheEvent() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "checks_rejected");
+    String prefix = kafka.name("rejected.");
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    appendRounds(store, "ok-", 2, 1);
+    // 170 bytes as sent; jsonb prints numbers in full, 1e100000 as 100001 digits: 2 MB as read.
+    String payload = "[" + String.join(",", java.util.Collections.nCopies(20, "1e100000")) + "]";
+    var appended = store.append(
+        new AppendRequest(
+            "huge-1", STREAM_TYPE, 0, List.of(new NewEvent(UUID.randomUUID(), "Exploded", 1, payload, EventMetadata.EMPTY))));
+
+    try (KafkaRelay relay = relay(store, prefix, meters).build().start()) {
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> relay.health().causes().stream().anyMatch(c -> c.code().equals("record-rejected")));
+      assertThat(cause(relay, "record-rejected").message())
+          .contains(
+              "event Exploded of stream huge-1 version 1 at position " + appended.events().get(0).position(),
+              "for topic " + prefix + STREAM_TYPE, "value 2000060 bytes", "RecordTooLargeException");
+      assertThat(relay.health().status()).isEqualTo(Health.Status.DOWN);
+      assertThat(relay.status().lastError()).contains("huge-1");
+      assertThat(meters.get("cairn.relay.errors").counter().count()).isPositive();
+    }
+  }
+
+  @Test
   void tooSmallMaxRequestSize_makesTheRelayFailed_namingTheValues_whileStartReturnsAndTheStoreServes() {
     JdbcEventStore store = migratedStore(pg.dataSource(), "checks_request");
     String prefix = kafka.name("request.");
