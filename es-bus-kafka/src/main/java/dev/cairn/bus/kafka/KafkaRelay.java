@@ -2,6 +2,8 @@ package dev.cairn.bus.kafka;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.api.Health;
+import dev.cairn.api.HealthIndicator;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.bus.kafka.internal.RelayLoop;
@@ -37,7 +39,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * relay.close();
  * }</pre>
  */
-public final class KafkaRelay implements AutoCloseable {
+public final class KafkaRelay implements AutoCloseable, HealthIndicator {
 
   /** The default number of events read and published per Kafka transaction. */
   public static final int DEFAULT_BATCH_SIZE = 500;
@@ -45,6 +47,8 @@ public final class KafkaRelay implements AutoCloseable {
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   /** The default longest pause between retries after a failure. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+  /** The default staleness past which the relay is {@code DEGRADED}. */
+  public static final Duration DEFAULT_STALENESS_BOUND = Duration.ofSeconds(30);
   /** The name of the position topic, after the topic prefix. */
   public static final String POSITION_TOPIC = "cairn-relay-positions";
 
@@ -63,22 +67,26 @@ public final class KafkaRelay implements AutoCloseable {
     this.settings =
         new RelaySettings(
             store,
-            KafkaSettings.producer(b.settings, transactionalId),
+            KafkaSettings.producer(b.settings, transactionalId, store.maxEventBytes()),
             Map.copyOf(b.settings),
             KafkaSettings.transactionTimeout(b.settings),
             b.router != null ? b.router : TopicRouter.byStreamType(b.topicPrefix),
             b.topicPrefix + POSITION_TOPIC,
             b.partitions,
             b.replication,
-            Map.of("retention.ms", Long.toString(b.retentionMs)),
+            Map.of(
+                "retention.ms", Long.toString(b.retentionMs),
+                "max.message.bytes", Integer.toString(KafkaSettings.topicMaxMessageBytes(store.maxEventBytes()))),
             b.batchSize,
             b.pollInterval,
             b.initialBackoff,
             b.maxBackoff,
             transactionalId,
+            Optional.ofNullable(b.replacesTransactionalId),
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
             b.listen,
+            b.stalenessBound,
             b.afterSends,
             b.afterKafkaCommit);
     this.producerSettings = settings.producerSettings();
@@ -87,10 +95,12 @@ public final class KafkaRelay implements AutoCloseable {
   }
 
   /**
-   * Creates an event topic now, with the partitions, replication and retention this relay gives
-   * the topics it creates, and waits until every partition takes writes. The relay creates a
-   * topic with its first event; consumers that subscribe earlier (projection runners, Kafka
-   * Streams, which fails on a missing source topic) call this first.
+   * Creates an event topic now, with the partitions, replication, retention and {@code
+   * max.message.bytes} this relay gives the topics it creates, and waits until every partition
+   * takes writes. The relay creates a topic with its first event; consumers that subscribe
+   * earlier (projection runners, Kafka Streams, which fails on a missing source topic) call this
+   * first. Unlike {@link #start()}, it blocks on Kafka (up to 30 s): do not call it on a start-up
+   * path that must not depend on the broker.
    *
    * @param topic the topic's name, as this relay's router names it
    * @throws org.apache.kafka.common.KafkaException if it cannot be created or does not become
@@ -118,7 +128,12 @@ public final class KafkaRelay implements AutoCloseable {
 
   /**
    * Creates or upgrades the relay's monitoring table in the store's schema, then starts the
-   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once.
+   * relay's thread: it waits for the store's relay lock, then publishes. Returns at once, never
+   * waiting for Kafka: while the broker is unreachable the relay retries and says so in {@link
+   * #status()}, {@link #health()} and its metrics. On reaching Kafka it checks that any event the
+   * store accepts fits {@code max.request.size} and the topics' {@code max.message.bytes}, and
+   * that its position topic never deletes; a failed check makes it {@link
+   * RelayStatus.State#FAILED}, naming the values, and is never thrown from here.
    *
    * @return this relay
    * @throws IllegalStateException if it was already started
@@ -141,6 +156,24 @@ public final class KafkaRelay implements AutoCloseable {
    */
   public RelayStatus status() {
     return loop.status();
+  }
+
+  /**
+   * Tells the relay's health from what it already knows (no query, no Kafka call). DOWN while it
+   * cannot reach Kafka ({@code kafka-unreachable}: a Kafka call blocked over 5 s and the broker
+   * does not answer a probe; {@code kafka-error}: a call failed), Kafka rejected a record ({@code
+   * record-rejected}, naming the event's stream, version, position and size), a check failed
+   * ({@code record-size}, {@code position-topic}, {@code transactional-id}), the store failed, or
+   * it is stopped; DEGRADED when its staleness exceeds {@link Builder#stalenessBound} ({@code
+   * stale}) or a Kafka call blocks while the broker answers ({@code kafka-stalled}); UP again by
+   * itself once the cause is gone. Also the gauge {@code cairn.health.status}, tagged {@code
+   * component=relay <transactional id>}.
+   *
+   * @return the health
+   */
+  @Override
+  public Health health() {
+    return loop.health();
   }
 
   /**
@@ -186,9 +219,11 @@ public final class KafkaRelay implements AutoCloseable {
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private String transactionalId;
+    private String replacesTransactionalId;
     private String source;
     private MeterRegistry meters;
     private boolean listen;
+    private Duration stalenessBound = DEFAULT_STALENESS_BOUND;
     private Runnable afterSends = () -> {};
     private Runnable afterKafkaCommit = () -> {};
 
@@ -200,7 +235,11 @@ public final class KafkaRelay implements AutoCloseable {
      * Adds raw Kafka producer settings ({@code bootstrap.servers}, TLS, SASL, {@code linger.ms},
      * {@code batch.size}, compression...), passed to the producer as given; the admin client and
      * the position consumer take those they know. The relay sets {@code enable.idempotence=true},
-     * {@code acks=all} and its transactional id itself, and its own serializers.
+     * {@code acks=all} and its transactional id itself, and its own serializers. Unless set, it
+     * raises {@code max.request.size} to fit the store's largest event as a record: {@link
+     * JdbcEventStore#maxEventBytes()} times 1.5 (jsonb re-spaces payloads: {@code [1,1]} is read
+     * back as {@code [1, 1]}) plus 64 KiB for key and headers; it gives the topics it creates the
+     * same {@code max.message.bytes}.
      *
      * @param value the settings
      * @return this builder
@@ -352,6 +391,33 @@ public final class KafkaRelay implements AutoCloseable {
     }
 
     /**
+     * Lets this relay take over from a relay that published the store's events with the same
+     * position topic under another transactional id (default: refuse). The store records which id
+     * publishes with each position topic; a relay configured with another id goes {@link
+     * RelayStatus.State#FAILED} (cause {@code transactional-id}, naming both ids), because Kafka
+     * fences a zombie only among producers with the same id and the relay would republish every
+     * event from a position of its own. With this switch naming the recorded id, the relay
+     * records its own id instead and, if it has no position of its own yet, resumes from the
+     * position the replaced id committed. Stop every relay with the old id first: nothing fences
+     * them any more.
+     *
+     * @param previous the transactional id being replaced
+     * @return this builder
+     * @throws IllegalArgumentException if blank
+     * @throws IllegalStateException if already set
+     */
+    public Builder replacesTransactionalId(String previous) {
+      if (previous == null || previous.isBlank()) {
+        throw new IllegalArgumentException("replaced transactional id must not be blank but was '" + previous + "'");
+      }
+      if (replacesTransactionalId != null) {
+        throw new IllegalStateException("replaced transactional id was already set to " + replacesTransactionalId);
+      }
+      this.replacesTransactionalId = previous;
+      return this;
+    }
+
+    /**
      * Sets the CloudEvents source of the records (default {@code cairn://<schema>}).
      *
      * @param value the source, a URI reference
@@ -387,6 +453,19 @@ public final class KafkaRelay implements AutoCloseable {
      */
     public Builder listenForNotifications(boolean value) {
       this.listen = value;
+      return this;
+    }
+
+    /**
+     * Sets the staleness (how long the oldest unpublished event has waited, see {@link
+     * RelayStatus#staleness()}) past which the relay's health is {@code DEGRADED} (default 30 s).
+     *
+     * @param value the bound
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder stalenessBound(Duration value) {
+      this.stalenessBound = Checks.positive("staleness bound", value);
       return this;
     }
 

@@ -40,7 +40,7 @@ class BrokerRestartTest {
   @TempDir Path dir;
 
   /** Tells whether every partition of the topics has its last stable offset at its high watermark. */
-  private static boolean allStable(String bootstrap, List<String> topics) throws Exception {
+  static boolean allStable(String bootstrap, List<String> topics) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       Map<TopicPartition, OffsetSpec> request = new HashMap<>();
       admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS)
@@ -52,7 +52,7 @@ class BrokerRestartTest {
     }
   }
 
-  private static void awaitStable(String bootstrap, List<String> topics) {
+  static void awaitStable(String bootstrap, List<String> topics) {
     await("the previous transaction's markers are written")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(20))

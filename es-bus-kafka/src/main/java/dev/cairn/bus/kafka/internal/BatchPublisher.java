@@ -5,10 +5,16 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Reads a batch of the store's global order and publishes it, together with the position of its
@@ -20,6 +26,8 @@ final class BatchPublisher {
   private final TopicAdmin admin;
   private final RelayProducer producer;
   private final HangingCheck hanging;
+  /** Event topics whose max.message.bytes was found large enough. */
+  private final Set<String> checkedTopics = new HashSet<>();
 
   BatchPublisher(
       RelaySettings settings, TopicAdmin admin, RelayProducer producer, HangingCheck hanging) {
@@ -46,7 +54,13 @@ final class BatchPublisher {
    */
   record Published(GlobalPosition last, int size, long startNanos, Instant appendedAt, long readAtMs) {}
 
-  /** Publishes a non-empty batch in one transaction, creating the topics it needs first. */
+  /**
+   * Publishes a non-empty batch in one transaction, creating the topics it needs first and
+   * checking that they take the store's largest event.
+   *
+   * @throws RelayCheckException if a topic's max.message.bytes is too small
+   * @throws RecordRejectedException naming the event if Kafka refused one of its records
+   */
   Published publish(List<RecordedEvent> batch) {
     long start = System.nanoTime();
     Instant appendedAt = batch.get(0).recordedAt();
@@ -57,19 +71,58 @@ final class BatchPublisher {
     }
     for (String topic : topics) {
       admin.ensure(topic, settings.partitions(), settings.replication(), settings.eventTopicConfig());
+      if (!checkedTopics.contains(topic)) {
+        RecordLimits.checkTopic(topic, admin.configs(topic), settings.store().maxEventBytes(), settings.producerSettings());
+        checkedTopics.add(topic);
+      }
       hanging.own(topic);
     }
     GlobalPosition last = batch.get(batch.size() - 1).position();
+    AtomicReference<RecordRejectedException> rejected = new AtomicReference<>();
     producer.begin();
-    for (RecordedEvent e : batch) {
-      producer.send(CairnRecords.toRecord(settings.router().topicFor(e), e, settings.source()));
+    try {
+      for (RecordedEvent e : batch) {
+        ProducerRecord<String, byte[]> record = CairnRecords.toRecord(settings.router().topicFor(e), e, settings.source());
+        producer.send(record, (metadata, error) -> {
+          if (error != null && isRejection(error)) {
+            rejected.compareAndSet(null, new RecordRejectedException(describe(record, e, error), error));
+          }
+        });
+      }
+      producer.send(
+          new ProducerRecord<>(
+              settings.positionTopic(), settings.transactionalId(), last.toString().getBytes(StandardCharsets.UTF_8)));
+      settings.afterSends().run();
+      producer.commit();
+    } catch (RuntimeException e) {
+      // The transaction failed because of one record: name it rather than the transaction.
+      RecordRejectedException rejection = rejected.get();
+      if (rejection != null) {
+        rejection.addSuppressed(e);
+        throw rejection;
+      }
+      throw e;
     }
-    producer.send(
-        new ProducerRecord<>(
-            settings.positionTopic(), settings.transactionalId(), last.toString().getBytes(StandardCharsets.UTF_8)));
-    settings.afterSends().run();
-    producer.commit();
     settings.afterKafkaCommit().run();
     return new Published(last, batch.size(), start, appendedAt, readAt);
+  }
+
+  /** Whether Kafka refused a record for good: sending it again cannot succeed. */
+  static boolean isRejection(Throwable error) {
+    return error instanceof RecordTooLargeException
+        || error instanceof RecordBatchTooLargeException
+        || error instanceof InvalidRecordException;
+  }
+
+  private static String describe(ProducerRecord<String, byte[]> record, RecordedEvent e, Throwable error) {
+    long headerBytes = 0;
+    for (Header h : record.headers()) {
+      headerBytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+    }
+    long keyBytes = record.key() == null ? 0 : record.key().getBytes(StandardCharsets.UTF_8).length;
+    return "Kafka rejected the record of event " + e.eventType() + " of stream " + e.streamId() + " version "
+        + e.version() + " at position " + e.position() + " for topic " + record.topic() + " (value "
+        + record.value().length + " bytes, key and headers " + (keyBytes + headerBytes) + " bytes): "
+        + error.getClass().getSimpleName() + ": " + error.getMessage();
   }
 }

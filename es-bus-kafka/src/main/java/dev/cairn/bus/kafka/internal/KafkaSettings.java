@@ -110,12 +110,20 @@ public final class KafkaSettings {
    * Derives the producer's settings: the raw ones with idempotence, {@code acks=all} and the
    * transactional id forced; serializers are given as instances, so any configured are dropped.
    *
+   * <p>Unless set, {@code max.request.size} is raised to fit the largest record of the store's
+   * events, so that no event the store accepts can stall the relay.
+   *
    * @param raw the user's producer settings, already checked
    * @param transactionalId the relay's transactional id
+   * @param maxEventBytes the store's largest event
    * @return a new map
    */
-  public static Map<String, Object> producer(Map<String, Object> raw, String transactionalId) {
+  public static Map<String, Object> producer(Map<String, Object> raw, String transactionalId, int maxEventBytes) {
     Map<String, Object> config = new HashMap<>(raw);
+    if (!raw.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)
+        && RecordLimits.maxRequestSize(raw) < RecordLimits.recordBytes(maxEventBytes)) {
+      config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, RecordLimits.recordBytes(maxEventBytes));
+    }
     config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
     config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -123,6 +131,17 @@ public final class KafkaSettings {
     config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
     return config;
+  }
+
+  /**
+   * Returns the {@code max.message.bytes} the relay gives the event topics it creates: room for
+   * the store's largest event as a record.
+   *
+   * @param maxEventBytes the store's largest event
+   * @return the value
+   */
+  public static int topicMaxMessageBytes(int maxEventBytes) {
+    return RecordLimits.recordBytes(maxEventBytes);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.cairn.bus.kafka.internal;
 
 import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.Health;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.bus.kafka.RelayStatus;
@@ -8,11 +9,14 @@ import dev.cairn.bus.kafka.RelayStatus.State;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.WarnOnce;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.common.KafkaException;
+import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * #wake()} and {@link #stop()} runs on that one thread. Public only so that {@link KafkaRelay},
  * the facade in the API package, can start it; not API.
  */
-public final class RelayLoop {
+public final class RelayLoop implements RelayWatchdog.Watched {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaRelay.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
@@ -33,6 +37,9 @@ public final class RelayLoop {
   private static final Duration HANGING_MARGIN = Duration.ofSeconds(10);
 
   private enum Outcome { STOPPING, FENCED, LOCK_LOST }
+
+  /** The health cause of a relay that is not running. */
+  private static final String STOPPED = "stopped";
 
   private final RelaySettings settings;
   private final String id;
@@ -45,10 +52,20 @@ public final class RelayLoop {
   private final RelayMetrics metrics;
   private final MonitoredPosition monitored;
   private final RelayProducer producer;
+  private final RelayOwner owner;
+  private final RelayHealth health;
+  private final RelayWatchdog watchdog;
 
   private volatile State state = State.STOPPED;
   private volatile GlobalPosition position = GlobalPosition.START;
+  /** Whether {@link #position} was read from Kafka by this relay while it holds the lock. */
+  private volatile boolean positionKnown;
   private volatile String lastError;
+  /** When the Kafka call in progress began ({@link System#nanoTime()}), 0 if none is; for the watchdog. */
+  private volatile long kafkaCallSince;
+  private volatile String kafkaCall = "";
+  private volatile boolean started;
+  private final Instant created = Instant.now();
   private JdbcEventStore.AppendSubscription listener;
 
   // Made on the relay's thread: start() returns at once, and status() reports what fails there.
@@ -69,19 +86,25 @@ public final class RelayLoop {
     this.lock = new AdvisoryLock(store.jdbi(), store.qualifiedTable("events"));
     this.thread = new Thread(this::run, "cairn-relay-" + id);
     thread.setDaemon(true);
-    this.metrics = new RelayMetrics(settings.meters(), id, store, () -> position);
+    String component = "relay " + id;
+    this.health = new RelayHealth(component, settings.stalenessBound());
+    this.metrics = new RelayMetrics(settings.meters(), id, store, () -> position, health, component);
     this.monitored = new MonitoredPosition(store, id, warn);
     this.producer = new RelayProducer(settings.producerSettings(), id);
+    this.owner = new RelayOwner(settings);
+    this.watchdog = new RelayWatchdog(settings, this, health, metrics);
   }
 
   /** Subscribes to the store's appends and starts the relay's thread. */
   public void start() {
     state = State.STANDBY;
+    started = true;
     store.addAppendListener(result -> wake());
     if (settings.listen()) {
       listener = store.listenForAppends(this::wake, "cairn-relay-listen-" + id);
     }
     thread.start();
+    watchdog.start();
   }
 
   /**
@@ -90,7 +113,44 @@ public final class RelayLoop {
    * @return its state, the last position it committed to Kafka and its last error
    */
   public RelayStatus status() {
-    return new RelayStatus(state, position, lastError);
+    return new RelayStatus(state, position, lastError, health.staleness());
+  }
+
+  /**
+   * Tells the relay's health from what it knows (no query): DOWN while it cannot reach Kafka, a
+   * record was rejected, a check failed or it is stopped; DEGRADED while its staleness exceeds the
+   * bound; each cause named.
+   *
+   * @return the health
+   */
+  public Health health() {
+    if (!started) {
+      return Health.of(
+          health.tracker().health().component(),
+          List.of(new Health.Cause(STOPPED, Health.Status.DOWN, "relay " + id + " was not started", created)),
+          created);
+    }
+    return health.health();
+  }
+
+  @Override
+  public GlobalPosition knownPosition() {
+    return positionKnown ? position : null;
+  }
+
+  @Override
+  public long kafkaCallSince() {
+    return kafkaCallSince;
+  }
+
+  @Override
+  public String kafkaCall() {
+    return kafkaCall;
+  }
+
+  @Override
+  public void stallReported(String description) {
+    lastError = description;
   }
 
   /** Makes the relay read the store again now, instead of at its next poll. */
@@ -112,6 +172,7 @@ public final class RelayLoop {
         Thread.currentThread().interrupt();
       }
     }
+    watchdog.stop();
     if (!thread.isAlive()) {
       // After a crash the producer was left as a dead process would leave it; free it now.
       producer.discard();
@@ -156,6 +217,9 @@ public final class RelayLoop {
           break;
         }
         state = State.STANDBY;
+        positionKnown = false;
+        health.succeeded();
+        health.checksPassed();
         LOG.info(
             "relay {} on standby: {}", id,
             outcome == Outcome.FENCED ? "another relay with the same transactional id fenced it" : "its lock's session ended");
@@ -167,6 +231,11 @@ public final class RelayLoop {
       LOG.error("relay {} crashed at position {}", id, position, t);
     } finally {
       state = State.STOPPED;
+      positionKnown = false;
+      health.checksPassed();
+      health.tracker().raise(
+          STOPPED, Health.Status.DOWN, lastError != null && lastError.startsWith("relay crashed")
+              ? lastError : "relay " + id + " was stopped");
       if (admin != null) {
         admin.close();
       }
@@ -177,7 +246,9 @@ public final class RelayLoop {
   private boolean awaitLock() {
     while (!stopRequested()) {
       try {
-        if (lock.tryAcquire()) {
+        boolean acquired = lock.tryAcquire();
+        health.tracker().clear(RelayHealth.STORE_ERROR);
+        if (acquired) {
           return true;
         }
       } catch (RuntimeException e) {
@@ -195,7 +266,10 @@ public final class RelayLoop {
     while (!stopRequested()) {
       try {
         if (!producer.isOpen()) {
-          position = resume.resume();
+          owner.claim();
+          position = kafkaCall("opening the producer and reading the position from " + settings.positionTopic(),
+              resume::resume);
+          positionKnown = true;
         }
         if (!lock.isHeld()) {
           return Outcome.LOCK_LOST;
@@ -205,7 +279,8 @@ public final class RelayLoop {
         }
         List<RecordedEvent> batch = publisher.read(position);
         if (!batch.isEmpty()) {
-          BatchPublisher.Published published = publisher.publish(batch);
+          BatchPublisher.Published published =
+              kafkaCall("publishing " + batch.size() + " events after position " + position, () -> publisher.publish(batch));
           position = published.last();
           metrics.batchPublished(published);
         }
@@ -215,6 +290,16 @@ public final class RelayLoop {
         monitored.record(position, batch.isEmpty());
         if (batch.size() < settings.batchSize()) {
           awaitWork();
+        }
+      } catch (RelayCheckException e) {
+        // Publishing cannot work (or would lose the position) until the configuration changes:
+        // say so, hold on, and check again at the longest backoff.
+        state = State.FAILED;
+        metrics.error();
+        lastError = "relay " + id + " FAILED a check [" + e.code() + "]: " + e.getMessage();
+        health.checkFailed(e.code(), e.getMessage());
+        if (pause(settings.maxBackoff())) {
+          break;
         }
       } catch (RuntimeException e) {
         if (RelayProducer.isFenced(e)) {
@@ -264,7 +349,24 @@ public final class RelayLoop {
     }
   }
 
+  /** Runs a Kafka call, telling the watchdog what it does and since when. */
+  private <T> T kafkaCall(String what, Supplier<T> call) {
+    kafkaCall = what;
+    kafkaCallSince = System.nanoTime();
+    try {
+      return call.get();
+    } finally {
+      kafkaCallSince = 0;
+    }
+  }
+
   private void succeeded() {
+    health.succeeded();
+    if (state == State.FAILED) {
+      state = State.ACTIVE;
+      health.checksPassed();
+      LOG.info("relay {}: its checks pass now, it publishes again", id);
+    }
     if (lastError != null) {
       LOG.info("relay {} recovered at position {}", id, position);
       lastError = null;
@@ -274,6 +376,16 @@ public final class RelayLoop {
 
   private void failed(String what, RuntimeException e) {
     metrics.error();
-    lastError = warn.report("relay " + id + ": " + what, e);
+    String description = warn.report("relay " + id + ": " + what, e);
+    lastError = description;
+    if (e instanceof RecordRejectedException) {
+      health.tracker().raise(RelayHealth.RECORD_REJECTED, Health.Status.DOWN, e.getMessage());
+    } else if (e instanceof KafkaException) {
+      health.tracker().raise(RelayHealth.KAFKA_ERROR, Health.Status.DOWN, description);
+    } else if (e instanceof JdbiException) {
+      health.tracker().raise(RelayHealth.STORE_ERROR, Health.Status.DOWN, description);
+    } else {
+      health.tracker().raise(RelayHealth.RELAY_ERROR, Health.Status.DOWN, description);
+    }
   }
 }

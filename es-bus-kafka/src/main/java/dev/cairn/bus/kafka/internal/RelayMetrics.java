@@ -37,7 +37,9 @@ final class RelayMetrics {
    *
    * @param position the position last committed to Kafka, read by the gauges
    */
-  RelayMetrics(MeterRegistry registry, String transactionalId, JdbcEventStore store, Supplier<GlobalPosition> position) {
+  RelayMetrics(
+      MeterRegistry registry, String transactionalId, JdbcEventStore store, Supplier<GlobalPosition> position,
+      RelayHealth health, String component) {
     this.registry = registry;
     this.store = store;
     this.position = position;
@@ -46,7 +48,9 @@ final class RelayMetrics {
         Counter.builder("cairn.relay.events.published").tags(tags).description("Events committed to Kafka").register(registry);
     this.errors =
         Counter.builder("cairn.relay.errors").tags(tags)
-            .description("Failed attempts: broker or database unreachable, failed transactions").register(registry);
+            .description("Failed attempts (broker or database unreachable, failed transactions, records Kafka"
+                + " rejected, failed checks) and, while a Kafka call blocks, each failed probe of the broker")
+            .register(registry);
     this.hangingAborted =
         Counter.builder("cairn.relay.hanging.aborted").tags(tags)
             .description("Hanging transactions (open, untracked by any coordinator) aborted on the relay's partitions")
@@ -73,8 +77,22 @@ final class RelayMetrics {
     Gauge behind =
         Gauge.builder("cairn.relay.events.behind", this, RelayMetrics::eventsBehind).tags(tags)
             .description("Events in the store after the relay's position").register(registry);
+    Gauge staleness =
+        Gauge.builder("cairn.relay.staleness.seconds", health, RelayMetrics::stalenessSeconds).tags(tags)
+            .description("How long the oldest event after the relay's position has waited to be published (now minus"
+                + " its recorded_at, counting events held above the global-order fence); 0 when none waits")
+            .register(registry);
+    Gauge failed =
+        Gauge.builder("cairn.relay.failed", health, h -> h.checkFailed() ? 1 : 0).tags(tags)
+            .description("1 while the relay is FAILED: a check of its configuration failed; its status and health"
+                + " name the values")
+            .register(registry);
+    Gauge status =
+        Gauge.builder("cairn.health.status", health, h -> h.health().status().ordinal())
+            .description("0 up, 1 degraded, 2 down").tag("component", component).register(registry);
     this.meters =
-        List.of(published, errors, hangingAborted, batchSizes, transactions, readDelay, publishDelay, positionGauge, behind);
+        List.of(published, errors, hangingAborted, batchSizes, transactions, readDelay, publishDelay, positionGauge, behind,
+            staleness, failed, status);
   }
 
   /** Records a batch once it is committed, so a batch that is retried counts once. */
@@ -98,6 +116,11 @@ final class RelayMetrics {
   /** Unregisters every meter: a stopped relay leaves none behind in a shared registry. */
   void remove() {
     meters.forEach(registry::remove);
+  }
+
+  private static double stalenessSeconds(RelayHealth health) {
+    java.time.Duration staleness = health.staleness();
+    return staleness == null ? Double.NaN : staleness.toMillis() / 1000.0;
   }
 
   private double eventsBehind() {

@@ -3,6 +3,7 @@ package dev.cairn.bus.kafka.internal;
 import dev.cairn.bus.kafka.KafkaRelay;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -54,6 +55,11 @@ final class RelayProducer {
 
   void send(ProducerRecord<String, byte[]> record) {
     producer.send(record);
+  }
+
+  /** Sends a record; the callback runs on the producer's thread when Kafka acknowledged or refused it. */
+  void send(ProducerRecord<String, byte[]> record, Callback callback) {
+    producer.send(record, callback);
   }
 
   void commit() {

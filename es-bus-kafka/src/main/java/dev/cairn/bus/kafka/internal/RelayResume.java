@@ -39,13 +39,22 @@ final class RelayResume {
   }
 
   /**
-   * Opens a new producer and reads where to resume.
+   * Checks that the producer takes the store's largest event, opens a new producer, checks the
+   * position topic and reads where to resume.
    *
    * @return the position committed in Kafka, or the start if none is
+   * @throws RelayCheckException if a check failed; the producer is then closed
    */
   GlobalPosition resume() {
+    RecordLimits.checkProducer(settings.store().maxEventBytes(), settings.producerSettings());
     producer.open();
     admin.ensure(settings.positionTopic(), Optional.of(1), settings.replication(), Map.of("cleanup.policy", "compact"));
+    try {
+      RecordLimits.checkPositionTopic(settings.positionTopic(), admin.configs(settings.positionTopic()));
+    } catch (RelayCheckException e) {
+      producer.close();
+      throw e;
+    }
     hanging.own(settings.positionTopic());
     if (recovering) {
       // A broker failure is what leaves transactions hanging; looking costs one request.
@@ -62,18 +71,30 @@ final class RelayResume {
       }
       committed = readPosition();
     }
+    String committedBy = settings.transactionalId();
+    if (committed.isEmpty() && settings.replacesTransactionalId().isPresent()) {
+      // Taking over from another id (RelayOwner allowed it): go on from where that one stopped.
+      committedBy = settings.replacesTransactionalId().get();
+      committed = readPosition(committedBy);
+    }
     GlobalPosition position = committed.orElse(GlobalPosition.START);
     LOG.info(
         "relay {} resumes after position {}{}", settings.transactionalId(), position,
-        committed.isPresent() ? " committed in " + settings.positionTopic() : " (nothing committed yet)");
+        committed.isPresent()
+            ? " committed in " + settings.positionTopic() + " by " + committedBy
+            : " (nothing committed yet)");
     return position;
   }
 
   private Optional<GlobalPosition> readPosition() {
+    return readPosition(settings.transactionalId());
+  }
+
+  private Optional<GlobalPosition> readPosition(String key) {
     // Long enough that a transaction still in the way when it ends is old enough to be judged.
     Duration wait = hanging.threshold().compareTo(MIN_POSITION_WAIT) > 0 ? hanging.threshold() : MIN_POSITION_WAIT;
     return PositionTopic.readLast(
         KafkaSettings.positionConsumer(settings.rawSettings(), settings.transactionalId() + "-position"),
-        admin, settings.positionTopic(), settings.transactionalId(), wait);
+        admin, settings.positionTopic(), key, wait);
   }
 }

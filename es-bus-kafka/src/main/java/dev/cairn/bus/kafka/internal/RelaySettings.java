@@ -25,9 +25,13 @@ import java.util.Optional;
  * @param initialBackoff the first pause after a failure
  * @param maxBackoff the longest pause after a failure
  * @param transactionalId the relay's stable Kafka transactional id
+ * @param replacesTransactionalId the transactional id this relay may take over from, if the
+ *     operator named one
  * @param source the CloudEvents source of the records
  * @param meters the registry of the relay's metrics
  * @param listen whether to listen on the store's LISTEN/NOTIFY channel
+ * @param stalenessBound how long the oldest unpublished event may wait before the relay is
+ *     degraded
  * @param afterSends a test hook run after a batch is sent and before its commit
  * @param afterKafkaCommit a test hook run after a batch's commit
  */
@@ -46,8 +50,10 @@ public record RelaySettings(
     Duration initialBackoff,
     Duration maxBackoff,
     String transactionalId,
+    Optional<String> replacesTransactionalId,
     String source,
     MeterRegistry meters,
     boolean listen,
+    Duration stalenessBound,
     Runnable afterSends,
     Runnable afterKafkaCommit) {}

@@ -10,12 +10,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -106,6 +109,35 @@ public final class TopicAdmin implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaException("interrupted listing the end offsets of " + topic, e);
+    }
+  }
+
+  /**
+   * Returns a topic's effective configuration (its own values and the broker's defaults).
+   *
+   * @param topic the topic
+   * @return each setting's value; settings without a value are left out
+   * @throws KafkaException if it cannot be described in time
+   */
+  public Map<String, String> configs(String topic) {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try {
+      Config config =
+          admin.describeConfigs(List.of(resource)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource);
+      Map<String, String> values = new HashMap<>();
+      for (ConfigEntry entry : config.entries()) {
+        if (entry.value() != null) {
+          values.put(entry.name(), entry.value());
+        }
+      }
+      return values;
+    } catch (ExecutionException e) {
+      throw kafkaException("describing the configuration of topic " + topic, e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new TimeoutException("describing the configuration of topic " + topic + " took longer than " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted describing the configuration of topic " + topic, e);
     }
   }
 
