@@ -70,7 +70,12 @@ final class OrdersApi implements ApiHandler {
     this.service = service;
     this.router =
         Router.builder()
-            .get("/health", r -> ok(service.health()))
+            // DOWN answers 503, so that a load balancer or an orchestrator's probe takes the
+            // instance out; DEGRADED still serves and answers 200, naming its causes.
+            .get("/health", r -> {
+              Map<String, Object> health = service.health();
+              return respond("DOWN".equals(health.get("status")) ? 503 : 200, health);
+            })
             .get("/metrics", r -> ok(service.metrics()))
             .post("/orders", this::place)
             .get("/orders/{id}", this::order)

@@ -7,7 +7,10 @@ import dev.cairn.api.EventTypeRegistry;
 import dev.cairn.api.JacksonEventSerializer;
 import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.bus.kafka.RelayStatus;
+import dev.cairn.api.Health;
 import dev.cairn.projections.KafkaProjectionRunner;
+import dev.cairn.store.jdbc.spi.HealthTracker;
+import dev.cairn.store.jdbc.spi.WarnOnce;
 import dev.cairn.projections.ParkedEvent;
 import dev.cairn.projections.ProjectionException;
 import dev.cairn.projections.Projection;
@@ -71,7 +74,9 @@ final class OrdersService implements AutoCloseable {
   private ProjectionManager projections;
   private volatile Projection summary;
   private volatile KafkaProjectionRunner summaryRunner;
-  private StreamsProjection<CustomerStats> stats;
+  private volatile StreamsProjection<CustomerStats> stats;
+  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final HealthTracker pipelineHealth = new HealthTracker("pipeline");
   private Path streamsDir;
 
   OrdersService(JdbcEventStore store) {
@@ -87,7 +92,11 @@ final class OrdersService implements AutoCloseable {
   }
 
   /**
-   * Starts the relay to Kafka and the projections that read from it.
+   * Starts the relay to Kafka and the projections that read from it. Returns at once, also while
+   * Kafka cannot be reached: commands and the order views (PostgreSQL) work meanwhile, the relay
+   * connects by itself, and a background thread creates the order topic and starts the Kafka-fed
+   * runner and the Kafka Streams statistics once the broker answers. Until then {@code /health}
+   * names the wait.
    *
    * @param bootstrap the Kafka cluster
    */
@@ -100,24 +109,68 @@ final class OrdersService implements AutoCloseable {
             .listenForNotifications(true)
             .meterRegistry(meters)
             .build();
-    // The relay creates a topic with the first event of its type; the runners and Kafka Streams
-    // subscribe before that.
-    relay.ensureTopic(STREAM_TYPE);
-    relay.start();
+    relay.start(); // never waits for Kafka
     projections = ProjectionManager.create(store, serializer);
     projections.migrate();
     int active = projections.activeVersion(OrderSummaryProjection.NAME).orElse(1);
     summary = OrderSummaryProjection.version(active);
     projections.install(summary);
-    summaryRunner = startRunner(summary);
     streamsDir = Files.createTempDirectory("cairn-sample-streams");
-    stats =
-        StreamsProjection.builder(
-                "cairn-sample-customer-stats", STREAM_TYPE, serializer, CustomerStats.class, () -> CustomerStats.NONE, CustomerStats::fold)
-            .config(Map.of("bootstrap.servers", bootstrap, "state.dir", streamsDir.toString(), "commit.interval.ms", 100))
-            .groupedBy(CustomerStats.Totals.BY_CUSTOMER)
-            .build();
-    stats.start();
+    pipelineHealth.raise("kafka-pipeline", Health.Status.DOWN, "connecting to Kafka at " + bootstrap);
+    Thread starter = new Thread(this::connectPipeline, "cairn-sample-pipeline");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  /**
+   * Creates the order topic (the runner and Kafka Streams subscribe to it, and must not let the
+   * broker auto-create it with one partition), then starts them; retries with backoff while Kafka
+   * does not answer. A wait between attempts is a timed wait on {@code closing}, cut short by
+   * {@link #close()}.
+   */
+  private void connectPipeline() {
+    long backoffMs = 500;
+    while (true) {
+      try {
+        relay.ensureTopic(STREAM_TYPE);
+        break;
+      } catch (RuntimeException e) {
+        pipelineHealth.raise(
+            "kafka-pipeline",
+            Health.Status.DOWN,
+            "waiting for Kafka at " + bootstrapServers + " to create topic " + STREAM_TYPE + ": "
+                + WarnOnce.describe("creating topic", e));
+      }
+      synchronized (closing) {
+        if (closing.get()) {
+          return;
+        }
+        try {
+          closing.wait(backoffMs);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (closing.get()) {
+          return;
+        }
+      }
+      backoffMs = Math.min(backoffMs * 2, 10_000);
+    }
+    synchronized (closing) {
+      if (closing.get()) {
+        return;
+      }
+      summaryRunner = startRunner(summary);
+      stats =
+          StreamsProjection.builder(
+                  "cairn-sample-customer-stats", STREAM_TYPE, serializer, CustomerStats.class, () -> CustomerStats.NONE, CustomerStats::fold)
+              .config(Map.of("bootstrap.servers", bootstrapServers, "state.dir", streamsDir.toString(), "commit.interval.ms", 100))
+              .groupedBy(CustomerStats.Totals.BY_CUSTOMER)
+              .build();
+      stats.start();
+    }
+    pipelineHealth.clear("kafka-pipeline");
   }
 
   private KafkaProjectionRunner startRunner(Projection projection) {
@@ -125,6 +178,8 @@ final class OrdersService implements AutoCloseable {
     consumer.put("bootstrap.servers", bootstrapServers);
     consumer.put("group.id", "cairn-sample-" + projection.spec().name() + "-v" + projection.spec().version());
     consumer.put("auto.offset.reset", "earliest");
+    // The relay creates the topic with its partition count; a consumer must never create it.
+    consumer.put("allow.auto.create.topics", false);
     KafkaProjectionRunner runner =
         projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).build();
     runner.start();
@@ -178,6 +233,9 @@ final class OrdersService implements AutoCloseable {
   private void requireProjections() {
     if (projections == null) {
       throw new ApiException(503, "not_available", "projections are not running");
+    }
+    if (summaryRunner == null) {
+      throw new ApiException(503, "not_available", "projections start once Kafka at " + bootstrapServers + " answers");
     }
   }
 
@@ -332,15 +390,59 @@ final class OrdersService implements AutoCloseable {
     return Map.of("rebuilding", OrderSummaryProjection.NAME, "version", version);
   }
 
+  /** The health of every part: the store, the relay, the pipeline's start, the projection runner. */
+  List<Health> healthParts() {
+    List<Health> parts = new ArrayList<>();
+    parts.add(store.health());
+    if (relay != null) {
+      parts.add(relay.health());
+      parts.add(pipelineHealth.health());
+    }
+    KafkaProjectionRunner runner = summaryRunner;
+    if (runner != null) {
+      parts.add(runner.health());
+    }
+    return parts;
+  }
+
+  /**
+   * Maps the library's health model to the sample's JSON: the overall status is the worst part's,
+   * and each part lists its named causes with since when.
+   */
   Map<String, Object> health() {
+    List<Health> parts = healthParts();
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("status", "UP");
+    out.put("status", Health.worst(parts.stream().map(Health::status).toList()).name());
+    List<Map<String, Object>> components = new ArrayList<>();
+    for (Health h : parts) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("component", h.component());
+      c.put("status", h.status().name());
+      c.put("since", h.since().toString());
+      List<Map<String, Object>> causes = new ArrayList<>();
+      for (Health.Cause cause : h.causes()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", cause.code());
+        m.put("status", cause.status().name());
+        m.put("message", cause.message());
+        m.put("since", cause.since().toString());
+        causes.add(m);
+      }
+      c.put("causes", causes);
+      components.add(c);
+    }
+    out.put("components", components);
     if (relay != null) {
       RelayStatus r = relay.status();
-      out.put("relay", Map.of("state", r.state().name(), "position", String.valueOf(r.position()), "lastError", String.valueOf(r.lastError())));
+      Map<String, Object> rs = new LinkedHashMap<>();
+      rs.put("state", r.state().name());
+      rs.put("position", String.valueOf(r.position()));
+      rs.put("lastError", r.lastError());
+      out.put("relay", rs);
     }
-    if (summaryRunner != null) {
-      out.put("projection", summaryRunner.status());
+    KafkaProjectionRunner runner = summaryRunner;
+    if (runner != null) {
+      out.put("projection", runner.status());
     }
     store
         .oldestOpenTransaction()
@@ -394,6 +496,10 @@ final class OrdersService implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (closing) {
+      closing.set(true);
+      closing.notifyAll();
+    }
     background.shutdownNow();
     if (stats != null) {
       stats.close();
