@@ -2,10 +2,6 @@ package dev.cairn.projections;
 
 import dev.cairn.api.Health;
 import dev.cairn.api.Health.Status;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,14 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The life of a runner: its thread, start, pause, resume and stop, the retry of failed batches,
- * its metrics and its health. Subclasses say how one batch is read, applied and committed.
+ * its metrics and its health. Subclasses say how one batch is read, applied and committed. The
+ * hand-shake with the threads that drive the runner lives in {@link RunnerControl}, its meters in
+ * {@link RunnerMetrics}.
  */
 abstract class AbstractRunner implements ProjectionRunner {
 
@@ -49,32 +45,15 @@ abstract class AbstractRunner implements ProjectionRunner {
   final FailurePolicy policy;
   final String owner;
 
-  private final Object monitor = new Object();
-  private boolean pauseRequested;
-  private boolean inBatch;
-  private boolean woken;
-  private volatile boolean stopRequested;
-  private volatile RunnerState state = RunnerState.NEW;
+  private final RunnerControl control;
+  private final RunnerMetrics metrics;
   private volatile String lastError;
   private volatile String stopReason = "stopped";
   private long lastTick;
   private long ticks;
-  private volatile long caughtUpAt;
-  private volatile boolean caughtUpOnce;
   private volatile Runnable beforeCommit = () -> {};
-  private Thread thread;
 
   final Map<String, String> positions = new ConcurrentHashMap<>();
-  final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
-  private final AtomicLong parked;
-  private final AtomicLong applied = new AtomicLong();
-  private final EventRate rate = new EventRate();
-
-  private final MeterRegistry meters;
-  private final Tags tags;
-  private final Counter eventsCounter;
-  private final Counter rejectedCounter;
-  private final Timer batchTimer;
 
   final RunnerLiveness liveness;
 
@@ -86,22 +65,9 @@ abstract class AbstractRunner implements ProjectionRunner {
     this.owner = spec.name() + "-v" + spec.version() + "-" + UUID.randomUUID();
     this.applier =
         new BatchApplier(projection, manager.readModel(spec), manager.serializer(), policy, manager.deadLetters());
-    this.meters = manager.meterRegistry();
-    this.tags = Tags.of("projection", spec.name(), "version", Integer.toString(spec.version()));
-    this.eventsCounter =
-        Counter.builder("cairn.projection.events").description("Events applied").tags(tags).register(meters);
-    this.rejectedCounter =
-        Counter.builder("cairn.projection.commits.rejected")
-            .description("Batches rolled back because the runner no longer owned its checkpoint")
-            .tags(tags)
-            .register(meters);
-    this.batchTimer =
-        Timer.builder("cairn.projection.batch")
-            .description("Batches: read, apply and commit")
-            .tags(tags)
-            .register(meters);
-    this.parked = manager.gauge("cairn.projection.parked", tags, "Events parked or held in the dead-letter table");
-    this.liveness = new RunnerLiveness(spec, staleAfter, manager, tags, Clock.systemUTC());
+    this.control = new RunnerControl(spec);
+    this.metrics = new RunnerMetrics(spec, manager);
+    this.liveness = new RunnerLiveness(spec, staleAfter, manager, metrics.tags(), Clock.systemUTC());
   }
 
   /** Runs once on the runner's thread before the first batch. */
@@ -116,16 +82,7 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   /** Waits for work after an empty batch (woken early by {@link #wake()}). */
   void awaitWork(Duration max) {
-    synchronized (monitor) {
-      if (!woken && !stopRequested) {
-        try {
-          monitor.wait(Math.max(1, max.toMillis()));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      woken = false;
-    }
+    control.awaitWork(max);
   }
 
   /**
@@ -133,32 +90,12 @@ abstract class AbstractRunner implements ProjectionRunner {
    * runs outside any transaction; only a stop or a pause cuts it short, not a wake-up.
    */
   final void backOff(Duration backoff) {
-    long deadline = System.nanoTime() + backoff.toNanos();
-    synchronized (monitor) {
-      while (!stopRequested && !pauseRequested) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        try {
-          monitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
+    control.backOff(backoff);
   }
 
   /** Called on the runner's thread while paused, instead of applying; by default it waits. */
   void whilePaused() {
-    synchronized (monitor) {
-      try {
-        monitor.wait(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    control.pausedWait();
   }
 
   /** Called on the runner's thread as it ends. */
@@ -169,52 +106,32 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   /** Wakes the runner if it waits for work. */
   final void wake() {
-    synchronized (monitor) {
-      woken = true;
-      monitor.notifyAll();
-    }
+    control.wake();
   }
 
   @Override
-  public final synchronized void start() {
-    if (thread != null) {
-      throw new IllegalStateException("runner of " + spec + " was already started");
-    }
-    thread = new Thread(this::run, "cairn-projection-" + spec.name() + "-v" + spec.version());
-    thread.setDaemon(true);
-    thread.start();
+  public final void start() {
+    control.start(this::run);
   }
 
   private void run() {
     int failures = 0;
     try {
-      refreshParked();
+      metrics.refreshParked();
       init();
-      state = RunnerState.RUNNING;
-      while (!stopRequested) {
-        synchronized (monitor) {
-          if (pauseRequested) {
-            state = RunnerState.PAUSED;
-            monitor.notifyAll();
+      control.state(RunnerState.RUNNING);
+      while (!control.stopRequested()) {
+        if (control.pauseIfRequested()) {
+          if (!control.resumeIfLifted()) {
+            whilePaused();
           }
-        }
-        if (state == RunnerState.PAUSED) {
-          synchronized (monitor) {
-            if (!pauseRequested) {
-              state = RunnerState.RUNNING;
-              continue;
-            }
-          }
-          whilePaused();
           continue;
         }
-        synchronized (monitor) {
-          inBatch = true;
-        }
+        control.beginBatch();
         try {
           long start = System.nanoTime();
           boolean more = step();
-          batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          metrics.batch(System.nanoTime() - start);
           failures = 0;
           lastError = null;
           liveness.set(false, RunnerLiveness.BATCH_FAILING, Status.DOWN, () -> "");
@@ -231,7 +148,7 @@ abstract class AbstractRunner implements ProjectionRunner {
         } catch (BatchApplier.FailVerdict f) {
           LOG.error("runner of {} failed", spec, f);
           lastError = f.getMessage() + ": " + f.getCause();
-          state = RunnerState.FAILED;
+          control.state(RunnerState.FAILED);
           return;
         } catch (RuntimeException e) {
           failures++;
@@ -253,36 +170,31 @@ abstract class AbstractRunner implements ProjectionRunner {
     } catch (RuntimeException | Error e) {
       LOG.error("runner of {} died", spec, e);
       lastError = String.valueOf(e);
-      state = RunnerState.FAILED;
+      control.state(RunnerState.FAILED);
     } finally {
       try {
         shutdown();
       } catch (RuntimeException e) {
         LOG.warn("runner of {}: shutdown failed", spec, e);
       }
-      if (state != RunnerState.FAILED && state != RunnerState.HANDED_OVER) {
-        state = RunnerState.STOPPED;
+      RunnerState s = control.state();
+      if (s != RunnerState.FAILED && s != RunnerState.HANDED_OVER) {
+        control.state(RunnerState.STOPPED);
       }
       health();
-      synchronized (monitor) {
-        inBatch = false;
-        monitor.notifyAll();
-      }
+      control.endBatch();
     }
   }
 
   private void stoppedAs(Fenced f) {
     if (f.stopsAs == RunnerState.HANDED_OVER) {
       lastError = f.getMessage();
-      state = RunnerState.HANDED_OVER;
+      control.state(RunnerState.HANDED_OVER);
     }
   }
 
   private void endBatch() {
-    synchronized (monitor) {
-      inBatch = false;
-      monitor.notifyAll();
-    }
+    control.endBatch();
   }
 
   /**
@@ -297,7 +209,7 @@ abstract class AbstractRunner implements ProjectionRunner {
     }
     lastTick = now;
     if (++ticks % 5 == 0) {
-      refreshParked();
+      metrics.refreshParked();
     }
     health();
   }
@@ -317,56 +229,22 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   @Override
   public final void pause() {
-    synchronized (monitor) {
-      pauseRequested = true;
-      monitor.notifyAll();
-      if (Thread.currentThread() == thread) {
-        return;
-      }
-      while (thread != null && thread.isAlive() && (inBatch || state == RunnerState.RUNNING) && !stopRequested) {
-        try {
-          monitor.wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
+    control.pause();
   }
 
   @Override
   public final void resume() {
-    synchronized (monitor) {
-      pauseRequested = false;
-      woken = true;
-      monitor.notifyAll();
-    }
+    control.resume();
   }
 
   @Override
   public final void stop() {
-    Thread t;
-    synchronized (monitor) {
-      stopRequested = true;
-      woken = true;
-      monitor.notifyAll();
-      t = thread;
-    }
-    if (t != null && t != Thread.currentThread()) {
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(30));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (t == null) {
-      state = RunnerState.STOPPED;
-    }
+    control.stop();
   }
 
   /** Tells whether stop was asked for. */
   final boolean stopRequested() {
-    return stopRequested;
+    return control.stopRequested();
   }
 
   /**
@@ -375,22 +253,20 @@ abstract class AbstractRunner implements ProjectionRunner {
    * @return the state
    */
   public final RunnerState state() {
-    return state;
+    return control.state();
   }
 
   @Override
   public final ProjectionStatus status() {
-    Map<String, Long> lags = new java.util.TreeMap<>();
-    lag.forEach((k, v) -> lags.put(k, v.get()));
     return new ProjectionStatus(
         spec.toString(),
         source(),
-        state,
+        control.state(),
         new java.util.TreeMap<>(positions),
-        lags,
-        applied.get(),
-        rate.current(),
-        refreshParked(),
+        metrics.lags(),
+        metrics.applied(),
+        metrics.rate(),
+        metrics.refreshParked(),
         lastError,
         liveness.staleness(),
         unclaimed(),
@@ -408,53 +284,26 @@ abstract class AbstractRunner implements ProjectionRunner {
    */
   @Override
   public final Health health() {
-    RunnerState s = state;
+    RunnerState s = control.state();
     liveness.set(s == RunnerState.FAILED, RunnerLiveness.FAILED, Status.DOWN, () -> "failed: " + lastError);
     liveness.set(s == RunnerState.STOPPED, RunnerLiveness.STOPPED, Status.DOWN, () -> stopReason);
-    liveness.set(parked.get() > 0, RunnerLiveness.PARKED, Status.DEGRADED, () -> parked.get() + " events parked");
+    liveness.set(metrics.parked() > 0, RunnerLiveness.PARKED, Status.DEGRADED, () -> metrics.parked() + " events parked");
     return liveness.health();
   }
 
   @Override
   public final boolean awaitCaughtUp(Duration timeout) {
-    long since = System.nanoTime();
-    long deadline = since + timeout.toNanos();
-    synchronized (monitor) {
-      woken = true;
-      monitor.notifyAll();
-      while (!caughtUpOnce || caughtUpAt - since < 0) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || state == RunnerState.FAILED || state == RunnerState.STOPPED || state == RunnerState.HANDED_OVER) {
-          return false;
-        }
-        try {
-          monitor.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-      return true;
-    }
+    return control.awaitCaughtUp(timeout);
   }
 
   /** Records that a read which started at this instant found everything applied. */
   final void caughtUp(long readStartedNanos) {
-    synchronized (monitor) {
-      caughtUpAt = readStartedNanos;
-      caughtUpOnce = true;
-      monitor.notifyAll();
-    }
+    control.caughtUp(readStartedNanos);
   }
 
   /** Counts applied and parked events of a committed batch. */
   final void committed(BatchApplier.Outcome outcome) {
-    applied.addAndGet(outcome.applied());
-    eventsCounter.increment(outcome.applied());
-    if (outcome.parked() > 0) {
-      refreshParked();
-    }
-    rate.add(outcome.applied());
+    metrics.committed(outcome);
   }
 
   /** Raises the cause that an event waits for a retry after a failure, or clears it. */
@@ -464,35 +313,19 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   /** Counts a commit that the compare-and-set rejected. */
   final void rejected() {
-    rejectedCounter.increment();
+    metrics.rejected();
   }
 
   /** Sets the lag of one source partition, registering its gauge on first use. */
   final void lag(String partition, long value) {
-    lag.computeIfAbsent(
-            partition,
-            p -> manager.gauge("cairn.projection.lag", tags.and("partition", p), "Events of the source not yet applied"))
-        .set(value);
+    metrics.lag(partition, value);
     liveness.lag(partition, value);
   }
 
   /** Drops the lag of a partition this runner no longer reads (its gauge reads 0). */
   final void forgetLag(String partition) {
-    AtomicLong holder = lag.remove(partition);
-    if (holder != null) {
-      holder.set(0);
-    }
+    metrics.forgetLag(partition);
     liveness.forget(partition);
-  }
-
-  private long refreshParked() {
-    try {
-      long n = manager.deadLetters().count(spec);
-      parked.set(n);
-      return n;
-    } catch (RuntimeException e) {
-      return parked.get();
-    }
   }
 
   /** Runs the test hook between apply and commit. */
@@ -507,6 +340,6 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   /** Returns the total of events applied since start (for tests). */
   final long applied() {
-    return applied.get();
+    return metrics.applied();
   }
 }

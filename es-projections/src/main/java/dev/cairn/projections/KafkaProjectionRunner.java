@@ -11,7 +11,6 @@ import dev.cairn.projections.internal.ReplayPoints;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -19,11 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +65,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private final ReplayPoints replayPoints;
   private KafkaConsumer<String, byte[]> consumer;
   private PartitionOwnership ownership;
+  private KafkaBatchCommit batches;
   private volatile boolean resyncRequested;
   private long lastIdleCheck = System.nanoTime();
   private final String instanceId;
@@ -77,25 +74,13 @@ public final class KafkaProjectionRunner extends AbstractRunner {
 
   private KafkaProjectionRunner(Builder b) {
     super(b.projection, b.manager, b.policy, b.staleAfter);
-    this.config = new HashMap<>(b.config);
+    this.config = KafkaRunnerConfig.of(spec, b.config, b.maxBatchRecords, b.instanceId);
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
     this.maxBatchTime = b.maxBatchTime;
     this.linger = b.linger;
     this.pollTimeout = b.pollTimeout;
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchRecords);
-    if (!config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
-      throw new IllegalArgumentException("consumer config of " + spec + " needs " + ConsumerConfig.GROUP_ID_CONFIG);
-    }
-    // Static membership: a restarted instance with the same id gets its partitions back at once
-    // instead of after the session timeout. A raw setting of the user's wins over the default.
-    Object raw = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-    this.instanceId = raw != null ? raw.toString() : b.instanceId != null ? b.instanceId : InstanceIds.defaultFor(spec);
-    config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+    this.instanceId = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG).toString();
     Sql sql = manager.sql();
     this.offsets =
         new OffsetStore(
@@ -113,6 +98,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
         new PartitionOwnership(
             offsets, consumer, positions, applier::forgetRetries, this::forgetLag, () -> beforeResync.run(),
             () -> new Fenced("projection " + spec + " is retired"), spec);
+    batches = new KafkaBatchCommit(this, offsets, ownership, consumer, kafkaLiveness);
     consumer.subscribe(topics, ownership.listener());
   }
 
@@ -146,7 +132,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       idle(pollStart);
       return false;
     }
-    commit(batch);
+    batches.commit(batch);
     measureLag(pollStart);
     return true;
   }
@@ -171,101 +157,6 @@ public final class KafkaProjectionRunner extends AbstractRunner {
 
   void beforeResync(Runnable hook) {
     this.beforeResync = hook;
-  }
-
-  private static List<BatchApplier.Item> items(BatchPlan plan) {
-    return plan.entries().stream().map(e -> new BatchApplier.Item(e.event(), e.topic(), e.partition(), e.offset())).toList();
-  }
-
-  /** What a batch's transaction committed: the plan, the applier's outcome and where to retry from. */
-  private record Committed(BatchPlan plan, BatchApplier.Outcome outcome, int retryFrom) {}
-
-  private void commit(List<ConsumerRecord<String, byte[]>> batch) {
-    BatchPlan full = BatchPlan.of(batch, ownership);
-    if (full.nextOffsets().isEmpty()) {
-      return;
-    }
-    // What the transaction commits: the whole batch, or the records before an event to retry.
-    Committed done;
-    try {
-      done =
-          manager.jdbi()
-              .inTransaction(
-                  h -> {
-                    Sql.lockVersion(h, spec, false);
-                    offsets.requireHeld(h, ownership.held(full.nextOffsets().keySet()));
-                    BatchApplier.Outcome o = applier.apply(h, items(full));
-                    BatchPlan committing = full;
-                    int retryFrom = batch.size();
-                    if (!o.isComplete()) {
-                      retryFrom = BatchPlan.indexOf(batch, full.entries().get(o.handled()));
-                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership);
-                    }
-                    // Records not in Cairn's format are parked as they are; the partition goes on.
-                    for (BatchPlan.Malformed m : committing.malformed()) {
-                      manager.deadLetters().parkRaw(h, spec, m.record(), m.error());
-                    }
-                    if (!committing.malformed().isEmpty()) {
-                      o = new BatchApplier.Outcome(
-                          o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
-                    }
-                    beforeCommit();
-                    offsets.move(h, committing.moves(ownership));
-                    return new Committed(committing, o, retryFrom);
-                  });
-    } catch (OffsetStore.Rejected r) {
-      rejected();
-      LOG.info("runner {} of {}: commit rejected ({}); re-reading its partitions", owner, spec, r.getMessage());
-      full.rewind(ownership);
-      ownership.resync(full.nextOffsets().keySet());
-      return;
-    } catch (RuntimeException e) {
-      // Nothing of the batch committed: read it again. The rewind needs no database, so it holds
-      // even when the failure was the database; re-reading the rows (a replay may have moved
-      // them) is a refinement that may fail with it.
-      full.rewind(ownership);
-      try {
-        ownership.resync(full.nextOffsets().keySet());
-      } catch (RuntimeException resyncFailure) {
-        e.addSuppressed(resyncFailure);
-      }
-      throw e;
-    }
-    Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
-    for (Map.Entry<TopicPartition, Long> e : done.plan().nextOffsets().entrySet()) {
-      TopicPartition tp = e.getKey();
-      ownership.committed(tp, e.getValue(), done.plan().lastPositions().get(tp));
-      kafkaOffsets.put(tp, new OffsetAndMetadata(e.getValue()));
-    }
-    for (BatchPlan.Malformed m : done.plan().malformed()) {
-      ConsumerRecord<String, byte[]> r = m.record();
-      LOG.warn("projection {}: parked a record not in Cairn's format at {}-{}@{}", spec, r.topic(), r.partition(), r.offset(), m.error());
-    }
-    BatchApplier.Outcome outcome = done.outcome();
-    committed(outcome);
-    kafkaLiveness.committed(batch, done.retryFrom(), ownership);
-    List<BatchApplier.Item> items = items(full);
-    retrying(
-        !outcome.isComplete(),
-        () -> {
-          BatchApplier.Item i = items.get(outcome.handled());
-          return "event " + i.event().eventId() + " (" + i.event().eventType() + ") of stream " + i.event().streamId()
-              + " at " + i.topic() + "-" + i.partition() + "@" + i.offset() + " failed; retrying";
-        });
-    if (!kafkaOffsets.isEmpty()) {
-      consumer.commitAsync(
-          kafkaOffsets,
-          (offsets, error) -> {
-            if (error != null) {
-              LOG.debug("runner {} of {}: informational Kafka commit failed", owner, spec, error);
-            }
-          });
-    }
-    if (!outcome.isComplete()) {
-      // Each partition goes back to its first record not committed, the event to retry first.
-      BatchPlan.rewindTo(batch.subList(done.retryFrom(), batch.size()), ownership);
-      backOff(outcome.retryAfter());
-    }
   }
 
   @Override

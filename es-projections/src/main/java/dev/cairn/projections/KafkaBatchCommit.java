@@ -1,0 +1,140 @@
+package dev.cairn.projections;
+
+import dev.cairn.projections.internal.BatchPlan;
+import dev.cairn.projections.internal.OffsetStore;
+import dev.cairn.projections.internal.PartitionOwnership;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits a polled batch of a {@link KafkaProjectionRunner}: in one database transaction it checks
+ * that the runner still holds the batch's partitions, applies the events, parks the records not in
+ * Cairn's format and moves the offsets with a compare-and-set. A batch that stops at an event to
+ * retry commits what came before it, rewinds its partitions to that event and backs off. A batch
+ * that does not commit is read again. Runs on the runner's thread.
+ */
+final class KafkaBatchCommit {
+
+  // The runner's logger: the messages are the runner's, and log settings name it.
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaProjectionRunner.class);
+
+  private final KafkaProjectionRunner runner;
+  private final OffsetStore offsets;
+  private final PartitionOwnership ownership;
+  private final Consumer<String, byte[]> consumer;
+  private final KafkaLiveness kafkaLiveness;
+
+  KafkaBatchCommit(
+      KafkaProjectionRunner runner, OffsetStore offsets, PartitionOwnership ownership, Consumer<String, byte[]> consumer,
+      KafkaLiveness kafkaLiveness) {
+    this.runner = runner;
+    this.offsets = offsets;
+    this.ownership = ownership;
+    this.consumer = consumer;
+    this.kafkaLiveness = kafkaLiveness;
+  }
+
+  private static List<BatchApplier.Item> items(BatchPlan plan) {
+    return plan.entries().stream().map(e -> new BatchApplier.Item(e.event(), e.topic(), e.partition(), e.offset())).toList();
+  }
+
+  /** What a batch's transaction committed: the plan, the applier's outcome and where to retry from. */
+  private record Committed(BatchPlan plan, BatchApplier.Outcome outcome, int retryFrom) {}
+
+  /** Commits a batch, or the part of it before an event to retry, or nothing; see the class. */
+  void commit(List<ConsumerRecord<String, byte[]>> batch) {
+    ProjectionSpec spec = runner.spec;
+    BatchPlan full = BatchPlan.of(batch, ownership);
+    if (full.nextOffsets().isEmpty()) {
+      return;
+    }
+    // What the transaction commits: the whole batch, or the records before an event to retry.
+    Committed done;
+    try {
+      done =
+          runner.manager.jdbi()
+              .inTransaction(
+                  h -> {
+                    Sql.lockVersion(h, spec, false);
+                    offsets.requireHeld(h, ownership.held(full.nextOffsets().keySet()));
+                    BatchApplier.Outcome o = runner.applier.apply(h, items(full));
+                    BatchPlan committing = full;
+                    int retryFrom = batch.size();
+                    if (!o.isComplete()) {
+                      retryFrom = BatchPlan.indexOf(batch, full.entries().get(o.handled()));
+                      committing = BatchPlan.of(batch.subList(0, retryFrom), ownership);
+                    }
+                    // Records not in Cairn's format are parked as they are; the partition goes on.
+                    for (BatchPlan.Malformed m : committing.malformed()) {
+                      runner.manager.deadLetters().parkRaw(h, spec, m.record(), m.error());
+                    }
+                    if (!committing.malformed().isEmpty()) {
+                      o = new BatchApplier.Outcome(
+                          o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
+                    }
+                    runner.beforeCommit();
+                    offsets.move(h, committing.moves(ownership));
+                    return new Committed(committing, o, retryFrom);
+                  });
+    } catch (OffsetStore.Rejected r) {
+      runner.rejected();
+      LOG.info("runner {} of {}: commit rejected ({}); re-reading its partitions", runner.owner, spec, r.getMessage());
+      full.rewind(ownership);
+      ownership.resync(full.nextOffsets().keySet());
+      return;
+    } catch (RuntimeException e) {
+      // Nothing of the batch committed: read it again. The rewind needs no database, so it holds
+      // even when the failure was the database; re-reading the rows (a replay may have moved
+      // them) is a refinement that may fail with it.
+      full.rewind(ownership);
+      try {
+        ownership.resync(full.nextOffsets().keySet());
+      } catch (RuntimeException resyncFailure) {
+        e.addSuppressed(resyncFailure);
+      }
+      throw e;
+    }
+    Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
+    for (Map.Entry<TopicPartition, Long> e : done.plan().nextOffsets().entrySet()) {
+      TopicPartition tp = e.getKey();
+      ownership.committed(tp, e.getValue(), done.plan().lastPositions().get(tp));
+      kafkaOffsets.put(tp, new OffsetAndMetadata(e.getValue()));
+    }
+    for (BatchPlan.Malformed m : done.plan().malformed()) {
+      ConsumerRecord<String, byte[]> r = m.record();
+      LOG.warn("projection {}: parked a record not in Cairn's format at {}-{}@{}", spec, r.topic(), r.partition(), r.offset(), m.error());
+    }
+    BatchApplier.Outcome outcome = done.outcome();
+    runner.committed(outcome);
+    kafkaLiveness.committed(batch, done.retryFrom(), ownership);
+    List<BatchApplier.Item> items = items(full);
+    runner.retrying(
+        !outcome.isComplete(),
+        () -> {
+          BatchApplier.Item i = items.get(outcome.handled());
+          return "event " + i.event().eventId() + " (" + i.event().eventType() + ") of stream " + i.event().streamId()
+              + " at " + i.topic() + "-" + i.partition() + "@" + i.offset() + " failed; retrying";
+        });
+    if (!kafkaOffsets.isEmpty()) {
+      consumer.commitAsync(
+          kafkaOffsets,
+          (offsets, error) -> {
+            if (error != null) {
+              LOG.debug("runner {} of {}: informational Kafka commit failed", runner.owner, spec, error);
+            }
+          });
+    }
+    if (!outcome.isComplete()) {
+      // Each partition goes back to its first record not committed, the event to retry first.
+      BatchPlan.rewindTo(batch.subList(done.retryFrom(), batch.size()), ownership);
+      runner.backOff(outcome.retryAfter());
+    }
+  }
+}
