@@ -40,6 +40,10 @@ public final class RelayLoop implements RelayWatchdog.Watched {
 
   /** The health cause of a relay that is not running. */
   private static final String STOPPED = "stopped";
+  /** The health cause of a position the database has not reached (docs/global-order.md). */
+  static final String BACKWARDS = "transaction-ids-backwards";
+  /** How often an idle relay checks that the database has not gone back in time. */
+  private static final long AHEAD_CHECK_NANOS = Duration.ofSeconds(5).toNanos();
 
   private final RelaySettings settings;
   private final String id;
@@ -66,6 +70,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private volatile String kafkaCall = "";
   private volatile boolean started;
   private final Instant created = Instant.now();
+  private long lastAheadCheck;
   private JdbcEventStore.AppendSubscription listener;
 
   // Made on the relay's thread: start() returns at once, and status() reports what fails there.
@@ -270,6 +275,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           position = kafkaCall("opening the producer and reading the position from " + settings.positionTopic(),
               resume::resume);
           positionKnown = true;
+          checkPositionNotAhead(true);
         }
         if (!lock.isHeld()) {
           return Outcome.LOCK_LOST;
@@ -278,6 +284,9 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           hanging.abortHanging("a transaction open on them was too recent to judge at the last check");
         }
         List<RecordedEvent> batch = publisher.read(position);
+        if (batch.isEmpty()) {
+          checkPositionNotAhead(false);
+        }
         if (!batch.isEmpty()) {
           BatchPublisher.Published published =
               kafkaCall("publishing " + batch.size() + " events after position " + position, () -> publisher.publish(batch));
@@ -346,6 +355,24 @@ public final class RelayLoop implements RelayWatchdog.Watched {
       Thread.currentThread().interrupt();
       stopping.countDown();
       return true;
+    }
+  }
+
+  /**
+   * Goes FAILED instead of stalling when the relay's position lies beyond anything the database
+   * has committed: after a restore from backup or an asynchronous failover, every new event gets a
+   * transaction id below the position and would never be read. Checked when the position is read
+   * from Kafka and, while nothing is read, every few seconds.
+   */
+  private void checkPositionNotAhead(boolean now) {
+    long t = System.nanoTime();
+    if (!now && t - lastAheadCheck < AHEAD_CHECK_NANOS) {
+      return;
+    }
+    lastAheadCheck = t;
+    java.util.Optional<String> ahead = store.positionAhead(position);
+    if (ahead.isPresent()) {
+      throw new RelayCheckException(BACKWARDS, "the relay's position in " + settings.positionTopic() + ": " + ahead.get());
     }
   }
 
