@@ -136,7 +136,7 @@ class OrdersHttpAbuseTest {
     }
   }
 
-  @Test
+  @org.junit.jupiter.api.RepeatedTest(3)
   void bodiesOfTenAndAHundredMegabytes_get413() throws Exception {
     HttpResponse<String> ten =
         send(HttpRequest.newBuilder(uri("/orders")).header("Content-Type", "application/json")

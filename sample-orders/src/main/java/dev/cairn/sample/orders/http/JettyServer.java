@@ -130,6 +130,9 @@ public final class JettyServer implements AutoCloseable {
   /** Reads the body within the limits, then runs the handler on a worker. */
   private static final class Adapter extends Handler.Abstract {
 
+    /** The most of an oversized body read and discarded before answering 413 (see refuseTooLarge). */
+    private static final long SWALLOW_BYTES = 256L << 20;
+
     private final ApiHandler handler;
     private final HttpLimits limits;
     private final ThreadPoolExecutor workers;
@@ -145,7 +148,7 @@ public final class JettyServer implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) {
       long declared = request.getLength();
       if (declared > limits.maxBodyBytes()) {
-        write(request, response, callback, tooLarge(), true);
+        refuseTooLarge(request, response, callback, 0);
         return true;
       }
       CompletableFuture<byte[]> body = new CompletableFuture<>();
@@ -187,8 +190,10 @@ public final class JettyServer implements AutoCloseable {
         }
         ByteBuffer bytes = chunk.getByteBuffer();
         if (buffer.size() + (long) bytes.remaining() > limits.maxBodyBytes()) {
+          long read = buffer.size() + (long) bytes.remaining();
+          boolean last = chunk.isLast();
           chunk.release();
-          done.completeExceptionally(new BodyTooLarge());
+          done.completeExceptionally(new BodyTooLarge(last ? -1 : read));
           return;
         }
         byte[] copy = new byte[bytes.remaining()];
@@ -205,8 +210,8 @@ public final class JettyServer implements AutoCloseable {
 
     private void answerReadFailure(Request request, Response response, Callback callback, Throwable failure) {
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      if (cause instanceof BodyTooLarge) {
-        write(request, response, callback, tooLarge(), true);
+      if (cause instanceof BodyTooLarge tooLarge) {
+        refuseTooLarge(request, response, callback, tooLarge.read);
       } else if (cause instanceof TimeoutException) {
         write(request, response, callback,
             ApiResponse.error(408, "request_timeout", "the request body did not arrive within " + limits.bodyTimeout()), true);
@@ -233,6 +238,50 @@ public final class JettyServer implements AutoCloseable {
       write(request, response, callback, answer, false);
     }
 
+    /**
+     * Answers 413 after reading and discarding the rest of the body, up to {@link #SWALLOW_BYTES}
+     * and the body timeout, then closes. A server that answers and closes while the client is
+     * still sending makes the client's TCP stack see a reset, and the client loses the 413 (the
+     * JDK client reported "header parser received no bytes" for a 10 MB body). Past the bound it
+     * answers and closes at once: a client sending more than that gets a reset, not our memory.
+     *
+     * @param alreadyRead bytes of the body read so far, or -1 if the body has ended
+     */
+    private void refuseTooLarge(Request request, Response response, Callback callback, long alreadyRead) {
+      if (alreadyRead < 0) {
+        write(request, response, callback, tooLarge(), true);
+        return;
+      }
+      CompletableFuture<Void> drained = new CompletableFuture<>();
+      swallow(request, alreadyRead, drained);
+      drained
+          .orTimeout(limits.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .whenComplete((ignored, failure) -> write(request, response, callback, tooLarge(), true));
+    }
+
+    private void swallow(Request request, long read, CompletableFuture<Void> done) {
+      long total = read;
+      while (!done.isDone()) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          long soFar = total;
+          request.demand(() -> swallow(request, soFar, done));
+          return;
+        }
+        if (Content.Chunk.isFailure(chunk)) {
+          done.complete(null);
+          return;
+        }
+        total += chunk.getByteBuffer().remaining();
+        boolean last = chunk.isLast();
+        chunk.release();
+        if (last || total > SWALLOW_BYTES) {
+          done.complete(null);
+          return;
+        }
+      }
+    }
+
     private ApiResponse tooLarge() {
       return ApiResponse.error(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes() + " bytes");
     }
@@ -255,8 +304,12 @@ public final class JettyServer implements AutoCloseable {
   private static final class BodyTooLarge extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    BodyTooLarge() {
+    /** Bytes of the body read when the limit was passed, or -1 if the body had ended. */
+    final long read;
+
+    BodyTooLarge(long read) {
       super("body too large", null, false, false);
+      this.read = read;
     }
   }
 
