@@ -261,7 +261,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     /**
      * Wakes the runner on appends made by other processes too (default off), through PostgreSQL
      * LISTEN/NOTIFY on a connection of its own; the appending processes' stores need {@link
-     * JdbcEventStore.Builder#notifyOnAppend}. The poll stays the fallback.
+     * JdbcEventStoreBuilder#notifyOnAppend}. The poll stays the fallback.
      *
      * @param value true to listen
      * @return this builder

@@ -445,7 +445,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
 
     /**
      * Listens on the store's LISTEN/NOTIFY channel (default off), so that appends in other
-     * processes, whose stores announce them ({@link JdbcEventStore.Builder#notifyOnAppend}), wake
+     * processes, whose stores announce them ({@link JdbcEventStoreBuilder#notifyOnAppend}), wake
      * the relay at once. Appends through the same store object always wake it.
      *
      * @param value true to listen

@@ -38,8 +38,8 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  *
  * <p>Appends compare-and-set the stream's version before any sequence value is drawn, then insert
  * the whole batch in one statement, at REPEATABLE READ. The global order is {@code (tx_id,
- * global_position)}, and readers only see transactions below the oldest one still open, so no
- * event can ever appear behind a reader.
+ * global_position)}, and readers only see events below the oldest transaction that may still
+ * append (docs/global-order.md), so no event can ever appear behind a reader.
  *
  * <pre>{@code
  * JdbcEventStore store = JdbcEventStore.builder(dataSource).schema("cairn").build();
@@ -65,7 +65,7 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
   private final IdempotencyKeys idempotencyKeys;
   private final int maxEventBytes;
 
-  private JdbcEventStore(Builder b) {
+  JdbcEventStore(JdbcEventStoreBuilder b) {
     this.jdbi = Jdbi.create(b.dataSource);
     this.tables = StoreTables.of(b.schema, b.prefix);
     this.meters = b.meters;
@@ -86,8 +86,8 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
    * @param dataSource a (pooled) data source of the database
    * @return a builder
    */
-  public static Builder builder(DataSource dataSource) {
-    return new Builder(dataSource);
+  public static JdbcEventStoreBuilder builder(DataSource dataSource) {
+    return new JdbcEventStoreBuilder(dataSource);
   }
 
   /**
@@ -304,7 +304,7 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
   /**
    * Checks the store now (one query, two when degraded): DOWN if its database cannot be queried,
    * DEGRADED when committed events have waited above the fence longer than {@link
-   * Builder#fenceHeldThreshold}, naming the transaction that holds it; UP otherwise.
+   * JdbcEventStoreBuilder#fenceHeldThreshold}, naming the transaction that holds it; UP otherwise.
    *
    * @return the store's health
    */
@@ -324,7 +324,7 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
 
   /**
    * Listens for appends made by other processes: their stores must be built with {@link
-   * Builder#notifyOnAppend}. A thread of its own holds one connection with {@code LISTEN} on
+   * JdbcEventStoreBuilder#notifyOnAppend}. A thread of its own holds one connection with {@code LISTEN} on
    * {@value #NOTIFY_CHANNEL} and runs {@code onAppend} for each notification about this store's
    * schema, and once more whenever it (re)connects, since a notification sent while it was not
    * listening is lost. A lost connection is retried with backoff and logged once. Notifications
@@ -427,102 +427,5 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
 
   IdempotencyKeys idempotencyKeys() {
     return idempotencyKeys;
-  }
-
-  /** Configures a {@link JdbcEventStore}; every setter checks its argument at once. */
-  public static final class Builder {
-    private final DataSource dataSource;
-    private String schema = "public";
-    private String prefix = "";
-    private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
-    private boolean notify;
-    private MeterRegistry meters = Metrics.globalRegistry;
-    private Duration fenceHeldThreshold = Duration.ofSeconds(10);
-
-    private Builder(DataSource dataSource) {
-      this.dataSource = requireNonNull(dataSource, "dataSource");
-    }
-
-    /**
-     * Sets the schema of the store's tables (default {@code public}); it is created if missing.
-     *
-     * @param value a name matching {@code [a-z_][a-z0-9_]*}
-     * @return this builder
-     * @throws IllegalArgumentException if the name breaks that rule
-     */
-    public Builder schema(String value) {
-      this.schema = Checks.sqlIdentifier("schema", value);
-      return this;
-    }
-
-    /**
-     * Sets a prefix for the store's table names (default none), e.g. {@code cairn_}.
-     *
-     * @param value a prefix matching {@code [a-z_][a-z0-9_]*}
-     * @return this builder
-     * @throws IllegalArgumentException if the prefix breaks that rule
-     */
-    public Builder tablePrefix(String value) {
-      this.prefix = Checks.sqlIdentifier("table prefix", value);
-      return this;
-    }
-
-    /**
-     * Sets the largest payload one event may have (default 1 MiB).
-     *
-     * @param bytes the limit in bytes of UTF-8 JSON
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     */
-    public Builder maxEventBytes(int bytes) {
-      this.maxEventBytes = Checks.positive("max event bytes", bytes);
-      return this;
-    }
-
-    /**
-     * Announces every append on the {@value #NOTIFY_CHANNEL} LISTEN/NOTIFY channel (default off),
-     * so relays in other processes wake at once instead of at their next poll.
-     *
-     * @param value true to announce
-     * @return this builder
-     */
-    public Builder notifyOnAppend(boolean value) {
-      this.notify = value;
-      return this;
-    }
-
-    /**
-     * Sets the registry for the store's metrics (default Micrometer's global registry).
-     *
-     * @param value the registry
-     * @return this builder
-     */
-    public Builder meterRegistry(MeterRegistry value) {
-      this.meters = requireNonNull(value, "meterRegistry");
-      return this;
-    }
-
-    /**
-     * Sets how long committed events may wait above the global-order fence (for an appender that
-     * stays open) before {@link JdbcEventStore#health()} reports the store DEGRADED (default 10
-     * s).
-     *
-     * @param value the threshold
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     */
-    public Builder fenceHeldThreshold(Duration value) {
-      this.fenceHeldThreshold = Checks.positive("fence held threshold", value);
-      return this;
-    }
-
-    /**
-     * Builds the store. Call {@link JdbcEventStore#migrate()} before first use.
-     *
-     * @return the store
-     */
-    public JdbcEventStore build() {
-      return new JdbcEventStore(this);
-    }
   }
 }

@@ -210,7 +210,7 @@ final class OrdersService implements AutoCloseable {
     return store
         .jdbi()
         .withHandle(h -> h.createQuery("SELECT * FROM " + view + " WHERE order_id = :id").bind("id", orderId).mapToMap().findOne())
-        .map(OrdersService::jsonRow);
+        .map(JsonViews::row);
   }
 
   Map<String, Object> customerStats(String customerId) {
@@ -413,25 +413,7 @@ final class OrdersService implements AutoCloseable {
     List<Health> parts = healthParts();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("status", Health.worst(parts.stream().map(Health::status).toList()).name());
-    List<Map<String, Object>> components = new ArrayList<>();
-    for (Health h : parts) {
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put("component", h.component());
-      c.put("status", h.status().name());
-      c.put("since", h.since().toString());
-      List<Map<String, Object>> causes = new ArrayList<>();
-      for (Health.Cause cause : h.causes()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("code", cause.code());
-        m.put("status", cause.status().name());
-        m.put("message", cause.message());
-        m.put("since", cause.since().toString());
-        causes.add(m);
-      }
-      c.put("causes", causes);
-      components.add(c);
-    }
-    out.put("components", components);
+    out.put("components", JsonViews.components(parts));
     if (relay != null) {
       RelayStatus r = relay.status();
       Map<String, Object> rs = new LinkedHashMap<>();
@@ -459,26 +441,6 @@ final class OrdersService implements AutoCloseable {
       out.put(meter.getId().getName() + tags, values);
     }
     return out;
-  }
-
-  private static Map<String, Object> jsonRow(Map<String, Object> row) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    row.forEach((k, v) -> out.put(camel(k), v instanceof java.sql.Timestamp ts ? ts.toInstant().toString() : v));
-    return out;
-  }
-
-  private static String camel(String column) {
-    StringBuilder b = new StringBuilder();
-    boolean up = false;
-    for (char c : column.toCharArray()) {
-      if (c == '_') {
-        up = true;
-      } else {
-        b.append(up ? Character.toUpperCase(c) : c);
-        up = false;
-      }
-    }
-    return b.toString();
   }
 
   /** Where Kafka Streams keeps its local state; deleted on {@link #close()}. */

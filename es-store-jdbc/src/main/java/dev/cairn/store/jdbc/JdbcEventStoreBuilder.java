@@ -1,0 +1,109 @@
+package dev.cairn.store.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.api.spi.Checks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.time.Duration;
+import javax.sql.DataSource;
+
+/**
+ * Configures a {@link JdbcEventStore}, as {@link JdbcEventStore#builder(DataSource)} returns it;
+ * every setter checks its argument at once.
+ */
+public final class JdbcEventStoreBuilder {
+  final DataSource dataSource;
+  String schema = "public";
+  String prefix = "";
+  int maxEventBytes = JdbcEventStore.DEFAULT_MAX_EVENT_BYTES;
+  boolean notify;
+  MeterRegistry meters = Metrics.globalRegistry;
+  Duration fenceHeldThreshold = Duration.ofSeconds(10);
+
+  JdbcEventStoreBuilder(DataSource dataSource) {
+    this.dataSource = requireNonNull(dataSource, "dataSource");
+  }
+
+  /**
+   * Sets the schema of the store's tables (default {@code public}); it is created if missing.
+   *
+   * @param value a name matching {@code [a-z_][a-z0-9_]*}
+   * @return this builder
+   * @throws IllegalArgumentException if the name breaks that rule
+   */
+  public JdbcEventStoreBuilder schema(String value) {
+    this.schema = Checks.sqlIdentifier("schema", value);
+    return this;
+  }
+
+  /**
+   * Sets a prefix for the store's table names (default none), e.g. {@code cairn_}.
+   *
+   * @param value a prefix matching {@code [a-z_][a-z0-9_]*}
+   * @return this builder
+   * @throws IllegalArgumentException if the prefix breaks that rule
+   */
+  public JdbcEventStoreBuilder tablePrefix(String value) {
+    this.prefix = Checks.sqlIdentifier("table prefix", value);
+    return this;
+  }
+
+  /**
+   * Sets the largest payload one event may have (default 1 MiB).
+   *
+   * @param bytes the limit in bytes of UTF-8 JSON
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   */
+  public JdbcEventStoreBuilder maxEventBytes(int bytes) {
+    this.maxEventBytes = Checks.positive("max event bytes", bytes);
+    return this;
+  }
+
+  /**
+   * Announces every append on the {@value JdbcEventStore#NOTIFY_CHANNEL} LISTEN/NOTIFY channel (default off),
+   * so relays in other processes wake at once instead of at their next poll.
+   *
+   * @param value true to announce
+   * @return this builder
+   */
+  public JdbcEventStoreBuilder notifyOnAppend(boolean value) {
+    this.notify = value;
+    return this;
+  }
+
+  /**
+   * Sets the registry for the store's metrics (default Micrometer's global registry).
+   *
+   * @param value the registry
+   * @return this builder
+   */
+  public JdbcEventStoreBuilder meterRegistry(MeterRegistry value) {
+    this.meters = requireNonNull(value, "meterRegistry");
+    return this;
+  }
+
+  /**
+   * Sets how long committed events may wait above the global-order fence (for an appender that
+   * stays open) before {@link JdbcEventStore#health()} reports the store DEGRADED (default 10
+   * s).
+   *
+   * @param value the threshold
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   */
+  public JdbcEventStoreBuilder fenceHeldThreshold(Duration value) {
+    this.fenceHeldThreshold = Checks.positive("fence held threshold", value);
+    return this;
+  }
+
+  /**
+   * Builds the store. Call {@link JdbcEventStore#migrate()} before first use.
+   *
+   * @return the store
+   */
+  public JdbcEventStore build() {
+    return new JdbcEventStore(this);
+  }
+}
