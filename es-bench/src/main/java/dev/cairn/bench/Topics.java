@@ -27,9 +27,16 @@ final class Topics {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
   }
 
-  /** Creates topics with replication factor 1 and waits until they exist. */
+  /**
+   * Creates topics with replication factor 1 and waits until they exist. They accept records of
+   * up to 2 MiB, as the relay requires of an existing event topic for the store's default 1 MiB
+   * events (1.5 x for jsonb's spacing plus headers); the raw baselines' topics get the same.
+   */
   static void create(Admin admin, int partitions, String... names) throws Exception {
-    List<NewTopic> topics = java.util.Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList();
+    List<NewTopic> topics =
+        java.util.Arrays.stream(names)
+            .map(n -> new NewTopic(n, partitions, (short) 1).configs(Map.of("max.message.bytes", String.valueOf(2 << 20))))
+            .toList();
     get(admin.createTopics(topics).all());
   }
 
