@@ -36,7 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class ChildProcessCluster implements KafkaCluster {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChildProcessCluster.class);
-  private static final String HEAP = "384m";
+  /**
+   * Three brokers start at once on what may be a two-core machine: a small heap each, and only
+   * the JIT's first tier, which starts them faster and serves a test's load well enough.
+   */
+  private static final List<String> JVM = List.of("-Xms128m", "-Xmx384m", "-XX:TieredStopAtLevel=1");
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
 
   private final Path dir;
@@ -104,7 +108,7 @@ public final class ChildProcessCluster implements KafkaCluster {
                     throw new UncheckedIOException(e);
                   }
                 }));
-        nodes.put(id, new ChildProcessKafka(nodeDir, props, port, HEAP, "KRaft node " + id + " of " + size));
+        nodes.put(id, new ChildProcessKafka(nodeDir, props, port, JVM, "KRaft node " + id + " of " + size));
       }
       join(formats);
       ChildProcessCluster result = new ChildProcessCluster(dir, nodes);

@@ -29,23 +29,26 @@ public final class ChildProcessKafka implements KafkaProcess {
   private static final Logger LOG = LoggerFactory.getLogger(ChildProcessKafka.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-  /** The heap of a lone broker. */
-  static final String SINGLE_HEAP = "768m";
+  /** The JVM options of a lone broker. */
+  static final List<String> SINGLE_JVM = List.of("-Xms128m", "-Xmx768m");
+
+  /** The JVM options of the storage tool, which runs for a second: the JIT's top tier never pays. */
+  private static final List<String> TOOL_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
 
   private final Path dataDir;
   private final Path properties;
   private final int port;
-  private final String heap;
+  private final List<String> jvmOptions;
   private final String role;
   private final LastResort lastResort;
   private Process process;
   private OutputStream lifeline;
 
-  ChildProcessKafka(Path dataDir, Path properties, int port, String heap, String role) {
+  ChildProcessKafka(Path dataDir, Path properties, int port, List<String> jvmOptions, String role) {
     this.dataDir = dataDir;
     this.properties = properties;
     this.port = port;
-    this.heap = heap;
+    this.jvmOptions = jvmOptions;
     this.role = role;
     this.lastResort = new LastResort("cairn-kafka-child-stop", this::stopQuietly);
   }
@@ -77,7 +80,7 @@ public final class ChildProcessKafka implements KafkaProcess {
         store(p, props);
       }
       formatIfNeeded(props, dataDir, Uuid.randomUuid().toString());
-      ChildProcessKafka kafka = new ChildProcessKafka(dataDir, props, port, SINGLE_HEAP, "KRaft, 1 node");
+      ChildProcessKafka kafka = new ChildProcessKafka(dataDir, props, port, SINGLE_JVM, "KRaft, 1 node");
       kafka.launch();
       return kafka;
     } catch (IOException e) {
@@ -146,7 +149,7 @@ public final class ChildProcessKafka implements KafkaProcess {
    * controllers is up, so a cluster spawns all of its nodes before waiting for any.
    */
   synchronized void spawn() {
-    List<String> command = javaCommand(heap, KafkaChildMain.class.getName(), properties.toString());
+    List<String> command = javaCommand(jvmOptions, KafkaChildMain.class.getName(), properties.toString());
     ProcessBuilder pb =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -222,7 +225,7 @@ public final class ChildProcessKafka implements KafkaProcess {
       return;
     }
     List<String> command =
-        javaCommand("256m", "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString());
+        javaCommand(TOOL_JVM, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString());
     Process format =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -268,15 +271,14 @@ public final class ChildProcessKafka implements KafkaProcess {
     }
   }
 
-  private static List<String> javaCommand(String heap, String mainClass, String... args) {
+  private static List<String> javaCommand(List<String> jvmOptions, String mainClass, String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // Under Surefire the test class path is not the JVM's own class path.
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>();
     command.add(java);
-    command.add("-Xms128m");
-    command.add("-Xmx" + heap);
+    command.addAll(jvmOptions);
     command.add("-XX:+UseSerialGC");
     command.add("-cp");
     command.add(classPath);
