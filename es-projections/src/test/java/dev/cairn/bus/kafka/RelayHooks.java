@@ -18,4 +18,15 @@ public final class RelayHooks {
   public static KafkaRelay.Builder afterSends(KafkaRelay.Builder builder, Runnable hook) {
     return builder.afterSends(hook);
   }
+
+  /**
+   * Sets the hook run after a batch's Kafka transaction has committed.
+   *
+   * @param builder the relay's builder
+   * @param hook the hook, run on the relay's thread
+   * @return the builder
+   */
+  public static KafkaRelay.Builder afterKafkaCommit(KafkaRelay.Builder builder, Runnable hook) {
+    return builder.afterKafkaCommit(hook);
+  }
 }
