@@ -42,6 +42,7 @@ public final class ChildProcessCluster implements KafkaCluster {
    */
   private static final List<String> JVM = List.of("-Xms128m", "-Xmx384m", "-XX:TieredStopAtLevel=1");
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final Path dir;
   private final Map<Integer, ChildProcessKafka> nodes;
@@ -189,10 +190,13 @@ public final class ChildProcessCluster implements KafkaCluster {
     throw new IllegalStateException("replicas still out of sync after " + timeout + ": " + behind);
   }
 
-  /** Stops every node, all at once: a node stopping alone would wait for a quorum that is leaving. */
+  /**
+   * Stops every node, all at once. A node's graceful shutdown waits for a quorum of controllers,
+   * which is leaving too, so a node still up after a few seconds is killed.
+   */
   @Override
   public void close() {
-    join(nodes.values().stream().map(n -> CompletableFuture.runAsync(n::close)).toList());
+    join(nodes.values().stream().map(n -> CompletableFuture.runAsync(() -> n.close(CLOSE_GRACE))).toList());
   }
 
   private static List<String> partitionsBehind(Admin admin) throws Exception {

@@ -122,16 +122,29 @@ public final class ChildProcessKafka implements KafkaProcess {
 
   @Override
   public void close() {
-    stopQuietly();
+    close(Duration.ofSeconds(30));
+  }
+
+  /**
+   * Stops the broker gracefully, or kills it if it has not stopped within {@code grace}.
+   *
+   * @param grace how long a graceful shutdown may take
+   */
+  void close(Duration grace) {
+    stop(grace);
     lastResort.closed();
   }
 
-  private synchronized void stopQuietly() {
+  private void stopQuietly() {
+    stop(Duration.ofSeconds(30));
+  }
+
+  private synchronized void stop(Duration grace) {
     if (process == null || !process.isAlive()) {
       return;
     }
     closeLifeline(); // the child's watchdog starts a graceful shutdown
-    if (!waitFor(process, Duration.ofSeconds(30))) {
+    if (!waitFor(process, grace)) {
       process.destroyForcibly();
       waitFor(process, Duration.ofSeconds(10));
     }
