@@ -1,5 +1,6 @@
 package dev.cairn.testkit;
 
+import dev.cairn.testkit.internal.ChildProcessCluster;
 import dev.cairn.testkit.internal.ChildProcessKafka;
 import dev.cairn.testkit.internal.ExternalKafka;
 import dev.cairn.testkit.internal.InProcessKafka;
@@ -70,6 +71,24 @@ public interface KafkaServer extends AutoCloseable {
    */
   static KafkaProcess childProcess(Path dataDir) {
     return ChildProcessKafka.start(dataDir);
+  }
+
+  /**
+   * Starts a KRaft cluster of broker processes, each a combined broker and controller in a child
+   * JVM ({@code -Xmx384m}), formatted with one cluster id and started in parallel. Topics are
+   * replicated three times by default with {@code min.insync.replicas=2}, the offsets and
+   * transaction-state topics too, so the cluster serves transactions with one node down. The
+   * children stop with this JVM, as {@link #childProcess(Path)}'s does.
+   *
+   * @param dir where the nodes keep their data, one directory each; reused if it holds a cluster
+   *     of the same size
+   * @param brokers how many nodes, at least 3
+   * @return the running cluster, whose nodes can be killed and restarted one by one
+   * @throws IllegalArgumentException if {@code brokers} is below 3
+   * @throws IllegalStateException if it cannot start
+   */
+  static KafkaCluster childCluster(Path dir, int brokers) {
+    return ChildProcessCluster.start(dir, brokers);
   }
 
   /**

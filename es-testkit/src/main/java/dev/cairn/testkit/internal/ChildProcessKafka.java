@@ -29,17 +29,27 @@ public final class ChildProcessKafka implements KafkaProcess {
   private static final Logger LOG = LoggerFactory.getLogger(ChildProcessKafka.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
+  /** The JVM options of a lone broker. */
+  static final List<String> SINGLE_JVM = List.of("-Xms128m", "-Xmx768m");
+
+  /** The JVM options of the storage tool, which runs for a second: the JIT's top tier never pays. */
+  private static final List<String> TOOL_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
   private final Path dataDir;
   private final Path properties;
   private final int port;
+  private final List<String> jvmOptions;
+  private final String role;
   private final LastResort lastResort;
   private Process process;
   private OutputStream lifeline;
 
-  private ChildProcessKafka(Path dataDir, Path properties, int port) {
+  ChildProcessKafka(Path dataDir, Path properties, int port, List<String> jvmOptions, String role) {
     this.dataDir = dataDir;
     this.properties = properties;
     this.port = port;
+    this.jvmOptions = jvmOptions;
+    this.role = role;
     this.lastResort = new LastResort("cairn-kafka-child-stop", this::stopQuietly);
   }
 
@@ -63,13 +73,14 @@ public final class ChildProcessKafka implements KafkaProcess {
         port = Integer.parseInt(existing.getProperty("cairn.port"));
       } else {
         port = freePort();
-        writeProperties(props, dataDir, port, freePort());
+        int controllerPort = freePort();
+        Properties p = nodeProperties(dataDir, 1, port, controllerPort, "1@127.0.0.1:" + controllerPort);
+        p.setProperty("num.partitions", "1");
+        BrokerDefaults.SINGLE_NODE.forEach(p::setProperty);
+        store(p, props);
       }
-      Path logs = dataDir.resolve("logs");
-      if (!Files.exists(logs.resolve("meta.properties"))) {
-        format(props, dataDir);
-      }
-      ChildProcessKafka kafka = new ChildProcessKafka(dataDir, props, port);
+      formatIfNeeded(props, dataDir, Uuid.randomUuid().toString());
+      ChildProcessKafka kafka = new ChildProcessKafka(dataDir, props, port, SINGLE_JVM, "KRaft, 1 node");
       kafka.launch();
       return kafka;
     } catch (IOException e) {
@@ -84,7 +95,7 @@ public final class ChildProcessKafka implements KafkaProcess {
 
   @Override
   public String describe() {
-    return "Kafka broker process (KRaft, 1 node) at " + bootstrapServers() + ", data in " + dataDir;
+    return "Kafka broker process (" + role + ") at " + bootstrapServers() + ", data in " + dataDir;
   }
 
   @Override
@@ -111,23 +122,47 @@ public final class ChildProcessKafka implements KafkaProcess {
 
   @Override
   public void close() {
-    stopQuietly();
+    close(Duration.ofSeconds(30));
+  }
+
+  /**
+   * Stops the broker gracefully, or kills it if it has not stopped within {@code grace}.
+   *
+   * @param grace how long a graceful shutdown may take
+   */
+  void close(Duration grace) {
+    stop(grace);
     lastResort.closed();
   }
 
-  private synchronized void stopQuietly() {
+  private void stopQuietly() {
+    stop(Duration.ofSeconds(30));
+  }
+
+  private synchronized void stop(Duration grace) {
     if (process == null || !process.isAlive()) {
       return;
     }
     closeLifeline(); // the child's watchdog starts a graceful shutdown
-    if (!waitFor(process, Duration.ofSeconds(30))) {
+    if (!waitFor(process, grace)) {
       process.destroyForcibly();
       waitFor(process, Duration.ofSeconds(10));
     }
   }
 
-  private synchronized void launch() {
-    List<String> command = javaCommand(KafkaChildMain.class.getName(), properties.toString());
+  /** Starts the process and waits until it serves requests. */
+  synchronized void launch() {
+    spawn();
+    awaitReady();
+    LOG.info("Kafka broker process {} ready at {}", process.pid(), bootstrapServers());
+  }
+
+  /**
+   * Starts the process without waiting: a broker of a cluster serves nothing until a quorum of
+   * controllers is up, so a cluster spawns all of its nodes before waiting for any.
+   */
+  synchronized void spawn() {
+    List<String> command = javaCommand(jvmOptions, KafkaChildMain.class.getName(), properties.toString());
     ProcessBuilder pb =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -138,11 +173,14 @@ public final class ChildProcessKafka implements KafkaProcess {
       throw new UncheckedIOException("could not launch " + command, e);
     }
     lifeline = process.getOutputStream();
-    awaitReady();
-    LOG.info("Kafka broker process {} ready at {}", process.pid(), bootstrapServers());
   }
 
-  private void awaitReady() {
+  /**
+   * Waits until the process serves requests.
+   *
+   * @throws IllegalStateException if it exits or is not ready in time
+   */
+  synchronized void awaitReady() {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     Map<String, Object> config =
         Map.of(
@@ -187,15 +225,20 @@ public final class ChildProcessKafka implements KafkaProcess {
     }
   }
 
-  private static void format(Path props, Path dataDir) throws IOException {
+  /**
+   * Formats a node's storage for a cluster unless it was formatted before.
+   *
+   * @param props the node's properties file
+   * @param dataDir the node's directory
+   * @param clusterId the cluster's id, the same for every node of a cluster
+   * @throws IOException if the tool cannot run
+   */
+  static void formatIfNeeded(Path props, Path dataDir, String clusterId) throws IOException {
+    if (Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+      return;
+    }
     List<String> command =
-        javaCommand(
-            "kafka.tools.StorageTool",
-            "format",
-            "-t",
-            Uuid.randomUuid().toString(),
-            "-c",
-            props.toString());
+        javaCommand(TOOL_JVM, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString());
     Process format =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -208,12 +251,21 @@ public final class ChildProcessKafka implements KafkaProcess {
     }
   }
 
-  private static void writeProperties(Path props, Path dataDir, int port, int controllerPort)
-      throws IOException {
+  /**
+   * The settings of one combined broker and controller node.
+   *
+   * @param dataDir the node's directory
+   * @param nodeId its node id
+   * @param port its client port
+   * @param controllerPort its controller port
+   * @param voters the cluster's {@code controller.quorum.voters}
+   * @return the settings, to which the caller adds its defaults
+   */
+  static Properties nodeProperties(Path dataDir, int nodeId, int port, int controllerPort, String voters) {
     Properties p = new Properties();
     p.setProperty("process.roles", "broker,controller");
-    p.setProperty("node.id", "1");
-    p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.setProperty("node.id", Integer.toString(nodeId));
+    p.setProperty("controller.quorum.voters", voters);
     p.setProperty(
         "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
@@ -221,24 +273,25 @@ public final class ChildProcessKafka implements KafkaProcess {
     p.setProperty("inter.broker.listener.name", "PLAINTEXT");
     p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.setProperty("log.dirs", dataDir.resolve("logs").toString());
-    p.setProperty("num.partitions", "1");
-    BrokerDefaults.SINGLE_NODE.forEach(p::setProperty);
     // Our own bookkeeping; Kafka ignores unknown keys.
     p.setProperty("cairn.port", Integer.toString(port));
+    return p;
+  }
+
+  static void store(Properties p, Path props) throws IOException {
     try (var out = Files.newOutputStream(props)) {
       p.store(out, "Cairn child-JVM Kafka broker");
     }
   }
 
-  private static List<String> javaCommand(String mainClass, String... args) {
+  private static List<String> javaCommand(List<String> jvmOptions, String mainClass, String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // Under Surefire the test class path is not the JVM's own class path.
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>();
     command.add(java);
-    command.add("-Xms128m");
-    command.add("-Xmx768m");
+    command.addAll(jvmOptions);
     command.add("-XX:+UseSerialGC");
     command.add("-cp");
     command.add(classPath);
@@ -256,7 +309,7 @@ public final class ChildProcessKafka implements KafkaProcess {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();
