@@ -36,9 +36,14 @@ final class HangingCheck {
     this.transactionalId = transactionalId;
   }
 
-  /** Adds a topic the relay writes to those it looks at. */
+  /**
+   * Adds a topic the relay writes to those it looks at. A topic new to this relay is looked at
+   * soon, once: a predecessor's crash may have left a transaction there, partly committed.
+   */
   void own(String topic) {
-    ownedTopics.add(topic);
+    if (ownedTopics.add(topic)) {
+      due = Math.min(due, System.currentTimeMillis());
+    }
   }
 
   /** The transaction timeout plus a margin: how old an untracked open transaction must be. */
