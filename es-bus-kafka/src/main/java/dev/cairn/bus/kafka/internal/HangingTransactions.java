@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * after a broker crash the coordinator can write the commit marker to some partitions, skip the
  * others because they have no leader at that moment, and consider the transaction committed;
  * aborting the rest would then show part of a committed transaction twice once it is published
- * again, or lose part of it.
+ * again, or lose part of it. The check reports those ({@link Result#partial()}); the relay turns
+ * them into a DOWN health and {@link PartialTransactionRepair} resolves them when asked.
  */
 public final class HangingTransactions {
 
@@ -241,7 +242,8 @@ public final class HangingTransactions {
         LOG.error(
             "not aborting the hanging transaction on {} of producer id {} epoch {} from offset {}: the same"
                 + " transaction already ended on {} (committed or aborted, which is not known), so aborting it"
-                + " here could duplicate or lose records; it needs an operator (kafka-transactions.sh)",
+                + " here could duplicate or lose records; the relay is DOWN (transaction-partially-committed) until"
+                + " an operator resolves it (RelayRepair.resolvePartiallyCommitted)",
             t.partition(), t.producerId(), t.producerEpoch(), t.startOffset(), endedOn);
       } else if (tryAbort(t, nowMs)) {
         aborted.add(t);

@@ -24,6 +24,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,18 +46,30 @@ final class TransactionQueries {
     this.timeout = timeout;
   }
 
-  /** Every partition of the topics. */
+  /**
+   * Every partition of the topics that exist; a topic not created yet (one the relay is about to
+   * write first) holds no transaction.
+   */
   List<TopicPartition> partitions(Collection<String> topics) {
-    Map<String, TopicDescription> descriptions =
-        await(admin.describeTopics(topics).allTopicNames(), "describing topics " + topics);
+    Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics).topicNameValues();
     List<TopicPartition> partitions = new ArrayList<>();
-    descriptions.forEach(
-        (topic, d) -> d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+    futures.forEach(
+        (topic, future) -> {
+          try {
+            await(future, "describing topic " + topic)
+                .partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+          } catch (UnknownTopicOrPartitionException e) {
+            LOG.debug("topic {} does not exist (yet); no transaction to look at there", topic);
+          }
+        });
     return partitions;
   }
 
   /** The active producers of each partition, as the partition's leader knows them. */
   Map<TopicPartition, List<ProducerState>> producers(List<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return Map.of();
+    }
     Map<TopicPartition, PartitionProducerState> states =
         await(admin.describeProducers(partitions).all(), "describing the producers of " + partitions);
     Map<TopicPartition, List<ProducerState>> result = new HashMap<>();
