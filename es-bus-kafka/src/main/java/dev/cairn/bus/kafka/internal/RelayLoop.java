@@ -278,7 +278,9 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           return Outcome.LOCK_LOST;
         }
         if (hanging.due()) {
-          hanging.abortHanging("a transaction open on them was too recent to judge at the last check");
+          // Inside kafkaCall: a broker gone meanwhile blocks the admin requests, as the watchdog tells.
+          kafkaCall("looking for hanging transactions", () -> hanging.abortHanging("a topic new to the relay, or a"
+              + " transaction open on its topics that was too recent to judge at the last check"));
         }
         List<RecordedEvent> batch = publisher.read(position);
         if (!batch.isEmpty()) {

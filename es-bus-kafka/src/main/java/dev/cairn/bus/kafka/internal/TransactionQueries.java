@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.DescribeTopicsResult;
 import org.apache.kafka.clients.admin.DescribeTransactionsResult;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
@@ -51,17 +52,24 @@ final class TransactionQueries {
    * write first) holds no transaction.
    */
   List<TopicPartition> partitions(Collection<String> topics) {
-    Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics).topicNameValues();
+    DescribeTopicsResult described = admin.describeTopics(topics);
+    Map<String, TopicDescription> descriptions;
+    try {
+      descriptions = await(described.allTopicNames(), "describing topics " + topics);
+    } catch (UnknownTopicOrPartitionException e) {
+      // Every future has completed by now: keep the topics that exist, without waiting again.
+      descriptions = new HashMap<>();
+      for (Map.Entry<String, KafkaFuture<TopicDescription>> f : described.topicNameValues().entrySet()) {
+        try {
+          descriptions.put(f.getKey(), await(f.getValue(), "describing topic " + f.getKey()));
+        } catch (UnknownTopicOrPartitionException missing) {
+          LOG.debug("topic {} does not exist (yet); no transaction to look at there", f.getKey());
+        }
+      }
+    }
     List<TopicPartition> partitions = new ArrayList<>();
-    futures.forEach(
-        (topic, future) -> {
-          try {
-            await(future, "describing topic " + topic)
-                .partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-          } catch (UnknownTopicOrPartitionException e) {
-            LOG.debug("topic {} does not exist (yet); no transaction to look at there", topic);
-          }
-        });
+    descriptions.forEach(
+        (topic, d) -> d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
     return partitions;
   }
 
