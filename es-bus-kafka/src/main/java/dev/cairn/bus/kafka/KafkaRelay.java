@@ -72,23 +72,16 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
             KafkaSettings.transactionTimeout(b.settings),
             b.router != null ? b.router : TopicRouter.byStreamType(b.topicPrefix),
             b.topicPrefix + POSITION_TOPIC,
-            b.partitions,
-            b.replication,
+            b.partitions, b.replication,
             Map.of(
                 "retention.ms", Long.toString(b.retentionMs),
                 "max.message.bytes", Integer.toString(KafkaSettings.topicMaxMessageBytes(store.maxEventBytes()))),
-            b.batchSize,
-            b.pollInterval,
-            b.initialBackoff,
-            b.maxBackoff,
+            b.batchSize, b.pollInterval, b.initialBackoff, b.maxBackoff,
             transactionalId,
             Optional.ofNullable(b.replacesTransactionalId),
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
-            b.listen,
-            b.stalenessBound,
-            b.afterSends,
-            b.afterKafkaCommit);
+            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit);
     this.producerSettings = settings.producerSettings();
     this.transactionTimeout = settings.transactionTimeout();
     this.loop = new RelayLoop(settings);
@@ -163,8 +156,10 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
    * cannot reach Kafka ({@code kafka-unreachable}: a Kafka call blocked over 5 s and the broker
    * does not answer a probe; {@code kafka-error}: a call failed), Kafka rejected a record ({@code
    * record-rejected}, naming the event's stream, version, position and size), a check failed
-   * ({@code record-size}, {@code position-topic}, {@code transactional-id}), the store failed, or
-   * it is stopped; DEGRADED when its staleness exceeds {@link Builder#stalenessBound} ({@code
+   * ({@code record-size}, {@code position-topic}, {@code transactional-id}), the store failed, a
+   * transaction hangs on one of its partitions after it committed on others ({@code
+   * transaction-partially-committed}; see {@link RelayRepair#resolvePartiallyCommitted}), or it
+   * is stopped; DEGRADED when its staleness exceeds {@link Builder#stalenessBound} ({@code
    * stale}) or a Kafka call blocks while the broker answers ({@code kafka-stalled}); UP again by
    * itself once the cause is gone. Also the gauge {@code cairn.health.status}, tagged {@code
    * component=relay <transactional id>}.
@@ -192,6 +187,11 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
    */
   public String positionTopic() {
     return settings.positionTopic();
+  }
+
+  /** The relay's settings, for {@link RelayRepair}. */
+  RelaySettings settings() {
+    return settings;
   }
 
   /**

@@ -88,8 +88,10 @@ class BrokerRestartTest {
                     // Kafka 4.3 drops the commit markers of a committed transaction that are still
                     // in flight when a single-node cluster restarts (the restarted coordinator finds
                     // no leader for the partitions and skips them as deleted), leaving it committed
-                    // on some partitions and open on others. No client can repair that; the relay
-                    // refuses to abort such a transaction and stalls visibly. This test is about
+                    // on some partitions and open on others. No client can write the missing
+                    // markers; the relay refuses to abort such a transaction and is DOWN with
+                    // transaction-partially-committed (PartialTransactionTest, which also tests
+                    // RelayRepair's at-least-once resolution). This test is about
                     // a broker dying mid-transaction, so it lets the previous transaction's markers
                     // land before the kill.
                     if (batches.get() == 2) {

@@ -1,9 +1,12 @@
 package dev.cairn.bus.kafka.internal;
 
 import dev.cairn.bus.kafka.KafkaRelay;
+import dev.cairn.api.Health;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,21 +22,28 @@ final class HangingCheck {
 
   private final HangingTransactions hanging;
   private final RelayMetrics metrics;
+  private final RelayHealth health;
   private final String transactionalId;
   /** The topics this relay writes: its position topic and every event topic it published to. */
   private final Set<String> ownedTopics = new LinkedHashSet<>();
   /** When (ms since the epoch) to look again; MAX_VALUE for never. */
   private long due = Long.MAX_VALUE;
 
-  HangingCheck(HangingTransactions hanging, RelayMetrics metrics, String transactionalId) {
+  HangingCheck(HangingTransactions hanging, RelayMetrics metrics, RelayHealth health, String transactionalId) {
     this.hanging = hanging;
     this.metrics = metrics;
+    this.health = health;
     this.transactionalId = transactionalId;
   }
 
-  /** Adds a topic the relay writes to those it looks at. */
+  /**
+   * Adds a topic the relay writes to those it looks at. A topic new to this relay is looked at
+   * soon, once: a predecessor's crash may have left a transaction there, partly committed.
+   */
   void own(String topic) {
-    ownedTopics.add(topic);
+    if (ownedTopics.add(topic)) {
+      due = Math.min(due, System.currentTimeMillis());
+    }
   }
 
   /** The transaction timeout plus a margin: how old an untracked open transaction must be. */
@@ -61,6 +71,7 @@ final class HangingCheck {
       HangingTransactions.Result result = hanging.abortHanging(ownedTopics, now);
       metrics.hangingAborted(result.aborted().size());
       result.recheckAt().ifPresent(at -> due = at);
+      partial(result.partial(), now);
       return result.aborted().size();
     } catch (RuntimeException e) {
       LOG.warn("relay {}: looking for hanging transactions on {} failed; will look again", transactionalId,
@@ -68,5 +79,25 @@ final class HangingCheck {
       due = now + hanging.threshold().toMillis();
       return 0;
     }
+  }
+
+  /**
+   * Raises {@link RelayHealth#PARTIALLY_COMMITTED} while a transaction hangs on one of the relay's
+   * partitions after it ended on others, and looks again a threshold later, so that the cause
+   * clears by itself once an operator resolved it; clears the cause when none is left.
+   */
+  private void partial(List<HangingTransactions.PartialTransaction> partial, long now) {
+    if (partial.isEmpty()) {
+      health.tracker().clear(RelayHealth.PARTIALLY_COMMITTED);
+      return;
+    }
+    health.tracker().raise(
+        RelayHealth.PARTIALLY_COMMITTED, Health.Status.DOWN,
+        "relay " + transactionalId + ": " + partial.stream()
+            .map(HangingTransactions.PartialTransaction::describe)
+            .collect(Collectors.joining("; "))
+            + "; aborting it could duplicate or lose records, so it waits for an operator:"
+            + " see RelayRepair.resolvePartiallyCommitted and the README's runbook");
+    due = Math.min(due, now + hanging.threshold().toMillis());
   }
 }

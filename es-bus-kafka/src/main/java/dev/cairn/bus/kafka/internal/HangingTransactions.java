@@ -3,6 +3,7 @@ package dev.cairn.bus.kafka.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * after a broker crash the coordinator can write the commit marker to some partitions, skip the
  * others because they have no leader at that moment, and consider the transaction committed;
  * aborting the rest would then show part of a committed transaction twice once it is published
- * again, or lose part of it.
+ * again, or lose part of it. The check reports those ({@link Result#partial()}); the relay turns
+ * them into a DOWN health and {@link PartialTransactionRepair} resolves them when asked.
  */
 public final class HangingTransactions {
 
@@ -79,22 +81,57 @@ public final class HangingTransactions {
   }
 
   /**
-   * What one check found.
+   * A hanging transaction that already ended on other partitions: partly committed (or partly
+   * aborted; the partitions do not tell which), so it is not aborted by the check.
    *
-   * @param aborted the hanging transactions it aborted
-   * @param recheckAt when (ms since the epoch) a transaction that was open but too recent to judge
-   *     will be old enough to judge; empty if there was none
+   * @param hanging the transaction still open on its partition
+   * @param endedOn the partitions on which the same transaction already ended
    */
-  public record Result(List<OpenTransaction> aborted, OptionalLong recheckAt) {
+  public record PartialTransaction(OpenTransaction hanging, List<TopicPartition> endedOn) {
 
     /**
      * Copies the list.
      *
+     * @param hanging the transaction still open on its partition
+     * @param endedOn the partitions on which it ended
+     */
+    public PartialTransaction {
+      endedOn = List.copyOf(endedOn);
+    }
+
+    /**
+     * Describes it for an operator: partition, producer id, epoch, start offset, where it ended.
+     *
+     * @return the description
+     */
+    public String describe() {
+      return "transaction of producer id " + hanging.producerId() + " epoch " + hanging.producerEpoch()
+          + " hangs on " + hanging.partition() + " from offset " + hanging.startOffset()
+          + " but already ended (committed) on " + endedOn;
+    }
+  }
+
+  /**
+   * What one check found.
+   *
+   * @param aborted the hanging transactions it aborted
+   * @param partial the hanging transactions it left alone because they already ended on other
+   *     partitions
+   * @param recheckAt when (ms since the epoch) a transaction that was open but too recent to judge
+   *     will be old enough to judge; empty if there was none
+   */
+  public record Result(List<OpenTransaction> aborted, List<PartialTransaction> partial, OptionalLong recheckAt) {
+
+    /**
+     * Copies the lists.
+     *
      * @param aborted the hanging transactions it aborted
+     * @param partial the partly ended transactions it left alone
      * @param recheckAt when to check again, if at all
      */
     public Result {
       aborted = List.copyOf(aborted);
+      partial = List.copyOf(partial);
     }
   }
 
@@ -171,7 +208,7 @@ public final class HangingTransactions {
    */
   public Result abortHanging(Collection<String> topics, long nowMs) {
     if (topics.isEmpty()) {
-      return new Result(List.of(), OptionalLong.empty());
+      return new Result(List.of(), List.of(), OptionalLong.empty());
     }
     Map<TopicPartition, List<ProducerState>> states = queries.producers(queries.partitions(topics));
     List<OpenTransaction> open = new ArrayList<>();
@@ -190,26 +227,70 @@ public final class HangingTransactions {
       }
     }
     if (old.isEmpty()) {
-      return new Result(List.of(), recheckAt);
+      return new Result(List.of(), List.of(), recheckAt);
     }
     List<OpenTransaction> hanging = hanging(old, queries.coordinatorView(old), nowMs, threshold.toMillis());
     List<OpenTransaction> aborted = new ArrayList<>();
+    List<PartialTransaction> partial = new ArrayList<>();
     for (OpenTransaction t : hanging) {
-      Optional<TopicPartition> endedOn = endedElsewhere(t, states, threshold.toMillis());
-      if (endedOn.isPresent()) {
+      List<TopicPartition> endedOn = endedOn(t, states, threshold.toMillis());
+      if (!endedOn.isEmpty()) {
+        partial.add(new PartialTransaction(t, endedOn));
         // Seen after a broker crash: the coordinator wrote the commit marker to some partitions,
         // then skipped the others as leaderless and considered the transaction done. Aborting
         // the rest would publish part of a committed batch twice (or lose part of it).
         LOG.error(
             "not aborting the hanging transaction on {} of producer id {} epoch {} from offset {}: the same"
                 + " transaction already ended on {} (committed or aborted, which is not known), so aborting it"
-                + " here could duplicate or lose records; it needs an operator (kafka-transactions.sh)",
-            t.partition(), t.producerId(), t.producerEpoch(), t.startOffset(), endedOn.get());
-      } else if (abort(t, nowMs)) {
+                + " here could duplicate or lose records; the relay is DOWN (transaction-partially-committed) until"
+                + " an operator resolves it (RelayRepair.resolvePartiallyCommitted)",
+            t.partition(), t.producerId(), t.producerEpoch(), t.startOffset(), endedOn);
+      } else if (tryAbort(t, nowMs)) {
         aborted.add(t);
       }
     }
-    return new Result(aborted, recheckAt);
+    return new Result(aborted, partial, recheckAt);
+  }
+
+  /**
+   * Finds the partly ended transactions on the partitions of some topics, aborting nothing.
+   *
+   * @param topics the topics whose partitions to check
+   * @param nowMs the current time, ms since the epoch
+   * @return the hanging transactions that already ended on other partitions of those topics
+   * @throws KafkaException if the partitions' producers or the coordinator cannot be asked
+   */
+  public List<PartialTransaction> findPartial(Collection<String> topics, long nowMs) {
+    Map<TopicPartition, List<ProducerState>> states = queries.producers(queries.partitions(topics));
+    List<OpenTransaction> old = new ArrayList<>();
+    states.forEach(
+        (tp, producers) -> producers.stream()
+            .filter(p -> p.currentTransactionStartOffset().isPresent())
+            .map(p -> OpenTransaction.of(tp, p))
+            .filter(t -> oldEnough(t, nowMs, threshold.toMillis()))
+            .forEach(old::add));
+    if (old.isEmpty()) {
+      return List.of();
+    }
+    List<PartialTransaction> partial = new ArrayList<>();
+    for (OpenTransaction t : hanging(old, queries.coordinatorView(old), nowMs, threshold.toMillis())) {
+      List<TopicPartition> endedOn = endedOn(t, states, threshold.toMillis());
+      if (!endedOn.isEmpty()) {
+        partial.add(new PartialTransaction(t, endedOn));
+      }
+    }
+    return partial;
+  }
+
+  /**
+   * Aborts the part of a transaction that hangs on one partition, whether or not it ended
+   * elsewhere.
+   *
+   * @param t the open transaction
+   * @throws KafkaException if the broker refuses or does not answer
+   */
+  public void abort(OpenTransaction t) {
+    queries.abort(t);
   }
 
   /**
@@ -224,6 +305,21 @@ public final class HangingTransactions {
    */
   public static Optional<TopicPartition> endedElsewhere(
       OpenTransaction t, Map<TopicPartition, List<ProducerState>> producers, long windowMs) {
+    return endedOn(t, producers, windowMs).stream().findFirst();
+  }
+
+  /**
+   * Finds every other partition on which the same transaction most likely ended, as {@link
+   * #endedElsewhere} does.
+   *
+   * @param t a hanging transaction
+   * @param producers the producers of every partition checked
+   * @param windowMs how close in time the other partition's last append must be
+   * @return those partitions, sorted by topic and partition
+   */
+  public static List<TopicPartition> endedOn(
+      OpenTransaction t, Map<TopicPartition, List<ProducerState>> producers, long windowMs) {
+    List<TopicPartition> result = new ArrayList<>();
     for (Map.Entry<TopicPartition, List<ProducerState>> e : producers.entrySet()) {
       if (e.getKey().equals(t.partition())) {
         continue;
@@ -233,14 +329,16 @@ public final class HangingTransactions {
             && p.currentTransactionStartOffset().isEmpty()
             && p.producerEpoch() > t.producerEpoch()
             && Math.abs(p.lastTimestamp() - t.lastTimestamp()) <= windowMs) {
-          return Optional.of(e.getKey());
+          result.add(e.getKey());
+          break;
         }
       }
     }
-    return Optional.empty();
+    result.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    return result;
   }
 
-  private boolean abort(OpenTransaction t, long nowMs) {
+  private boolean tryAbort(OpenTransaction t, long nowMs) {
     try {
       queries.abort(t);
     } catch (KafkaException e) {

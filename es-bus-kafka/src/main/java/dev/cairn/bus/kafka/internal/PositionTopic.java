@@ -28,8 +28,26 @@ public final class PositionTopic {
   public static final class NotStableException extends TimeoutException {
     private static final long serialVersionUID = 1L;
 
-    NotStableException(String message) {
+    /** The last position readable below the open transaction, if any; text, to stay serializable. */
+    private final String readUpTo;
+
+    NotStableException(String message, String readUpTo) {
       super(message);
+      this.readUpTo = readUpTo;
+    }
+
+    /**
+     * Returns the last position committed below the open transaction: where the relay stood
+     * before the transaction in the way, if that transaction is its own.
+     *
+     * @return that position, or empty if none was readable
+     */
+    public Optional<GlobalPosition> readUpTo() {
+      try {
+        return readUpTo == null ? Optional.empty() : Optional.of(GlobalPosition.parse(readUpTo));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
     }
   }
 
@@ -65,7 +83,8 @@ public final class PositionTopic {
           throw new NotStableException(
               "reading position topic " + topic + " up to its end offsets " + end + " took longer than "
                   + timeout + "; read up to " + positions + ", last stable offsets "
-                  + consumer.endOffsets(end.keySet()) + " (a transaction of another producer is open)");
+                  + consumer.endOffsets(end.keySet()) + " (a transaction of another producer is open)",
+              last);
         }
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
           if (key.equals(r.key())) {

@@ -27,6 +27,11 @@ final class RelayHealth {
   static final String STORE_ERROR = "store-error";
   /** The last attempt failed otherwise. */
   static final String RELAY_ERROR = "relay-error";
+  /**
+   * A transaction hangs on one of the relay's partitions after it ended on others (a restarted
+   * broker dropped some of its markers); only an operator can resolve it.
+   */
+  static final String PARTIALLY_COMMITTED = "transaction-partially-committed";
   /** The oldest unpublished event is older than the bound. */
   static final String STALE = "stale";
 

@@ -34,7 +34,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
    * Added to the transaction timeout before an open transaction the coordinator does not track is
    * judged hanging: covers the coordinator's abort sweep and clock differences between hosts.
    */
-  private static final Duration HANGING_MARGIN = Duration.ofSeconds(10);
+  static final Duration HANGING_MARGIN = Duration.ofSeconds(10);
 
   private enum Outcome { STOPPING, FENCED, LOCK_LOST }
 
@@ -196,7 +196,8 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     try {
       admin = new TopicAdmin(KafkaSettings.admin(settings.rawSettings(), id + "-admin"), ADMIN_TIMEOUT);
       hanging = new HangingCheck(
-          new HangingTransactions(admin, settings.transactionTimeout().plus(HANGING_MARGIN), ADMIN_TIMEOUT), metrics, id);
+          new HangingTransactions(admin, settings.transactionTimeout().plus(HANGING_MARGIN), ADMIN_TIMEOUT), metrics, health,
+          id);
       publisher = new BatchPublisher(settings, admin, producer, hanging);
       resume = new RelayResume(settings, admin, producer, hanging);
       LOG.info("relay {} on standby, waiting for the lock of store {}", id, store.qualifiedTable("events"));
@@ -225,6 +226,8 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         positionKnown = false;
         health.succeeded();
         health.checksPassed();
+        // A standby relay no longer watches the partitions; its successor raises it again.
+        health.tracker().clear(RelayHealth.PARTIALLY_COMMITTED);
         LOG.info(
             "relay {} on standby: {}", id,
             outcome == Outcome.FENCED ? "another relay with the same transactional id fenced it" : "its lock's session ended");
@@ -281,7 +284,9 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           return Outcome.LOCK_LOST;
         }
         if (hanging.due()) {
-          hanging.abortHanging("a transaction open on them was too recent to judge at the last check");
+          // Inside kafkaCall: a broker gone meanwhile blocks the admin requests, as the watchdog tells.
+          kafkaCall("looking for hanging transactions", () -> hanging.abortHanging("a topic new to the relay, or a"
+              + " transaction open on its topics that was too recent to judge at the last check"));
         }
         List<RecordedEvent> batch = publisher.read(position);
         if (batch.isEmpty()) {

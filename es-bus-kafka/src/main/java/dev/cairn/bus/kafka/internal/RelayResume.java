@@ -1,6 +1,7 @@
 package dev.cairn.bus.kafka.internal;
 
 import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.KafkaRelay;
 import java.time.Duration;
 import java.util.Map;
@@ -65,7 +66,11 @@ final class RelayResume {
     try {
       committed = readPosition();
     } catch (PositionTopic.NotStableException e) {
-      // The wait outlasted the transaction timeout: the transaction in the way may hang.
+      // The wait outlasted the transaction timeout: the transaction in the way may hang. If it
+      // is this relay's batch, it may have ended on event topics a relay that just started does
+      // not know yet: look at those of the batch after the readable position too, so that a batch
+      // committed there is not aborted here (which would publish it twice).
+      ownTopicsAfter(e.readUpTo().orElse(GlobalPosition.START));
       if (hanging.abortHanging("the position read timed out: " + e.getMessage()) == 0) {
         throw e;
       }
@@ -84,6 +89,12 @@ final class RelayResume {
             ? " committed in " + settings.positionTopic() + " by " + committedBy
             : " (nothing committed yet)");
     return position;
+  }
+
+  private void ownTopicsAfter(GlobalPosition position) {
+    for (RecordedEvent e : settings.store().readGlobal(position, settings.batchSize())) {
+      hanging.own(settings.router().topicFor(e));
+    }
   }
 
   private Optional<GlobalPosition> readPosition() {

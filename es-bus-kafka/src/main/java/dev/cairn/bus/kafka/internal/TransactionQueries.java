@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.DescribeTopicsResult;
 import org.apache.kafka.clients.admin.DescribeTransactionsResult;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +47,26 @@ final class TransactionQueries {
     this.timeout = timeout;
   }
 
-  /** Every partition of the topics. */
+  /**
+   * Every partition of the topics that exist; a topic not created yet (one the relay is about to
+   * write first) holds no transaction.
+   */
   List<TopicPartition> partitions(Collection<String> topics) {
-    Map<String, TopicDescription> descriptions =
-        await(admin.describeTopics(topics).allTopicNames(), "describing topics " + topics);
+    DescribeTopicsResult described = admin.describeTopics(topics);
+    Map<String, TopicDescription> descriptions;
+    try {
+      descriptions = await(described.allTopicNames(), "describing topics " + topics);
+    } catch (UnknownTopicOrPartitionException e) {
+      // Every future has completed by now: keep the topics that exist, without waiting again.
+      descriptions = new HashMap<>();
+      for (Map.Entry<String, KafkaFuture<TopicDescription>> f : described.topicNameValues().entrySet()) {
+        try {
+          descriptions.put(f.getKey(), await(f.getValue(), "describing topic " + f.getKey()));
+        } catch (UnknownTopicOrPartitionException missing) {
+          LOG.debug("topic {} does not exist (yet); no transaction to look at there", f.getKey());
+        }
+      }
+    }
     List<TopicPartition> partitions = new ArrayList<>();
     descriptions.forEach(
         (topic, d) -> d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
@@ -57,6 +75,9 @@ final class TransactionQueries {
 
   /** The active producers of each partition, as the partition's leader knows them. */
   Map<TopicPartition, List<ProducerState>> producers(List<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return Map.of();
+    }
     Map<TopicPartition, PartitionProducerState> states =
         await(admin.describeProducers(partitions).all(), "describing the producers of " + partitions);
     Map<TopicPartition, List<ProducerState>> result = new HashMap<>();

@@ -108,6 +108,22 @@ class HangingTransactionsTest {
   }
 
   @Test
+  void transaction_thatEndedOnSeveralPartitions_namesThemAll_inOrder_andDescribesItself() {
+    OpenTransaction t = open(EVENTS, PID, THRESHOLD + 1);
+    ProducerState ended = new ProducerState(PID, 8, 41, t.lastTimestamp() + 5, OptionalInt.of(0), OptionalLong.empty());
+    TopicPartition otherEvents = new TopicPartition("account", 0);
+    Map<TopicPartition, List<ProducerState>> producers =
+        Map.of(POSITIONS, List.of(ended), otherEvents, List.of(ended), EVENTS, List.of(ended));
+
+    List<TopicPartition> endedOn = HangingTransactions.endedOn(t, producers, THRESHOLD);
+
+    assertThat(endedOn).containsExactly(otherEvents, POSITIONS);
+    assertThat(new HangingTransactions.PartialTransaction(t, endedOn).describe())
+        .isEqualTo("transaction of producer id 4711 epoch 7 hangs on account-2 from offset 120 but already ended"
+            + " (committed) on [account-0, cairn-relay-positions-0]");
+  }
+
+  @Test
   void transaction_withNoEndedSibling_isWhollyOpen() {
     OpenTransaction t = open(POSITIONS, PID, THRESHOLD + 1);
     ProducerState alsoOpen = new ProducerState(PID, 7, 41, t.lastTimestamp(), OptionalInt.of(0), OptionalLong.of(9));
