@@ -30,6 +30,9 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private JdbcEventStore.AppendSubscription notifications;
   private long generation;
   private long lagMeasuredAt = System.nanoTime();
+  private long aheadCheckedAt = System.nanoTime() - AHEAD_CHECK_NANOS;
+  private String ahead;
+  private static final long AHEAD_CHECK_NANOS = 5_000_000_000L;
 
   private StoreProjectionRunner(Builder b) {
     super(b.projection, b.manager, b.policy, b.staleAfter);
@@ -80,6 +83,23 @@ public final class StoreProjectionRunner extends AbstractRunner {
   }
 
   private record Batch(int read, BatchApplier.Outcome outcome, GlobalPosition last, Instant retry, Instant lastAppended) {}
+
+  /**
+   * Fails the batch, naming the cause, instead of stalling silently when the checkpoint lies
+   * beyond anything the database committed (a restore from an older backup, an asynchronous
+   * failover: docs/global-order.md). Checked while nothing is read, every few seconds.
+   */
+  private void checkNotAhead(GlobalPosition checkpoint) {
+    long now = System.nanoTime();
+    if (now - aheadCheckedAt >= AHEAD_CHECK_NANOS) {
+      aheadCheckedAt = now;
+      ahead = store.positionAhead(checkpoint).orElse(null);
+    }
+    // Between checks the last verdict stands: a runner found ahead is never reported caught up.
+    if (ahead != null) {
+      throw ProjectionException.of("checkpoint of " + spec + ": " + ahead);
+    }
+  }
 
   @Override
   boolean step() {
@@ -141,6 +161,9 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   return new Batch(events.size(), outcome, last, retry, events.get(events.size() - 1).recordedAt());
                 });
     positions.put("global", batch.last().toString());
+    if (batch.read() == 0) {
+      checkNotAhead(batch.last());
+    }
     committed(batch.outcome());
     retrying(!batch.outcome().isComplete(), () -> "an event after " + batch.last() + " failed; retrying");
     if (!batch.outcome().isComplete()) {

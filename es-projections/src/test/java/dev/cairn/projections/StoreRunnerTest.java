@@ -225,4 +225,31 @@ class StoreRunnerTest {
       assertFold(store, manager.readModel(balances.spec()).view(), readAll(store, GlobalPosition.START));
     }
   }
+  @Test
+  void checkpointBeyondARestoredStore_runnerIsDownNamingIt_insteadOfStallingSilently() {
+    Projection balances = Bank.balances("balances", 1, false);
+    manager.install(balances);
+    ledger.fill("old-", 3, 2);
+    long restorePoint = store.headPosition().position();
+    ledger.fill("new-", 3, 2);
+    try (StoreProjectionRunner runner = manager.storeRunner(balances).build()) {
+      runner.start();
+      assertThat(runner.awaitCaughtUp(WAIT)).isTrue();
+    }
+    // The restore from an older backup: the newest events are gone, the identity goes back.
+    String events = store.qualifiedTable("events");
+    pg.jdbi().useHandle(h -> {
+      h.execute("DELETE FROM " + events + " WHERE global_position > " + restorePoint);
+      h.execute("SELECT setval(pg_get_serial_sequence('" + events + "', 'global_position'), " + restorePoint + ")");
+    });
+    try (StoreProjectionRunner runner = manager.storeRunner(balances).build()) {
+      runner.start();
+      org.awaitility.Awaitility.await("DOWN naming the backwards transaction ids")
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(runner.health().causes())
+              .anySatisfy(c -> assertThat(c.message()).contains("transaction ids went backwards")));
+      assertThat(runner.health().status()).isEqualTo(dev.cairn.api.Health.Status.DOWN);
+      assertThat(runner.awaitCaughtUp(Duration.ofMillis(200))).isFalse();
+    }
+  }
 }
