@@ -65,7 +65,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the whole case; each is primed (its consumer group assigned, its producer warm) before the
  * warm-up, and idles while the other side runs.
  */
-final class E2eLatencyCase implements BenchCase {
+final class E2eLatencyCase implements KafkaCase {
 
   static final int RATE = 1000;
   static final int PARTITIONS = 4;
@@ -95,14 +95,9 @@ final class E2eLatencyCase implements BenchCase {
   }
 
   @Override
-  public boolean needsKafka() {
-    return true;
-  }
-
-  @Override
   public List<Result> run(BenchContext ctx) throws Exception {
     String bootstrap = ctx.kafka().bootstrapServers();
-    String run = Long.toString(System.currentTimeMillis(), 36);
+    String run = KafkaCase.runId();
     String prefix = "bench-e2e-" + run + ".";
     String topic = prefix + Accounts.STREAM_TYPE;
     String rawTopic = "bench-e2e-raw-" + run;

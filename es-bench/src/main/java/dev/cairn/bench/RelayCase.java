@@ -53,7 +53,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * does beyond the baseline is counted: Jdbi and its row mapping, the topic check, the position
  * record in each transaction, and the monitoring row it writes after each commit.
  */
-final class RelayCase implements BenchCase {
+final class RelayCase implements KafkaCase {
 
   static final int PARTITIONS = 4;
   static final int BATCH = KafkaRelay.DEFAULT_BATCH_SIZE;
@@ -82,16 +82,10 @@ final class RelayCase implements BenchCase {
   }
 
   @Override
-  public boolean needsKafka() {
-    return true;
-  }
-
-  @Override
   public List<Result> run(BenchContext ctx) throws Exception {
     int events = ctx.settings().quick() ? 20_000 : 100_000;
     String bootstrap = ctx.kafka().bootstrapServers();
-    // Unique per run, so that on a shared cluster no relay resumes from an older run's position.
-    String run = Long.toString(System.currentTimeMillis(), 36);
+    String run = KafkaCase.runId();
     Map<String, Object> kafka =
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

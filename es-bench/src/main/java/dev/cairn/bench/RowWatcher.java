@@ -28,11 +28,9 @@ final class RowWatcher implements AutoCloseable {
 
   private final Connection connection;
   private final PreparedStatement poll;
-  private final Thread thread;
+  private final PollThread thread;
   private final long intervalNanos;
   private volatile Watch watch;
-  private volatile boolean closed;
-  private volatile Throwable failure;
   private long last;
 
   RowWatcher(DataSource ds, String table, String name) throws SQLException {
@@ -44,9 +42,7 @@ final class RowWatcher implements AutoCloseable {
     this.intervalNanos = interval.toNanos();
     this.connection = ds.getConnection();
     this.poll = connection.prepareStatement("SELECT seen, tag FROM " + table + " WHERE seen > ? ORDER BY seen");
-    this.thread = new Thread(this::run, "bench-watch-" + name);
-    thread.setDaemon(true);
-    thread.start();
+    this.thread = new PollThread("bench-watch-" + name, this::round);
   }
 
   /** The tag of operation {@code index} of repetition {@code rep}. */
@@ -70,46 +66,32 @@ final class RowWatcher implements AutoCloseable {
    * @throws IllegalStateException with the failure as its cause
    */
   void check() {
-    Throwable t = failure;
-    if (t != null) {
-      throw new IllegalStateException("watcher failed: " + t, t);
-    }
+    thread.check("watcher");
   }
 
-  private void run() {
-    try {
-      while (!closed) {
-        Watch w = watch;
-        if (w == null) {
-          LockSupport.parkNanos(10 * intervalNanos);
-          continue;
-        }
-        poll.setLong(1, last);
-        try (ResultSet rs = poll.executeQuery()) {
-          while (rs.next()) {
-            last = rs.getLong(1);
-            long tag = rs.getLong(2);
-            // Rows of an earlier repetition (a priming run cut short) are passed over.
-            if ((int) (tag >>> 32) == w.rep()) {
-              w.loop().completed((int) tag);
-            }
-          }
-        }
-        LockSupport.parkNanos(intervalNanos);
-      }
-    } catch (SQLException | RuntimeException e) {
-      failure = e;
+  private void round() throws SQLException {
+    Watch w = watch;
+    if (w == null) {
+      LockSupport.parkNanos(10 * intervalNanos);
+      return;
     }
+    poll.setLong(1, last);
+    try (ResultSet rs = poll.executeQuery()) {
+      while (rs.next()) {
+        last = rs.getLong(1);
+        long tag = rs.getLong(2);
+        // Rows of an earlier repetition (a priming run cut short) are passed over.
+        if ((int) (tag >>> 32) == w.rep()) {
+          w.loop().completed((int) tag);
+        }
+      }
+    }
+    LockSupport.parkNanos(intervalNanos);
   }
 
   @Override
   public void close() throws SQLException {
-    closed = true;
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    thread.stop();
     connection.close();
   }
 }

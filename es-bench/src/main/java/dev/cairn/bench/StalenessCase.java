@@ -63,7 +63,7 @@ import org.jdbi.v3.core.Handle;
  * p99 and of their age, in ms per second of load. The meters' maxima use a one-second Micrometer window, so a window's
  * maximum may include up to a second of the previous window.
  */
-final class StalenessCase implements BenchCase {
+final class StalenessCase implements KafkaCase {
 
   static final Duration WINDOW = Duration.ofSeconds(5);
   static final int PARTITIONS = 4;
@@ -127,14 +127,9 @@ final class StalenessCase implements BenchCase {
   }
 
   @Override
-  public boolean needsKafka() {
-    return true;
-  }
-
-  @Override
   public List<Result> run(BenchContext ctx) throws Exception {
     String bootstrap = ctx.kafka().bootstrapServers();
-    String run = Long.toString(System.currentTimeMillis(), 36);
+    String run = KafkaCase.runId();
     String prefix = "bench-stale-" + run + ".";
     String topic = prefix + Orders.STREAM_TYPE;
     Duration duration = load.durationFor(ctx.settings());

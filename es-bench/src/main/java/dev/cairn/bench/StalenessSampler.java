@@ -88,10 +88,8 @@ final class StalenessSampler implements AutoCloseable {
   private final PreparedStatement oldest;
   private final PreparedStatement head;
   private final MeterRegistry meters;
-  private final Thread thread;
+  private final PollThread thread;
   private final List<Sample> samples = new CopyOnWriteArrayList<>();
-  private volatile boolean closed;
-  private volatile Throwable failure;
 
   /**
    * Starts sampling.
@@ -104,9 +102,7 @@ final class StalenessSampler implements AutoCloseable {
     this.oldest = connection.prepareStatement(OLDEST_XID);
     this.head = connection.prepareStatement("SELECT coalesce(max(global_position), 0) FROM " + eventsTable);
     this.meters = meters;
-    this.thread = new Thread(this::run, "bench-staleness-sampler");
-    thread.setDaemon(true);
-    thread.start();
+    this.thread = new PollThread("bench-staleness-sampler", this::round);
   }
 
   /** The samples so far, oldest first. */
@@ -120,21 +116,12 @@ final class StalenessSampler implements AutoCloseable {
    * @throws IllegalStateException with the failure as its cause
    */
   void check() {
-    Throwable t = failure;
-    if (t != null) {
-      throw new IllegalStateException("sampler failed: " + t, t);
-    }
+    thread.check("sampler");
   }
 
-  private void run() {
-    try {
-      while (!closed) {
-        samples.add(sample());
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS));
-      }
-    } catch (SQLException | RuntimeException e) {
-      failure = e;
-    }
+  private void round() throws SQLException {
+    samples.add(sample());
+    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS));
   }
 
   private Sample sample() throws SQLException {
@@ -181,12 +168,7 @@ final class StalenessSampler implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
-    closed = true;
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    thread.stop();
     connection.close();
   }
 }

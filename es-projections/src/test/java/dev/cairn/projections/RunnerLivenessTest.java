@@ -96,6 +96,30 @@ class RunnerLivenessTest {
             () -> assertThat(Bank.read(store, view)).isEqualTo(Bank.fold(readAll(store, GlobalPosition.START))));
   }
 
+  /**
+   * Installs the projection, has instance {@code node-1} fold what was published and crash, and
+   * publishes more: for the group, the crashed member still holds its partitions.
+   *
+   * @return the consumer settings for the runners, with a session timeout of a minute
+   */
+  Map<String, Object> crashedMemberHolding(Projection balances) {
+    manager.install(balances);
+    publish(ledger.fill("acc-", 12, 2));
+    Map<String, Object> slow =
+        Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 60_000, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 60_000);
+    KafkaProjectionRunner a = runner(balances, slow).instanceId("node-1").build();
+    try {
+      a.start();
+      awaitFoldOfAll(balances, WAIT);
+      // Gone without leaving the group: for the group, A still holds its partitions.
+      a.crash();
+    } finally {
+      a.stop();
+    }
+    publish(ledger.fill("acc-", 12, 1));
+    return slow;
+  }
+
   static List<String> causes(ProjectionRunner runner) {
     return runner.health().causes().stream().map(Health.Cause::code).toList();
   }
@@ -144,20 +168,7 @@ class RunnerLivenessTest {
   @Test
   void restartedInstanceAfterACrash_getsItsPartitionsBackLongBeforeTheSessionTimeout() {
     Projection balances = Bank.balances("balances", 1, false);
-    manager.install(balances);
-    publish(ledger.fill("acc-", 12, 2));
-    Map<String, Object> slow =
-        Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 60_000, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 60_000);
-    KafkaProjectionRunner a = runner(balances, slow).instanceId("node-1").build();
-    try {
-      a.start();
-      awaitFoldOfAll(balances, WAIT);
-      // Gone without leaving the group: for the group, A still holds its partitions.
-      a.crash();
-    } finally {
-      a.stop();
-    }
-    publish(ledger.fill("acc-", 12, 1));
+    Map<String, Object> slow = crashedMemberHolding(balances);
     long restart = System.nanoTime();
     try (KafkaProjectionRunner b = runner(balances, slow).instanceId("node-1").build()) {
       b.start();
@@ -171,19 +182,7 @@ class RunnerLivenessTest {
   @Test
   void aMemberHoldingNoPartition_whileACrashedMemberStillHoldsThem_isDownWithTheCauseNamed_untilTheyMove() {
     Projection balances = Bank.balances("balances", 1, false);
-    manager.install(balances);
-    publish(ledger.fill("acc-", 12, 2));
-    Map<String, Object> slow =
-        Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 60_000, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 60_000);
-    KafkaProjectionRunner a = runner(balances, slow).instanceId("node-1").build();
-    try {
-      a.start();
-      awaitFoldOfAll(balances, WAIT);
-      a.crash();
-    } finally {
-      a.stop();
-    }
-    publish(ledger.fill("acc-", 12, 1));
+    Map<String, Object> slow = crashedMemberHolding(balances);
     try (KafkaProjectionRunner c = runner(balances, slow).instanceId("node-2").build()) {
       c.start();
       await()

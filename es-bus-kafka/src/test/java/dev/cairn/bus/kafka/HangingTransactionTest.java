@@ -21,28 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import kafka.cluster.Partition;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.server.common.MetadataVersion;
-import org.apache.kafka.server.common.RequestLocal;
-import org.apache.kafka.storage.internals.log.AppendOrigin;
-import org.apache.kafka.storage.internals.log.UnifiedLog;
-import org.apache.kafka.storage.internals.log.VerificationGuard;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,41 +45,7 @@ class HangingTransactionTest {
   /** A producer id far above any the broker hands out in this test. */
   private static final long GHOST_PRODUCER_ID = 987_654_321L;
 
-  private static KafkaClusterTestKit cluster;
-  private static Admin admin;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    TestKitNodes nodes =
-        new TestKitNodes.Builder()
-            .setCombined(true)
-            .setNumBrokerNodes(1)
-            .setNumControllerNodes(1)
-            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-            .build();
-    cluster =
-        new KafkaClusterTestKit.Builder(nodes)
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("transaction.state.log.num.partitions", "3")
-            .setConfigProp("auto.create.topics.enable", "false")
-            .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
-    admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (admin != null) {
-      admin.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension static final OwnBroker broker = new OwnBroker();
 
   @Test
   void check_abortsTheTransactionNoCoordinatorKnows_andLeavesTheTrackedOneAlone() throws Exception {
@@ -105,7 +56,7 @@ class HangingTransactionTest {
     assertThat(lastStableOffset(ghostly)).as("the hanging transaction holds the LSO").isZero();
 
     try (KafkaProducer<String, String> producer = liveTransactionalProducer("hanging-test-live");
-        TopicAdmin topicAdmin = new TopicAdmin(Map.of("bootstrap.servers", cluster.bootstrapServers()), Duration.ofSeconds(30))) {
+        TopicAdmin topicAdmin = new TopicAdmin(Map.of("bootstrap.servers", broker.bootstrapServers()), Duration.ofSeconds(30))) {
       producer.initTransactions();
       producer.beginTransaction();
       producer.send(new ProducerRecord<>(live.topic(), "k", "v")).get(30, TimeUnit.SECONDS);
@@ -141,7 +92,7 @@ class HangingTransactionTest {
 
     try (KafkaRelay relay =
         KafkaRelay.builder(store)
-            .kafkaSettings(Map.of("bootstrap.servers", cluster.bootstrapServers(), "transaction.timeout.ms", 5000))
+            .kafkaSettings(Map.of("bootstrap.servers", broker.bootstrapServers(), "transaction.timeout.ms", 5000))
             .topicPrefix(prefix)
             .partitions(2)
             .replicationFactor(1)
@@ -164,11 +115,11 @@ class HangingTransactionTest {
     await("no transaction left open on " + positions)
         .atMost(Duration.ofSeconds(30))
         .until(() -> lastStableOffset(positions) == highWatermark(positions));
-    assertExactlyOnceInOrder(readTopics(cluster.bootstrapServers(), List.of(prefix + "account")), readAll(store));
+    assertExactlyOnceInOrder(readTopics(broker.bootstrapServers(), List.of(prefix + "account")), readAll(store));
   }
 
   private static TopicPartition createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
-    admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.of((short) 1)).configs(configs)))
+    broker.admin().createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.of((short) 1)).configs(configs)))
         .all().get(30, TimeUnit.SECONDS);
     TopicPartition tp = new TopicPartition(name, 0);
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> highWatermark(tp) == 0);
@@ -180,32 +131,21 @@ class HangingTransactionTest {
    * leader log, as a broker would have before it crashed and lost the coordinator's record.
    */
   private static void appendHangingTransaction(TopicPartition tp, long producerId, long timestamp) {
-    Partition partition = cluster.brokers().values().iterator().next().replicaManager().getPartitionOrException(tp);
-    UnifiedLog log = partition.unifiedLog().orElseThrow();
-    VerificationGuard guard = log.maybeStartTransactionVerification(producerId, 0, (short) 0, false);
-    MemoryRecords records =
-        MemoryRecords.withTransactionalRecords(
-            Compression.NONE, producerId, (short) 0, 0,
-            new SimpleRecord(timestamp, "ghost".getBytes(StandardCharsets.UTF_8), "never ends".getBytes(StandardCharsets.UTF_8)));
-    partition.appendRecordsToLeader(records, AppendOrigin.CLIENT, -1, RequestLocal.noCaching(), guard, (short) 0);
+    broker.appendTransactional(tp, producerId,
+        new SimpleRecord(timestamp, "ghost".getBytes(StandardCharsets.UTF_8), "never ends".getBytes(StandardCharsets.UTF_8)));
   }
 
   private static KafkaProducer<String, String> liveTransactionalProducer(String transactionalId) {
     return new KafkaProducer<>(
-        Map.of("bootstrap.servers", cluster.bootstrapServers(), "transactional.id", transactionalId),
+        Map.of("bootstrap.servers", broker.bootstrapServers(), "transactional.id", transactionalId),
         new StringSerializer(), new StringSerializer());
   }
 
   private static long highWatermark(TopicPartition tp) throws Exception {
-    return offset(tp, IsolationLevel.READ_UNCOMMITTED);
+    return broker.offset(tp, IsolationLevel.READ_UNCOMMITTED);
   }
 
   private static long lastStableOffset(TopicPartition tp) throws Exception {
-    return offset(tp, IsolationLevel.READ_COMMITTED);
-  }
-
-  private static long offset(TopicPartition tp, IsolationLevel isolation) throws Exception {
-    return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
-        .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
+    return broker.offset(tp, IsolationLevel.READ_COMMITTED);
   }
 }

@@ -22,29 +22,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import kafka.cluster.Partition;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.server.common.MetadataVersion;
 import org.apache.kafka.server.common.RequestLocal;
 import org.apache.kafka.storage.internals.log.AppendOrigin;
-import org.apache.kafka.storage.internals.log.UnifiedLog;
 import org.apache.kafka.storage.internals.log.VerificationGuard;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,41 +51,7 @@ class PartialTransactionTest {
 
   private static final long GHOST_PRODUCER_ID = 876_543_210L;
 
-  private static KafkaClusterTestKit cluster;
-  private static Admin admin;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    TestKitNodes nodes =
-        new TestKitNodes.Builder()
-            .setCombined(true)
-            .setNumBrokerNodes(1)
-            .setNumControllerNodes(1)
-            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-            .build();
-    cluster =
-        new KafkaClusterTestKit.Builder(nodes)
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("transaction.state.log.num.partitions", "3")
-            .setConfigProp("auto.create.topics.enable", "false")
-            .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
-    admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (admin != null) {
-      admin.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension static final OwnBroker broker = new OwnBroker();
 
   @Test
   void positionPartHangs_eventsCommitted_relayIsDownNamingIt_andResolvingPublishesTheBatchAgainWithoutLoss()
@@ -107,14 +62,11 @@ class PartialTransactionTest {
     String prefix = "partial-b.";
     long producerId = GHOST_PRODUCER_ID;
     try (KafkaRelay relay = relay(store, prefix)) {
-      TopicPartition positions = createPositionTopic(prefix);
-      relay.ensureTopic(prefix + "account");
-      TopicPartition events = new TopicPartition(prefix + "account", 0);
-      long sent = System.currentTimeMillis() - 60_000;
       // The relay's batch: committed on the event partition, open on the position topic.
-      appendTransactional(events, producerId, sent, records(events.topic(), batch, sent));
-      appendTransactional(positions, producerId, sent, positionRecord(relay, batch.get(batch.size() - 1).position(), sent));
-      appendMarker(events, producerId, sent, ControlRecordType.COMMIT);
+      Written written = appendBatch(relay, prefix, producerId, batch);
+      TopicPartition positions = written.positions();
+      TopicPartition events = written.events();
+      appendMarker(events, producerId, written.sent(), ControlRecordType.COMMIT);
 
       relay.start();
       Health.Cause cause = awaitPartialCause(relay);
@@ -134,7 +86,7 @@ class PartialTransactionTest {
       assertThat(RelayRepair.resolvePartiallyCommitted(relay, List.of(events.topic())).resolved())
           .as("nothing is left to resolve").isEmpty();
     }
-    List<ConsumerRecord<String, byte[]>> read = readTopics(cluster.bootstrapServers(), List.of(prefix + "account"));
+    List<ConsumerRecord<String, byte[]>> read = readTopics(broker.bootstrapServers(), List.of(prefix + "account"));
     // At least once, never lost: the batch committed on the event partition, then published again.
     assertExactlyOnceInOrder(read.subList(0, batch.size()), batch);
     assertExactlyOnceInOrder(read.subList(batch.size(), read.size()), readAll(store));
@@ -149,14 +101,11 @@ class PartialTransactionTest {
     String prefix = "partial-a.";
     long producerId = GHOST_PRODUCER_ID + 1;
     try (KafkaRelay relay = relay(store, prefix)) {
-      TopicPartition positions = createPositionTopic(prefix);
-      relay.ensureTopic(prefix + "account");
-      TopicPartition events = new TopicPartition(prefix + "account", 0);
-      long sent = System.currentTimeMillis() - 60_000;
       // The relay's batch: open on the event partition, committed on the position topic.
-      appendTransactional(events, producerId, sent, records(events.topic(), batch, sent));
-      appendTransactional(positions, producerId, sent, positionRecord(relay, batch.get(batch.size() - 1).position(), sent));
-      appendMarker(positions, producerId, sent, ControlRecordType.COMMIT);
+      Written written = appendBatch(relay, prefix, producerId, batch);
+      TopicPartition positions = written.positions();
+      TopicPartition events = written.events();
+      appendMarker(positions, producerId, written.sent(), ControlRecordType.COMMIT);
       // Events of other aggregates come after the batch; the relay resumes after the batch.
       appendRounds(store, "a-late-", 3, 2);
 
@@ -180,7 +129,7 @@ class PartialTransactionTest {
           .until(() -> relay.status().position().equals(next) && stable(events));
     }
     List<RecordedEvent> stored = readAll(store);
-    List<ConsumerRecord<String, byte[]>> read = readTopics(cluster.bootstrapServers(), List.of(prefix + "account"));
+    List<ConsumerRecord<String, byte[]>> read = readTopics(broker.bootstrapServers(), List.of(prefix + "account"));
     // Nothing of the aborted part shows; the later events show twice (published, then again
     // after the rewind); the rewound copy holds every event once, in order.
     List<RecordedEvent> late = stored.subList(batch.size(), stored.size() - 1);
@@ -191,13 +140,31 @@ class PartialTransactionTest {
 
   private static KafkaRelay relay(JdbcEventStore store, String prefix) {
     return KafkaRelay.builder(store)
-        .kafkaSettings(Map.of("bootstrap.servers", cluster.bootstrapServers(), "transaction.timeout.ms", 5000))
+        .kafkaSettings(Map.of("bootstrap.servers", broker.bootstrapServers(), "transaction.timeout.ms", 5000))
         .topicPrefix(prefix)
         .partitions(1)
         .replicationFactor(1)
         .pollInterval(Duration.ofMillis(200))
         .maxBackoff(Duration.ofSeconds(1))
         .build();
+  }
+
+  /** Where {@link #appendBatch} wrote the relay's batch, and the time it gave the records. */
+  private record Written(TopicPartition events, TopicPartition positions, long sent) {}
+
+  /**
+   * Writes the relay's batch as the relay would, a minute ago, as one transaction of the producer
+   * id: the events on the event partition, the position on the position topic, both left open.
+   */
+  private static Written appendBatch(KafkaRelay relay, String prefix, long producerId, List<RecordedEvent> batch)
+      throws Exception {
+    TopicPartition positions = createPositionTopic(prefix);
+    relay.ensureTopic(prefix + "account");
+    TopicPartition events = new TopicPartition(prefix + "account", 0);
+    long sent = System.currentTimeMillis() - 60_000;
+    broker.appendTransactional(events, producerId, records(events.topic(), batch, sent));
+    broker.appendTransactional(positions, producerId, positionRecord(relay, batch.get(batch.size() - 1).position(), sent));
+    return new Written(events, positions, sent);
   }
 
   private static Health.Cause awaitPartialCause(KafkaRelay relay) {
@@ -220,7 +187,7 @@ class PartialTransactionTest {
 
   private static TopicPartition createPositionTopic(String prefix) throws Exception {
     String name = prefix + KafkaRelay.POSITION_TOPIC;
-    admin.createTopics(
+    broker.admin().createTopics(
             List.of(new NewTopic(name, Optional.of(1), Optional.of((short) 1)).configs(Map.of("cleanup.policy", "compact"))))
         .all().get(30, TimeUnit.SECONDS);
     TopicPartition tp = new TopicPartition(name, 0);
@@ -244,33 +211,14 @@ class PartialTransactionTest {
         position.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Partition partition(TopicPartition tp) {
-    return cluster.brokers().values().iterator().next().replicaManager().getPartitionOrException(tp);
-  }
-
-  /** Appends records of a transaction (epoch 0) as the partition's leader would from a client. */
-  private static void appendTransactional(TopicPartition tp, long producerId, long timestamp, SimpleRecord... records) {
-    Partition partition = partition(tp);
-    UnifiedLog log = partition.unifiedLog().orElseThrow();
-    VerificationGuard guard = log.maybeStartTransactionVerification(producerId, 0, (short) 0, false);
-    partition.appendRecordsToLeader(
-        MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, 0, records),
-        AppendOrigin.CLIENT, -1, RequestLocal.noCaching(), guard, (short) 0);
-  }
-
   /** Appends the marker that ends the transaction on one partition, with the bumped epoch of transaction version 2. */
   private static void appendMarker(TopicPartition tp, long producerId, long timestamp, ControlRecordType type) {
-    partition(tp).appendRecordsToLeader(
+    broker.partition(tp).appendRecordsToLeader(
         MemoryRecords.withEndTransactionMarker(0L, timestamp, 0, producerId, (short) 1, new EndTransactionMarker(type, 0)),
         AppendOrigin.COORDINATOR, -1, RequestLocal.noCaching(), VerificationGuard.SENTINEL, (short) 2);
   }
 
   private static boolean stable(TopicPartition tp) throws Exception {
-    return offset(tp, IsolationLevel.READ_COMMITTED) == offset(tp, IsolationLevel.READ_UNCOMMITTED);
-  }
-
-  private static long offset(TopicPartition tp, IsolationLevel isolation) throws Exception {
-    return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
-        .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
+    return broker.offset(tp, IsolationLevel.READ_COMMITTED) == broker.offset(tp, IsolationLevel.READ_UNCOMMITTED);
   }
 }
