@@ -6,6 +6,7 @@ import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.PositionAheadCheck;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,13 +31,12 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private JdbcEventStore.AppendSubscription notifications;
   private long generation;
   private long lagMeasuredAt = System.nanoTime();
-  private long aheadCheckedAt = System.nanoTime() - AHEAD_CHECK_NANOS;
-  private String ahead;
-  private static final long AHEAD_CHECK_NANOS = 5_000_000_000L;
+  private final PositionAheadCheck aheadCheck;
 
   private StoreProjectionRunner(Builder b) {
     super(b.projection, b.manager, b.policy, b.staleAfter);
     this.store = b.manager.store();
+    this.aheadCheck = new PositionAheadCheck(store, Duration.ofSeconds(5));
     this.batchSize = b.batchSize;
     this.pollInterval = b.pollInterval;
     this.listen = b.listen;
@@ -90,14 +90,10 @@ public final class StoreProjectionRunner extends AbstractRunner {
    * failover: docs/global-order.md). Checked while nothing is read, every few seconds.
    */
   private void checkNotAhead(GlobalPosition checkpoint) {
-    long now = System.nanoTime();
-    if (now - aheadCheckedAt >= AHEAD_CHECK_NANOS) {
-      aheadCheckedAt = now;
-      ahead = store.positionAhead(checkpoint).orElse(null);
-    }
     // Between checks the last verdict stands: a runner found ahead is never reported caught up.
-    if (ahead != null) {
-      throw ProjectionException.of("checkpoint of " + spec + ": " + ahead);
+    Optional<String> ahead = aheadCheck.check(checkpoint, false);
+    if (ahead.isPresent()) {
+      throw ProjectionException.of("checkpoint of " + spec + ": " + ahead.get());
     }
   }
 

@@ -7,6 +7,7 @@ import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.bus.kafka.RelayStatus;
 import dev.cairn.bus.kafka.RelayStatus.State;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.PositionAheadCheck;
 import dev.cairn.store.jdbc.spi.WarnOnce;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +43,6 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private static final String STOPPED = "stopped";
   /** The health cause of a position the database has not reached (docs/global-order.md). */
   static final String BACKWARDS = "transaction-ids-backwards";
-  /** How often an idle relay checks that the database has not gone back in time. */
-  private static final long AHEAD_CHECK_NANOS = Duration.ofSeconds(5).toNanos();
 
   private final RelaySettings settings;
   private final String id;
@@ -70,7 +69,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private volatile String kafkaCall = "";
   private volatile boolean started;
   private final Instant created = Instant.now();
-  private long lastAheadCheck;
+  private PositionAheadCheck aheadCheck;
   private JdbcEventStore.AppendSubscription listener;
 
   // Made on the relay's thread: start() returns at once, and status() reports what fails there.
@@ -370,12 +369,11 @@ public final class RelayLoop implements RelayWatchdog.Watched {
    * from Kafka and, while nothing is read, every few seconds.
    */
   private void checkPositionNotAhead(boolean now) {
-    long t = System.nanoTime();
-    if (!now && t - lastAheadCheck < AHEAD_CHECK_NANOS) {
-      return;
+    if (aheadCheck == null) {
+      aheadCheck = new PositionAheadCheck(store, Duration.ofSeconds(5));
     }
-    lastAheadCheck = t;
-    java.util.Optional<String> ahead = store.positionAhead(position);
+    // Between checks the last verdict stands, so the relay does not flip back to ACTIVE.
+    java.util.Optional<String> ahead = aheadCheck.check(position, now);
     if (ahead.isPresent()) {
       throw new RelayCheckException(BACKWARDS, "the relay's position in " + settings.positionTopic() + ": " + ahead.get());
     }
