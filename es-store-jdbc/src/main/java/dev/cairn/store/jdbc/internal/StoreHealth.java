@@ -47,6 +47,7 @@ public final class StoreHealth {
   private final Clock clock;
   private final String fenceHoldersSql;
   private final HealthTracker tracker = new HealthTracker("store");
+  private volatile Sampled sampled;
 
   /**
    * Creates the health probe and registers its gauges, which hold it weakly: keep a reference.
@@ -139,13 +140,27 @@ public final class StoreHealth {
     return tracker.health();
   }
 
+  /**
+   * The fence delay for the two gauges: one scrape reads both, so a measurement younger than a
+   * second serves the second gauge instead of running the same query again.
+   */
   private Optional<FenceDelay> safeDelay() {
-    try {
-      return Optional.of(fenceDelay());
-    } catch (RuntimeException e) {
-      return Optional.empty();
+    Sampled last = sampled;
+    long now = System.nanoTime();
+    if (last != null && now - last.atNanos() < 1_000_000_000L) {
+      return last.delay();
     }
+    Optional<FenceDelay> delay;
+    try {
+      delay = Optional.of(fenceDelay());
+    } catch (RuntimeException e) {
+      delay = Optional.empty();
+    }
+    sampled = new Sampled(now, delay);
+    return delay;
   }
+
+  private record Sampled(long atNanos, Optional<FenceDelay> delay) {}
 
   private double oldestAgeSeconds() {
     try {
