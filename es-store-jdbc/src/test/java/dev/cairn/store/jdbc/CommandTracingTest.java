@@ -31,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.MDC;
 
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CommandTracingTest {
@@ -57,6 +58,7 @@ class CommandTracingTest {
     final AccountDecider inner = new AccountDecider();
     final AtomicBoolean raced;
     final List<String> traceIdsSeen = new ArrayList<>();
+    final List<String> traceIdsLogged = new ArrayList<>();
 
     RacedDecider(boolean race) {
       this.raced = new AtomicBoolean(!race);
@@ -69,6 +71,7 @@ class CommandTracingTest {
 
     @Override
     public List<Event> decide(Command c, Account s) {
+      traceIdsLogged.add(MDC.get(Traces.MDC_TRACE_ID));
       traceIdsSeen.add(Span.current().getSpanContext().isValid() ? Span.current().getSpanContext().getTraceId() : null);
       if (c instanceof Deposit && raced.compareAndSet(false, true)) {
         String stream = "acc-raced";
@@ -134,6 +137,11 @@ class CommandTracingTest {
     // The decider runs inside the command's trace (its decide span is current).
     assertThat(decider.traceIdsSeen).last().isEqualTo(command.getTraceId());
     assertThat(Span.current().getSpanContext().isValid()).isFalse();
+    // Log lines written while handling carry the trace id; the MDC is restored afterwards.
+    // (the first entry is the Open command's own trace; then both attempts of the deposit)
+    assertThat(decider.traceIdsLogged.subList(1, 3)).containsOnly(command.getTraceId());
+    assertThat(MDC.get(Traces.MDC_TRACE_ID)).isNull();
+    assertThat(MDC.get(Traces.MDC_SPAN_ID)).isNull();
   }
 
   @Test
