@@ -22,7 +22,8 @@ class PairedCostTest {
 
   @Test
   void throughputCost_isTheRateLost_andLatencyCost_theTimeAdded() {
-    assertThat(PairedCost.throughputCosts(List.of(95.0, 100.0), List.of(100.0, 100.0))).containsExactly(5.0, 0.0);
+    assertThat(PairedCost.throughputCosts(List.of(95.0, 100.0), List.of(100.0, 100.0)))
+        .containsExactly(new double[] {5.0, 0.0}, within(1e-9));
     assertThat(PairedCost.latencyCosts(List.of(new long[] {110}), List.of(new long[] {100}), 50)[0])
         .isCloseTo(10.0, within(1e-9));
   }
