@@ -38,23 +38,28 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 /**
  * What tracing costs: the same work with the OpenTelemetry SDK installed (every span sampled,
  * batched and handed to an exporter that drops it, so the SDK's own work is all that is measured)
- * against no SDK (the API's no-op, the default), interleaved A/B in one run, on the two paths the
- * spans sit on:
+ * against no SDK (the API's no-op, the default), on the two paths the spans sit on. The two
+ * variants are interleaved operation by operation, not run after each other: on a machine whose
+ * load moves (as a shared 2-core one does), two runs seconds apart differ by more than tracing
+ * costs, while two operations a millisecond apart share whatever the machine is doing.
  *
  * <ul>
- *   <li>{@code tracing_append_single}: a one-event command per call through the repository
- *       (handle, load, decide, append: the spans of command handling), one writer, closed loop;
- *   <li>{@code tracing_e2e_latency}: from when a command was due until its row is visible, open loop
- *       at {@link #RATE}/s, through the repository, the relay (batch and record spans), Kafka and a
- *       Kafka-fed runner (a process span per event); p50.
+ *   <li>{@code tracing_append_single}: one-event commands through the repository (handle, load,
+ *       decide, append: the spans of command handling), one writer, closed loop, alternating
+ *       between a store with the SDK and one without (the order flips every pair); the cost is the
+ *       throughput lost, from the mean time per command of each variant in a repetition;
+ *   <li>{@code tracing_e2e_latency}: from when a command was due until its row is visible, open
+ *       loop at {@link #RATE}/s in all, even operations through a pipeline with the SDK and odd
+ *       ones through one without, both running at once (repository, relay, Kafka, a Kafka-fed
+ *       runner, each with its own store schema and topic); the cost is the p50 added.
  * </ul>
  *
- * Each pair of repetitions gives one cost; the report is the mean and its 95% confidence interval
- * ({@link PairedCost}). The case runs more, shorter repetitions than the others, for that interval.
+ * Each repetition gives one cost; the report is their mean and its 95% confidence interval
+ * ({@link PairedCost}).
  */
 final class TracingCostCase implements KafkaCase {
 
-  static final int RATE = 500;
+  static final int RATE = 200;
   static final int PARTITIONS = 4;
   static final int SENDERS = 8;
   static final double TARGET_PCT = 5;
@@ -77,7 +82,7 @@ final class TracingCostCase implements KafkaCase {
   /** More, shorter repetitions than the other cases: the interval narrows with the pairs. */
   static Settings settings(Settings run) {
     return run.quick()
-        ? new Settings(true, Duration.ofSeconds(2), Duration.ofSeconds(1), 8, run.maxLatencySamples())
+        ? new Settings(true, Duration.ofSeconds(2), Duration.ofSeconds(2), 10, run.maxLatencySamples())
         : new Settings(false, Duration.ofSeconds(5), Duration.ofSeconds(3), 20, run.maxLatencySamples());
   }
 
@@ -106,33 +111,60 @@ final class TracingCostCase implements KafkaCase {
 
   private Result appendSingle(BenchContext ctx, Settings settings, OpenTelemetry sdk) throws Exception {
     String row = "tracing_append_single";
-    ExecutorService workers = Executors.newFixedThreadPool(1);
     try (PostgresDatabase db = ctx.database(row);
         HikariDataSource pool = ctx.pool(db, row)) {
       var traced = repository(pool, "traced", sdk);
       var plain = repository(pool, "plain", OpenTelemetry.noop());
       AtomicLong ids = new AtomicLong();
-      Measure<Double> withSdk = Measure.throughput(workers, 1, t -> {
-        traced.handle("t-" + ids.incrementAndGet(), new Accounts.Deposit(1, "ref"));
-        return 1;
-      });
-      Measure<Double> without = Measure.throughput(workers, 1, t -> {
-        plain.handle("p-" + ids.incrementAndGet(), new Accounts.Deposit(1, "ref"));
-        return 1;
-      });
-      Interleaved.Runs<Double> runs = Interleaved.run(settings, ctx.log(), row, withSdk, without);
-      PairedCost cost = PairedCost.of(PairedCost.throughputCosts(runs.cairn(), runs.baseline()));
-      double sdkRate = Stats.median(runs.cairn().stream().mapToDouble(Double::doubleValue).toArray());
-      double noSdkRate = Stats.median(runs.baseline().stream().mapToDouble(Double::doubleValue).toArray());
+      ctx.log().printf(java.util.Locale.ROOT, "  %-22s warm-up %.1f s, then %d x %.1f s, the variants alternating%n",
+          row, settings.warmup().toMillis() / 1000.0, settings.repetitions(), settings.measure().toMillis() / 1000.0);
+      alternate(traced, plain, ids, settings.warmup());
+      double[] costs = new double[settings.repetitions()];
+      List<Double> withRates = new ArrayList<>();
+      List<Double> withoutRates = new ArrayList<>();
+      for (int rep = 0; rep < costs.length; rep++) {
+        System.gc();
+        double[] meanNanos = alternate(traced, plain, ids, settings.measure());
+        withRates.add(1e9 / meanNanos[0]);
+        withoutRates.add(1e9 / meanNanos[1]);
+        costs[rep] = (1 - meanNanos[1] / meanNanos[0]) * 100;
+        ctx.log().printf(java.util.Locale.ROOT, "  %-22s repetition %d/%d: %.0f commands/s with the SDK, %.0f without: %+.1f%%%n",
+            row, rep + 1, costs.length, withRates.get(rep), withoutRates.get(rep), costs[rep]);
+      }
+      PairedCost cost = PairedCost.of(costs);
       ctx.log().printf("  %-22s throughput lost with the SDK: %s%n", row, cost);
       return costRow(row, cost,
           String.format(java.util.Locale.ROOT, "commands/s lost with the SDK; median %.0f/s with, %.0f/s without;"
-              + " 1 writer, one Deposit to a new stream per command through the repository (4 spans each)",
-              sdkRate, noSdkRate),
-          Map.of("with_sdk_per_s", runs.cairn(), "without_sdk_per_s", runs.baseline()));
-    } finally {
-      workers.shutdownNow();
+              + " 1 writer, one Deposit to a new stream per command through the repository (4 spans each),"
+              + " the two variants alternating command by command",
+              Stats.median(withRates.stream().mapToDouble(Double::doubleValue).toArray()),
+              Stats.median(withoutRates.stream().mapToDouble(Double::doubleValue).toArray())),
+          Map.of("with_sdk_per_s", withRates, "without_sdk_per_s", withoutRates));
     }
+  }
+
+  /**
+   * Runs one-event commands for a while, alternating between the two repositories (which goes
+   * first flips every pair); returns the mean nanoseconds per command of each, the SDK's first.
+   */
+  private static double[] alternate(
+      JdbcAggregateRepository<Accounts.Command, Accounts.Account, Accounts.Event> traced,
+      JdbcAggregateRepository<Accounts.Command, Accounts.Account, Accounts.Event> plain,
+      AtomicLong ids, Duration duration) {
+    long[] total = new long[2];
+    long[] count = new long[2];
+    long deadline = System.nanoTime() + duration.toNanos();
+    for (long pair = 0; System.nanoTime() < deadline || count[0] == 0; pair++) {
+      for (int k = 0; k < 2; k++) {
+        int side = (int) ((pair + k) & 1);
+        var repository = side == 0 ? traced : plain;
+        long start = System.nanoTime();
+        repository.handle((side == 0 ? "t-" : "p-") + ids.incrementAndGet(), new Accounts.Deposit(1, "ref"));
+        total[side] += System.nanoTime() - start;
+        count[side]++;
+      }
+    }
+    return new double[] {(double) total[0] / count[0], (double) total[1] / count[1]};
   }
 
   private static JdbcAggregateRepository<Accounts.Command, Accounts.Account, Accounts.Event> repository(
@@ -169,16 +201,27 @@ final class TracingCostCase implements KafkaCase {
     String row = "tracing_e2e_latency";
     try (Pipeline traced = new Pipeline(pool, admin, bootstrap, "traced", run, sdk, topics);
         Pipeline plain = new Pipeline(pool, admin, bootstrap, "plain", run, OpenTelemetry.noop(), topics)) {
-      Measure<long[]> withSdk = traced.measure(reps, sends);
-      Measure<long[]> without = plain.measure(reps, sends);
+      ctx.log().printf(java.util.Locale.ROOT,
+          "  %-22s %d commands/s, even ones with the SDK, odd ones without; warm-up %.1f s, then %d x %.1f s%n",
+          row, RATE, settings.warmup().toMillis() / 1000.0, settings.repetitions(), settings.measure().toMillis() / 1000.0);
       // Priming: the consumer groups take their partitions, the producers find their leaders.
-      withSdk.run(Duration.ofSeconds(1));
-      without.run(Duration.ofSeconds(1));
-      Interleaved.Runs<long[]> runs = Interleaved.run(settings, ctx.log(), row, withSdk, without);
-      PairedCost p50 = PairedCost.of(PairedCost.latencyCosts(runs.cairn(), runs.baseline(), 50));
-      PairedCost p99 = PairedCost.of(PairedCost.latencyCosts(runs.cairn(), runs.baseline(), 99));
-      Latency with = Latency.of(runs.cairn());
-      Latency none = Latency.of(runs.baseline());
+      both(traced, plain, reps, sends, Duration.ofSeconds(1));
+      both(traced, plain, reps, sends, settings.warmup());
+      List<long[]> withSdk = new ArrayList<>();
+      List<long[]> without = new ArrayList<>();
+      for (int rep = 0; rep < settings.repetitions(); rep++) {
+        System.gc();
+        long[][] latencies = both(traced, plain, reps, sends, settings.measure());
+        withSdk.add(latencies[0]);
+        without.add(latencies[1]);
+        ctx.log().printf(java.util.Locale.ROOT, "  %-22s repetition %d/%d: p50 %.1f ms with the SDK, %.1f ms without%n",
+            row, rep + 1, settings.repetitions(), Stats.millis(Stats.percentile(latencies[0], 50)),
+            Stats.millis(Stats.percentile(latencies[1], 50)));
+      }
+      PairedCost p50 = PairedCost.of(PairedCost.latencyCosts(withSdk, without, 50));
+      PairedCost p99 = PairedCost.of(PairedCost.latencyCosts(withSdk, without, 99));
+      Latency with = Latency.of(withSdk);
+      Latency none = Latency.of(without);
       ctx.log().printf("  %-22s p50 added by the SDK: %s; p99: %s%n", row, p50, p99);
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("p99_cost", Map.of("mean_pct", p99.meanPct(), "ci_low_pct", p99.lowPct(), "ci_high_pct", p99.highPct()));
@@ -186,11 +229,39 @@ final class TracingCostCase implements KafkaCase {
       details.put("without_sdk_p50_ms", none.p50Ms());
       return costRow(row, p50,
           String.format(java.util.Locale.ROOT, "p50 latency added by the SDK (p99: %s); medians p50 %.1f ms with,"
-              + " %.1f ms without, p99 %.1f / %.1f ms; %d commands/s open loop through the repository, relay, Kafka"
-              + " (%d partitions) and a Kafka-fed runner", p99, with.p50Ms(), none.p50Ms(), with.p99Ms(), none.p99Ms(),
-              RATE, PARTITIONS),
+              + " %.1f ms without, p99 %.1f / %.1f ms; %d commands/s open loop in all, alternating between two"
+              + " pipelines running at once (repository, relay, Kafka with %d partitions, a Kafka-fed runner)",
+              p99, with.p50Ms(), none.p50Ms(), with.p99Ms(), none.p99Ms(), RATE, PARTITIONS),
           details);
     }
+  }
+
+  /**
+   * One open loop at {@link #RATE}: even operations through the traced pipeline, odd ones through
+   * the other; returns each one's latencies, the SDK's first.
+   */
+  private static long[][] both(Pipeline traced, Pipeline plain, AtomicInteger reps, ExecutorService sends,
+      Duration duration) throws Exception {
+    int rep = reps.incrementAndGet();
+    OpenLoop loop = new OpenLoop(RATE, duration);
+    traced.watcher.watch(rep, loop);
+    plain.watcher.watch(rep, loop);
+    long[] latencies;
+    try {
+      latencies = loop.run(sends, i -> ((i & 1) == 0 ? traced : plain).handle(rep, i), DRAIN);
+    } catch (IllegalStateException e) {
+      traced.check();
+      plain.check();
+      throw e;
+    } finally {
+      traced.watcher.idle();
+      plain.watcher.idle();
+    }
+    long[][] out = {new long[(latencies.length + 1) / 2], new long[latencies.length / 2]};
+    for (int i = 0; i < latencies.length; i++) {
+      out[i & 1][i >> 1] = latencies[i];
+    }
+    return out;
   }
 
   private static Result costRow(String name, PairedCost cost, String note, Map<String, Object> more) {
@@ -210,7 +281,7 @@ final class TracingCostCase implements KafkaCase {
     private final JdbcAggregateRepository<Accounts.Command, Accounts.Account, Accounts.Event> repository;
     private final KafkaRelay relay;
     private final KafkaProjectionRunner runner;
-    private final RowWatcher watcher;
+    final RowWatcher watcher;
 
     Pipeline(HikariDataSource pool, Admin admin, String bootstrap, String label, String run, OpenTelemetry otel,
         Collection<String> topics) throws Exception {
@@ -256,22 +327,18 @@ final class TracingCostCase implements KafkaCase {
       runner.start();
     }
 
-    Measure<long[]> measure(AtomicInteger reps, ExecutorService sends) {
-      return duration -> {
-        int rep = reps.incrementAndGet();
-        OpenLoop loop = new OpenLoop(RATE, duration);
-        watcher.watch(rep, loop);
-        try {
-          return loop.run(sends,
-              i -> repository.handle("c-" + rep + "-" + i, new Accounts.Deposit(RowWatcher.tag(rep, i), "e2e")),
-              DRAIN);
-        } catch (IllegalStateException e) {
-          watcher.check();
-          throw new IllegalStateException(e.getMessage() + "; relay " + relay.status() + ", runner " + runner.status(), e);
-        } finally {
-          watcher.idle();
-        }
-      };
+    /** Sends operation {@code index} of repetition {@code rep}: a command whose row carries its tag. */
+    void handle(int rep, int index) {
+      repository.handle("c-" + rep + "-" + index, new Accounts.Deposit(RowWatcher.tag(rep, index), "e2e"));
+    }
+
+    /** Throws, naming the relay's and the runner's state, if the watcher failed. */
+    void check() {
+      try {
+        watcher.check();
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException(e.getMessage() + "; relay " + relay.status() + ", runner " + runner.status(), e);
+      }
     }
 
     @Override
