@@ -64,7 +64,8 @@ final class Connection {
     config.setInitializationFailTimeout(1);
     HikariDataSource dataSource = new HikariDataSource(config);
     try {
-      var builder = JdbcEventStore.builder(dataSource).schema(schema).maxEventBytes(maxEventBytes);
+      var builder = JdbcEventStore.builder(dataSource).schema(schema).maxEventBytes(maxEventBytes)
+          .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
       if (!tablePrefix.isEmpty()) {
         builder.tablePrefix(tablePrefix);
       }
