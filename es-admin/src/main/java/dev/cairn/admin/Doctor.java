@@ -25,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
@@ -117,10 +118,23 @@ public final class Doctor {
       findings.add(new Finding("position-topic", Severity.SKIPPED, why));
       findings.add(new Finding("event-size", Severity.SKIPPED, why));
     } else {
-      try (Admin admin = Admin.create(adminSettings())) {
+      Admin admin = Admin.create(adminSettings());
+      try {
+        // One bounded probe first, so an unreachable broker costs seconds, not a timeout per check.
+        try {
+          admin.describeCluster(new DescribeClusterOptions().timeoutMs(10_000)).clusterId().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+          findings.add(new Finding("kafka", Severity.PROBLEM, "cannot reach Kafka at "
+              + kafkaSettings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + cause
+              + "; the relay and Kafka-fed runners cannot make progress either"));
+          return findings;
+        }
         guarded(findings, "kafka-runners", () -> kafkaRunners(admin));
         guarded(findings, "position-topic", () -> positionTopic(admin));
         guarded(findings, "event-size", () -> eventSize(admin));
+      } finally {
+        admin.close(Duration.ofSeconds(5));
       }
     }
     return findings;
