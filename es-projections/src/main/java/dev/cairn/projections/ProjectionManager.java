@@ -46,6 +46,7 @@ public final class ProjectionManager {
   private final EventSerializer serializer;
   private final Sql sql;
   private final DeadLetters deadLetters;
+  private final ProjectionCommands commands;
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
   private ProjectionManager(JdbcEventStore store, EventSerializer serializer) {
@@ -53,6 +54,7 @@ public final class ProjectionManager {
     this.serializer = requireNonNull(serializer, "serializer");
     this.sql = new Sql(store);
     this.deadLetters = new DeadLetters(store.jdbi(), sql, serializer);
+    this.commands = new ProjectionCommands(store.jdbi(), sql);
   }
 
   /**
@@ -421,6 +423,16 @@ public final class ProjectionManager {
    */
   public DeadLetters deadLetters() {
     return deadLetters;
+  }
+
+  /**
+   * Returns the control table: requests to pause, resume, replay, rebuild, switch, retry or skip,
+   * which this store's runners (in any process) watch.
+   *
+   * @return the control table
+   */
+  public ProjectionCommands commands() {
+    return commands;
   }
 
   /**

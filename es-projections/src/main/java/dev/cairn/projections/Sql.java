@@ -29,6 +29,8 @@ final class Sql {
   final String offsets;
   final String deadLetters;
   final String events;
+  final String commands;
+  final String runners;
 
   Sql(JdbcEventStore store) {
     this(store.tables());
@@ -43,6 +45,8 @@ final class Sql {
     this.offsets = tables.qualified("projection_offsets");
     this.deadLetters = tables.qualified("projection_dead_letters");
     this.events = tables.qualified("events");
+    this.commands = tables.qualified("projection_commands");
+    this.runners = tables.qualified("projection_runners");
   }
 
   String historyTable() {

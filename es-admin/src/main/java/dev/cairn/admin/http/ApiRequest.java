@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param headers the headers by lower-case name (the first value of each)
  * @param body the body; empty if there is none
  * @param pathParams the values of the route's {@code {name}} segments, decoded; empty until routed
+ * @param remoteAddress the client's address as the server saw it, or null if the adapter does not
+ *     say
  */
 public record ApiRequest(
     String method,
@@ -26,7 +28,8 @@ public record ApiRequest(
     String rawQuery,
     Map<String, String> headers,
     byte[] body,
-    Map<String, String> pathParams) {
+    Map<String, String> pathParams,
+    String remoteAddress) {
 
   /**
    * Checks the parts and copies the maps.
@@ -37,6 +40,7 @@ public record ApiRequest(
    * @param headers the headers by lower-case name
    * @param body the body
    * @param pathParams the route's path parameters
+   * @param remoteAddress the client's address, or null
    * @throws NullPointerException if a part other than {@code rawQuery} is null
    */
   public ApiRequest {
@@ -58,7 +62,23 @@ public record ApiRequest(
    * @return the request
    */
   public static ApiRequest of(String method, String rawPath, String rawQuery, Map<String, String> headers, byte[] body) {
-    return new ApiRequest(method, rawPath, rawQuery, headers, body, Map.of());
+    return new ApiRequest(method, rawPath, rawQuery, headers, body, Map.of(), null);
+  }
+
+  /**
+   * Creates a request before routing, with the client's address.
+   *
+   * @param method the method
+   * @param rawPath the encoded path
+   * @param rawQuery the encoded query, or null
+   * @param headers the headers by lower-case name
+   * @param body the body
+   * @param remoteAddress the client's address, or null
+   * @return the request
+   */
+  public static ApiRequest of(
+      String method, String rawPath, String rawQuery, Map<String, String> headers, byte[] body, String remoteAddress) {
+    return new ApiRequest(method, rawPath, rawQuery, headers, body, Map.of(), remoteAddress);
   }
 
   /**
@@ -127,7 +147,7 @@ public record ApiRequest(
    * @return the routed request
    */
   public ApiRequest withPathParams(Map<String, String> params) {
-    return new ApiRequest(method, rawPath, rawQuery, headers, body, params);
+    return new ApiRequest(method, rawPath, rawQuery, headers, body, params, remoteAddress);
   }
 
   private static String decodeQuery(String s) {

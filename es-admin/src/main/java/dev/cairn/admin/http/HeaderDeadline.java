@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 import java.time.Duration;
 import java.util.Map;
@@ -37,7 +37,7 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
     sweeper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "orders-http-header-deadline");
+              Thread t = new Thread(r, "cairn-http-header-deadline");
               t.setDaemon(true);
               return t;
             });

@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

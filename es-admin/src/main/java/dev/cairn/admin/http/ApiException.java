@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 /** Thrown by a handler to answer with an error: the status and the JSON error body's parts. */
 public final class ApiException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 /**
  * Answers one request: the unit that mounts on any server. It runs on a worker thread, after the

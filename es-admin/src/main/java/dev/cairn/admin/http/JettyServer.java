@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -73,12 +73,12 @@ public final class JettyServer implements AutoCloseable {
             TimeUnit.SECONDS,
             limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue()),
             r -> {
-              Thread t = new Thread(r, "orders-api-" + ids.incrementAndGet());
+              Thread t = new Thread(r, "cairn-api-" + ids.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
     QueuedThreadPool io = new QueuedThreadPool(32, 4);
-    io.setName("orders-http");
+    io.setName("cairn-http");
     this.server = new Server(io);
     HttpConfiguration config = new HttpConfiguration();
     config.setSendServerVersion(false);
@@ -228,7 +228,11 @@ public final class JettyServer implements AutoCloseable {
         for (HttpField field : request.getHeaders()) {
           headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
         }
-        answer = handler.handle(ApiRequest.of(request.getMethod(), request.getHttpURI().getPath(), request.getHttpURI().getQuery(), headers, body));
+        answer =
+            handler.handle(
+                ApiRequest.of(
+                    request.getMethod(), request.getHttpURI().getPath(), request.getHttpURI().getQuery(), headers, body,
+                    Request.getRemoteAddr(request)));
       } catch (ApiException e) {
         answer = e.response();
       } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

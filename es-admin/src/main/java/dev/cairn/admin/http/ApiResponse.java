@@ -1,4 +1,4 @@
-package dev.cairn.sample.orders.http;
+package dev.cairn.admin.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,16 +8,17 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One HTTP answer as a framework-neutral value: a status, headers and a JSON body. An adapter
- * writes it as it is (for {@code HEAD}, without the body).
+ * One HTTP answer as a framework-neutral value: a status, headers and a body, JSON unless a
+ * {@code Content-Type} header says otherwise (the console's static files). An adapter writes it as
+ * it is (for {@code HEAD}, without the body).
  *
  * @param status the status code
  * @param headers extra headers, such as {@code Retry-After} or {@code Allow}
- * @param body the JSON body, UTF-8
+ * @param body the body: JSON (UTF-8) unless the headers name another content type
  */
 public record ApiResponse(int status, Map<String, String> headers, byte[] body) {
 
-  /** The content type of every answer. */
+  /** The content type of an answer whose headers name none. */
   public static final String JSON = "application/json";
 
   private static final ObjectMapper ERRORS = new ObjectMapper();
@@ -67,6 +68,20 @@ public record ApiResponse(int status, Map<String, String> headers, byte[] body) 
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Returns the content type: the {@code Content-Type} header if set (in any case), else JSON.
+   *
+   * @return the content type
+   */
+  public String contentType() {
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      if (h.getKey().equalsIgnoreCase("Content-Type")) {
+        return h.getValue();
+      }
+    }
+    return JSON;
   }
 
   /**
