@@ -76,7 +76,7 @@ public class CairnProperties {
     /** Whether every append is announced on LISTEN/NOTIFY, waking relays and runners in other processes. */
     private boolean notifyOnAppend = true;
     /** Largest payload one event may have, in bytes of UTF-8 JSON. */
-    private int maxEventBytes = 1 << 20;
+    private int maxEventBytes = 1048576;
     /** Whether the store's, the relay's and the projections' tables are created or upgraded on start. */
     private boolean migrate = true;
     /** How long committed events may wait behind an open appender before the store is DEGRADED. */
@@ -98,7 +98,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if it does not
      */
     public void setSchema(String schema) {
-      this.schema = Checks.sqlIdentifier("schema", schema);
+      this.schema = Checks.sqlIdentifier("cairn.store.schema", schema);
     }
 
     /**
@@ -117,7 +117,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if it does not
      */
     public void setTablePrefix(String tablePrefix) {
-      this.tablePrefix = tablePrefix.isEmpty() ? "" : Checks.sqlIdentifier("table prefix", tablePrefix);
+      this.tablePrefix = tablePrefix.isEmpty() ? "" : Checks.sqlIdentifier("cairn.store.table-prefix", tablePrefix);
     }
 
     /**
@@ -154,7 +154,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setMaxEventBytes(int maxEventBytes) {
-      this.maxEventBytes = Checks.positive("max event bytes", maxEventBytes);
+      this.maxEventBytes = Checks.positive("cairn.store.max-event-bytes", maxEventBytes);
     }
 
     /**
@@ -191,7 +191,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setFenceHeldThreshold(Duration fenceHeldThreshold) {
-      this.fenceHeldThreshold = Checks.positive("fence held threshold", fenceHeldThreshold);
+      this.fenceHeldThreshold = Checks.positive("cairn.store.fence-held-threshold", fenceHeldThreshold);
     }
   }
 
@@ -268,7 +268,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setRequireOnStartTimeout(Duration requireOnStartTimeout) {
-      this.requireOnStartTimeout = Checks.positive("require-on-start timeout", requireOnStartTimeout);
+      this.requireOnStartTimeout = Checks.positive("cairn.relay.require-on-start-timeout", requireOnStartTimeout);
     }
 
     /**
@@ -287,7 +287,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setPartitions(@Nullable Integer partitions) {
-      this.partitions = partitions == null ? null : Checks.positive("partitions", partitions);
+      this.partitions = partitions == null ? null : Checks.positive("cairn.relay.partitions", partitions);
     }
 
     /**
@@ -306,7 +306,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setReplicationFactor(@Nullable Integer replicationFactor) {
-      this.replicationFactor = replicationFactor == null ? null : Checks.positive("replication factor", replicationFactor);
+      this.replicationFactor = replicationFactor == null ? null : Checks.positive("cairn.relay.replication-factor", replicationFactor);
     }
 
     /**
@@ -343,7 +343,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setBatchSize(int batchSize) {
-      this.batchSize = Checks.positive("batch size", batchSize);
+      this.batchSize = Checks.positive("cairn.relay.batch-size", batchSize);
     }
 
     /**
@@ -380,7 +380,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setStalenessBound(Duration stalenessBound) {
-      this.stalenessBound = Checks.positive("staleness bound", stalenessBound);
+      this.stalenessBound = Checks.positive("cairn.relay.staleness-bound", stalenessBound);
     }
   }
 
@@ -448,7 +448,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if below 1
      */
     public void setMaxAttempts(@Nullable Integer maxAttempts) {
-      this.maxAttempts = maxAttempts == null ? null : Checks.positive("max attempts", maxAttempts);
+      this.maxAttempts = maxAttempts == null ? null : Checks.positive("max-attempts", maxAttempts);
     }
 
     /**
@@ -467,7 +467,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setInitialBackoff(@Nullable Duration initialBackoff) {
-      this.initialBackoff = initialBackoff == null ? null : Checks.positive("initial backoff", initialBackoff);
+      this.initialBackoff = initialBackoff == null ? null : Checks.positive("initial-backoff", initialBackoff);
     }
 
     /**
@@ -486,7 +486,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setMaxBackoff(@Nullable Duration maxBackoff) {
-      this.maxBackoff = maxBackoff == null ? null : Checks.positive("max backoff", maxBackoff);
+      this.maxBackoff = maxBackoff == null ? null : Checks.positive("max-backoff", maxBackoff);
     }
 
     /**
@@ -523,7 +523,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setStaleAfter(@Nullable Duration staleAfter) {
-      this.staleAfter = staleAfter == null ? null : Checks.positive("stale after", staleAfter);
+      this.staleAfter = staleAfter == null ? null : Checks.positive("stale-after", staleAfter);
     }
 
     /**
@@ -631,7 +631,7 @@ public class CairnProperties {
      */
     public void setCacheSize(@Nullable Long cacheSize) {
       if (cacheSize != null && cacheSize < 0) {
-        throw new IllegalArgumentException("cache size must be >= 0 but was " + cacheSize);
+        throw new IllegalArgumentException("cache-size must be >= 0 but was " + cacheSize);
       }
       this.cacheSize = cacheSize;
     }
@@ -652,7 +652,7 @@ public class CairnProperties {
      * @throws IllegalArgumentException if not positive
      */
     public void setSnapshotEvery(@Nullable Integer snapshotEvery) {
-      this.snapshotEvery = snapshotEvery == null ? null : Checks.positive("snapshot interval", snapshotEvery);
+      this.snapshotEvery = snapshotEvery == null ? null : Checks.positive("snapshot-every", snapshotEvery);
     }
 
     /**
@@ -690,7 +690,7 @@ public class CairnProperties {
      */
     public void setMaxRetries(@Nullable Integer maxRetries) {
       if (maxRetries != null && maxRetries < 0) {
-        throw new IllegalArgumentException("max retries must be >= 0 but was " + maxRetries);
+        throw new IllegalArgumentException("max-retries must be >= 0 but was " + maxRetries);
       }
       this.maxRetries = maxRetries;
     }
@@ -718,7 +718,7 @@ public class CairnProperties {
      */
     public void setDegradedStatus(String degradedStatus) {
       if (degradedStatus.isBlank()) {
-        throw new IllegalArgumentException("degraded status must not be blank");
+        throw new IllegalArgumentException("cairn.health.degraded-status must not be blank");
       }
       this.degradedStatus = degradedStatus.strip();
     }
