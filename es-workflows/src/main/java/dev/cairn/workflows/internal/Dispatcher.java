@@ -107,7 +107,7 @@ public final class Dispatcher {
     String key = "wf:" + workflow + ":" + actionId(processId, inputId, index);
     CommandOptions options = new CommandOptions(inputId, key, metadata.withCausationId(null));
     try {
-      CommandResult<?> result = target.handle(send.streamId(), send.command(), options);
+      CommandResult<?> result = OwnTransaction.call(() -> target.handle(send.streamId(), send.command(), options));
       (result.duplicate() ? duplicates : sent).increment();
       return new Done(result.duplicate());
     } catch (RuntimeException e) {

@@ -72,7 +72,7 @@ public final class ProcessLog {
   public boolean record(ProcessRecord record, UUID inputId, EventMetadata metadata) {
     CommandOptions options =
         new CommandOptions(inputId, "wf:" + workflow + ":in:" + inputId, metadata.withCausationId(null));
-    return !repository.handle(streamId(record.processId()), record, options).duplicate();
+    return !OwnTransaction.call(() -> repository.handle(streamId(record.processId()), record, options)).duplicate();
   }
 
   /** Closes the log's repository. */
