@@ -263,6 +263,36 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     LOG.info("projection {} replays from {}", spec, all);
   }
 
+  @Override
+  String replay(Map<String, Object> arguments) {
+    if (arguments.containsKey("position")) {
+      throw new IllegalArgumentException(
+          "runner of " + spec + " reads Kafka: replay it from offsets or an instant, not from a global position");
+    }
+    if (arguments.get("offsets") instanceof Map<?, ?> given) {
+      Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
+      for (Map.Entry<?, ?> e : given.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        int dash = key.lastIndexOf('-');
+        offsets.put(
+            new TopicPartition(key.substring(0, dash), Integer.parseInt(key.substring(dash + 1))),
+            ((Number) e.getValue()).longValue());
+      }
+      replayFrom(offsets);
+      return "replaying from offsets " + new java.util.TreeMap<>(given.entrySet().stream()
+          .collect(java.util.stream.Collectors.toMap(e -> String.valueOf(e.getKey()), e -> String.valueOf(e.getValue()))))
+          + ", other partitions from the beginning";
+    }
+    String from = String.valueOf(arguments.getOrDefault("from", "beginning"));
+    if (from.equals("beginning")) {
+      replayFromBeginning();
+      return "replaying from the beginning";
+    }
+    Instant at = Instant.parse(from);
+    replayFrom(at);
+    return "replaying from " + at;
+  }
+
   /** Configures a {@link KafkaProjectionRunner}; each setter checks its argument at once. */
   public static final class Builder {
     private final Projection projection;

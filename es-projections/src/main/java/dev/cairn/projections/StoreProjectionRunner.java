@@ -221,6 +221,39 @@ public final class StoreProjectionRunner extends AbstractRunner {
   }
 
   @Override
+  String replay(java.util.Map<String, Object> arguments) {
+    if (arguments.containsKey("offsets")) {
+      throw new IllegalArgumentException(
+          "runner of " + spec + " reads the store: replay it from a global position or an instant, not from Kafka offsets");
+    }
+    if (arguments.containsKey("position")) {
+      GlobalPosition after = GlobalPosition.parse(String.valueOf(arguments.get("position")));
+      replayFrom(after);
+      return "replaying from after " + after;
+    }
+    String from = String.valueOf(arguments.getOrDefault("from", "beginning"));
+    if (from.equals("beginning")) {
+      replayFromBeginning();
+      return "replaying from the beginning";
+    }
+    Instant at = Instant.parse(from);
+    // The last event appended before the instant, in global order: the replay starts after it.
+    GlobalPosition after =
+        manager.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "SELECT tx_id::text, global_position FROM " + manager.sql().events
+                                + " WHERE recorded_at < :at ORDER BY tx_id DESC, global_position DESC LIMIT 1")
+                        .bind("at", java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC))
+                        .map((rs, ctx) -> new GlobalPosition(Long.parseLong(rs.getString(1)), rs.getLong(2)))
+                        .findOne())
+            .orElse(GlobalPosition.START);
+    replayFrom(after);
+    return "replaying from " + at + " (after " + after + ")";
+  }
+
+  @Override
   void shutdown() {
     if (notifications != null) {
       notifications.close();

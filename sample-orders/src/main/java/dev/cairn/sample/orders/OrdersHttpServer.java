@@ -1,7 +1,7 @@
 package dev.cairn.sample.orders;
 
-import dev.cairn.sample.orders.http.HttpLimits;
-import dev.cairn.sample.orders.http.JettyServer;
+import dev.cairn.admin.http.HttpLimits;
+import dev.cairn.admin.http.JettyServer;
 
 /**
  * The sample's HTTP API ({@link OrdersApi}) on the embedded Jetty server, on the loopback address.

@@ -23,7 +23,7 @@ import dev.cairn.sample.orders.domain.Order;
 import dev.cairn.sample.orders.domain.OrderCommand;
 import dev.cairn.sample.orders.domain.OrderDecider;
 import dev.cairn.sample.orders.domain.OrderEvent;
-import dev.cairn.sample.orders.http.ApiException;
+import dev.cairn.admin.http.ApiException;
 import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.Meter;

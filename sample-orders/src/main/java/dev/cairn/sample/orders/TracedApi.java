@@ -1,8 +1,8 @@
 package dev.cairn.sample.orders;
 
-import dev.cairn.sample.orders.http.ApiHandler;
-import dev.cairn.sample.orders.http.ApiRequest;
-import dev.cairn.sample.orders.http.ApiResponse;
+import dev.cairn.admin.http.ApiHandler;
+import dev.cairn.admin.http.ApiRequest;
+import dev.cairn.admin.http.ApiResponse;
 import dev.cairn.store.jdbc.spi.Traces;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
