@@ -39,7 +39,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A version's tables are {@code <name>_v<version>}; readers query the view {@code <name>},
  * which points at the active version. The first installed version becomes active at once; later
- * ones are built by {@link #rebuild} and switched to when caught up.
+ * ones are built by {@link #rebuild} (or {@link KafkaRebuild}) and switched to when caught up.
+ *
+ * <p>A read side in a database of its own needs no store: {@code ProjectionManager.readSide(
+ * dataSource, serializer).schema("orders_read").build()} gives a manager whose Kafka-fed runners,
+ * replays, dead letters, status, health and metrics work as they do beside a store; store-fed
+ * runners and {@link #rebuild} fail there, naming why.
  */
 public final class ProjectionManager {
 
