@@ -370,6 +370,14 @@ public final class ProjectionManager {
    * @throws ProjectionException if the version is not installed or retired
    */
   public GlobalPosition switchTo(ProjectionSpec spec) {
+    return switchTo(spec, h -> {});
+  }
+
+  /**
+   * Switches as {@link #switchTo(ProjectionSpec)} does, running {@code atSwitch} in the switch's
+   * transaction before the views move (a Kafka rebuild reads the new version's offsets there).
+   */
+  GlobalPosition switchTo(ProjectionSpec spec, java.util.function.Consumer<Handle> atSwitch) {
     record Switched(GlobalPosition at, OptionalInt old) {}
     Switched switched =
         jdbi
@@ -394,6 +402,7 @@ public final class ProjectionManager {
                   if (status.equals("ACTIVE")) {
                     return new Switched(at, OptionalInt.empty());
                   }
+                  atSwitch.accept(h);
                   ReadModel next = readModel(spec);
                   List<String> nextParts = sql.parts(h, spec);
                   if (old.isPresent()) {
