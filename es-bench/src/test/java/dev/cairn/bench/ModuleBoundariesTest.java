@@ -27,7 +27,9 @@ class ModuleBoundariesTest {
           "dev.cairn.store.jdbc",
           "dev.cairn.bus.kafka",
           "dev.cairn.projections",
-          "dev.cairn.testkit");
+          "dev.cairn.testkit",
+          "dev.cairn.admin",
+          "dev.cairn.cli");
 
   private static JavaClasses classes;
 

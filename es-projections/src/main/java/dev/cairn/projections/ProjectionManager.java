@@ -60,6 +60,7 @@ public final class ProjectionManager {
   private final EventSerializer serializer;
   private final Sql sql;
   private final DeadLetters deadLetters;
+  private final ProjectionCommands commands;
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
   private ProjectionManager(JdbcEventStore store, EventSerializer serializer) {
@@ -70,6 +71,7 @@ public final class ProjectionManager {
     this.serializer = requireNonNull(serializer, "serializer");
     this.sql = new Sql(store);
     this.deadLetters = new DeadLetters(jdbi, sql, serializer);
+    this.commands = new ProjectionCommands(jdbi, sql);
   }
 
   /** A read side's manager: see {@link ReadSideBuilder}. */
@@ -81,6 +83,7 @@ public final class ProjectionManager {
     this.serializer = requireNonNull(serializer, "serializer");
     this.sql = Sql.readSide(tables);
     this.deadLetters = new DeadLetters(jdbi, sql, serializer);
+    this.commands = new ProjectionCommands(jdbi, sql);
   }
 
   /**
@@ -498,6 +501,16 @@ public final class ProjectionManager {
    */
   public DeadLetters deadLetters() {
     return deadLetters;
+  }
+
+  /**
+   * Returns the control table: requests to pause, resume, replay, rebuild, switch, retry or skip,
+   * which this store's runners (in any process) watch.
+   *
+   * @return the control table
+   */
+  public ProjectionCommands commands() {
+    return commands;
   }
 
   /**

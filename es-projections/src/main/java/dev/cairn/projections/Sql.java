@@ -30,6 +30,8 @@ final class Sql {
   final String deadLetters;
   /** The store's events table; null on a read side, whose database holds no store. */
   final String events;
+  final String commands;
+  final String runners;
 
   Sql(JdbcEventStore store) {
     this(store.tables(), true);
@@ -53,6 +55,8 @@ final class Sql {
     this.offsets = tables.qualified("projection_offsets");
     this.deadLetters = tables.qualified("projection_dead_letters");
     this.events = beside ? tables.qualified("events") : null;
+    this.commands = tables.qualified("projection_commands");
+    this.runners = tables.qualified("projection_runners");
   }
 
   String historyTable() {

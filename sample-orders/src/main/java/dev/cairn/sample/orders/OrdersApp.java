@@ -62,11 +62,13 @@ public final class OrdersApp implements AutoCloseable {
         kafka = keep(KafkaServer.external(bootstrap));
       }
       LOG.info("Kafka: {}", kafka.describe());
+      Telemetry telemetry = keep(Telemetry.fromEnvironment());
       bootstrapServers = kafka.bootstrapServers();
       JdbcEventStore store =
           JdbcEventStore.builder(dataSource)
               .notifyOnAppend(true)
               .meterRegistry(new SimpleMeterRegistry())
+              .openTelemetry(telemetry.openTelemetry())
               .build();
       store.migrate();
       service = keep(new OrdersService(store));

@@ -2,8 +2,8 @@ package dev.cairn.sample.orders;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.cairn.sample.orders.http.HttpLimits;
-import dev.cairn.sample.orders.http.JettyServer;
+import dev.cairn.admin.http.HttpLimits;
+import dev.cairn.admin.http.JettyServer;
 import dev.cairn.testkit.KafkaServer;
 import dev.cairn.testkit.PostgresServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -10,7 +10,7 @@ import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.ProjectionVersion;
 import dev.cairn.sample.orders.domain.OrderEvent;
-import dev.cairn.sample.orders.http.ApiException;
+import dev.cairn.admin.http.ApiException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
