@@ -341,6 +341,8 @@ class ReadSideTest {
       await("both instances hold partitions")
           .atMost(WAIT)
           .until(() -> owners(balances).size() == 2);
+      // A may have applied the first events alone before B joined; these land on both.
+      ledger.fill("acc-", 20, 1);
       awaitFoldOfTheStore(readSide.readModel(balances.spec()).view());
       await().atMost(WAIT).untilAsserted(() -> {
         assertThat(a.applied()).isPositive();
