@@ -28,7 +28,8 @@ class ModuleBoundariesTest {
           "dev.cairn.bus.kafka",
           "dev.cairn.projections",
           "dev.cairn.testkit",
-          "dev.cairn.admin");
+          "dev.cairn.admin",
+          "dev.cairn.cli");
 
   private static JavaClasses classes;
 

@@ -206,7 +206,7 @@ final class OrdersService implements AutoCloseable {
     // The relay creates the topic with its partition count; a consumer must never create it.
     consumer.put("allow.auto.create.topics", false);
     KafkaProjectionRunner runner =
-        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).build();
+        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).openTelemetry(store.openTelemetry()).build();
     runner.start();
     return runner;
   }
