@@ -80,7 +80,7 @@ class ConsoleBrowserTest {
     f.append("ord-1", new Fixture.Opened("ann"), new Fixture.Deposited(5));
     f.append("ord-2", new Fixture.Opened("bob"), new Fixture.Deposited(7));
     await().atMost(WAIT).until(() -> f.balances().getOrDefault("ord-2", 0L) == 7);
-    driver = Browser.start(1280, 900);
+    driver = Browser.start(1280, 1100);
   }
 
   @AfterAll
@@ -171,7 +171,7 @@ class ConsoleBrowserTest {
       open("dead-letters");
       assertThat(overflow()).as("horizontal overflow of the dead letters at 375 px").isLessThanOrEqualTo(0);
     } finally {
-      driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
+      driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1100));
     }
     assertThat(Browser.consoleErrors(driver)).isEmpty();
   }

@@ -137,7 +137,7 @@ function renderRelays(relays) {
     relayLast.set(r.transactionalId, { t: now, pos });
     let chartHost = c.querySelector('.chart');
     if (!chartHost) chartHost = el('div', { class: 'chart' });
-    c.replaceChildren(
+    c.replaceChildren(...[
       el('h4', {}, 'Relay ', el('code', { text: r.transactionalId }), pill(r.live ? r.state : 'other process', stateKind(r.state))),
       dl([
         ['position', el('code', { text: r.position })],
@@ -147,7 +147,7 @@ function renderRelays(relays) {
         ['updated', ago(r.updatedAt)],
       ]),
       r.lastError ? el('p', { class: 'lasterror' }, 'last error: ' + r.lastError) : null,
-      chartHost);
+      chartHost].filter(Boolean));
     chartFor('relay:' + r.transactionalId, chartHost, 'behind').add(r.eventsBehind, Math.round(rate * 10) / 10);
   }));
   host.replaceChildren(...cards);
@@ -180,7 +180,7 @@ function renderVersion(c, p, v, key) {
   if (!chartHost) chartHost = el('div', { class: 'chart' });
   c.dataset.name = p.name;
   c.dataset.version = v.version;
-  c.replaceChildren(
+  c.replaceChildren(...[
     el('h4', {}, p.name, el('span', {}, 'v' + v.version),
       pill(v.status + (v.serving ? ' · serving' : ''), v.serving ? 'ok' : ''),
       pill(state, v.paused ? 'warn' : stateKind(runners[0]?.state))),
@@ -203,7 +203,8 @@ function renderVersion(c, p, v, key) {
       v.serving ? el('button', { type: 'button', class: 'danger', onclick: () => rebuild(p.name, v.version) }, 'Rebuild…') : null,
       !v.serving && v.status === 'BUILDING'
         ? el('button', { type: 'button', class: 'danger', onclick: () => switchTo(p.name, v.version) }, 'Switch…') : null,
-      v.parked ? el('button', { type: 'button', onclick: () => act(`projections/${enc(p.name)}/dead-letters/retry-all`, { version: v.version }, `Retry all parked events of ${p.name} v${v.version}`) }, 'Retry all') : null));
+      v.parked ? el('button', { type: 'button', onclick: () => act(`projections/${enc(p.name)}/dead-letters/retry-all`, { version: v.version }, `Retry all parked events of ${p.name} v${v.version}`) }, 'Retry all') : null)
+  ].filter(Boolean));
   chartFor(key, chartHost, 'lag').add(lag, Math.round(rate * 10) / 10);
 }
 
