@@ -280,7 +280,7 @@ public final class AdminApi implements ApiHandler {
       try {
         status = Status.valueOf(s.get().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("status must be PENDING, DONE or FAILED, was " + s.get());
+        throw new IllegalArgumentException("status must be PENDING, RUNNING, DONE or FAILED, was " + s.get());
       }
     }
     return ok(admin.operations().commands(r.query("projection").filter(v -> !v.isEmpty()).orElse(null), status, intParam(r, "limit", 50), intParam(r, "offset", 0)));

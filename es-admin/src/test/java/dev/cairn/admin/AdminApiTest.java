@@ -68,7 +68,7 @@ class AdminApiTest {
   private JsonNode awaitCommand(Response accepted) {
     assertThat(accepted.status()).as(accepted.toString()).isEqualTo(202);
     long id = accepted.json().get("id").asLong();
-    await().atMost(WAIT).until(() -> !http.get("/cairn/api/commands/" + id).json().get("status").asText().equals("PENDING"));
+    await().atMost(WAIT).until(() -> java.util.Set.of("DONE", "FAILED").contains(http.get("/cairn/api/commands/" + id).json().get("status").asText()));
     return http.get("/cairn/api/commands/" + id).json();
   }
 

@@ -8,6 +8,7 @@ import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
 import dev.cairn.projections.internal.PartitionOwnership;
 import dev.cairn.projections.internal.ReplayPoints;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -73,7 +74,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private volatile boolean abandon;
 
   private KafkaProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy, b.staleAfter);
+    super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
     this.config = KafkaRunnerConfig.of(spec, b.config, b.maxBatchRecords, b.instanceId);
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
@@ -305,6 +306,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private FailurePolicy policy = FailurePolicy.defaults();
     private Duration handoverMargin = Duration.ofMinutes(5);
     private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
+    private OpenTelemetry openTelemetry;
     private String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
@@ -368,6 +370,19 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      */
     public Builder pollTimeout(Duration value) {
       this.pollTimeout = Checks.positive("poll timeout", value);
+      return this;
+    }
+
+    /**
+     * Sets the OpenTelemetry that traces each event applied (default: {@link
+     * io.opentelemetry.api.GlobalOpenTelemetry}'s instance when the runner is built, or the no-op
+     * one if none was set, which records nothing).
+     *
+     * @param value the OpenTelemetry
+     * @return this builder
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = requireNonNull(value, "openTelemetry");
       return this;
     }
 

@@ -7,6 +7,7 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.PositionAheadCheck;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private final PositionAheadCheck aheadCheck;
 
   private StoreProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy, b.staleAfter);
+    super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
     this.store = b.manager.store();
     this.aheadCheck = new PositionAheadCheck(store, Duration.ofSeconds(5));
     this.batchSize = b.batchSize;
@@ -279,6 +280,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     private boolean listen;
     private FailurePolicy policy = FailurePolicy.defaults();
     private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
+    private OpenTelemetry openTelemetry;
 
     Builder(Projection projection, ProjectionManager manager) {
       this.projection = requireNonNull(projection, "projection");
@@ -320,6 +322,19 @@ public final class StoreProjectionRunner extends AbstractRunner {
      */
     public Builder listenForNotifications(boolean value) {
       this.listen = value;
+      return this;
+    }
+
+    /**
+     * Sets the OpenTelemetry that traces each event applied (default: {@link
+     * io.opentelemetry.api.GlobalOpenTelemetry}'s instance when the runner is built, or the no-op
+     * one if none was set, which records nothing).
+     *
+     * @param value the OpenTelemetry
+     * @return this builder
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = requireNonNull(value, "openTelemetry");
       return this;
     }
 

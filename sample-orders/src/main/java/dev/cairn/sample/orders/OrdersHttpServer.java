@@ -16,7 +16,8 @@ final class OrdersHttpServer implements AutoCloseable {
   }
 
   OrdersHttpServer(OrdersService service, int port, HttpLimits limits) {
-    this.server = new JettyServer(new OrdersApi(service), "127.0.0.1", port, limits);
+    this.server =
+        new JettyServer(new TracedApi(new OrdersApi(service), service.store().openTelemetry()), "127.0.0.1", port, limits);
   }
 
   void start() {
