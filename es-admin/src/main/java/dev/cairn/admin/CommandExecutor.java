@@ -103,27 +103,6 @@ final class CommandExecutor implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs an action on a thread of its own and waits for it. The request is claimed in a
-   * transaction bound to this thread, and Jdbi reuses a thread's open handle for nested calls: a
-   * rebuild's install would stay uncommitted until the claim ends, while the rebuilding runner,
-   * on its own connection, finds the version not installed and dies.
-   */
-  private static <T> T outsideTheClaim(java.util.function.Supplier<T> action) {
-    java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(action::get);
-    Thread t = new Thread(task, "cairn-admin-install");
-    t.setDaemon(true);
-    t.start();
-    try {
-      return task.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while starting the rebuild", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    }
-  }
-
   private boolean accepts(ProjectionCommand c) {
     return EXECUTES.contains(c.command()) && catalog.containsKey(key(c));
   }
@@ -136,7 +115,7 @@ final class CommandExecutor implements AutoCloseable {
     Projection projection = catalog.get(key(c));
     switch (c.command()) {
       case REBUILD -> {
-        Rebuild rebuild = outsideTheClaim(() -> manager.rebuild(projection));
+        Rebuild rebuild = manager.rebuild(projection);
         rebuilds.put(key(c), rebuild);
         if (Boolean.TRUE.equals(c.arguments().get("switchWhenCaughtUp"))) {
           Thread t = new Thread(() -> switchWhenCaughtUp(projection, rebuild), "cairn-admin-rebuild-" + c.projection());

@@ -44,18 +44,21 @@ final class Mutation {
       admin.migrate(); // the audit table, if no service created it yet
       Operations operations = admin.operations();
       ProjectionCommand asked = ask.apply(operations);
-      ProjectionCommand done = asked.status() == ProjectionCommand.Status.PENDING && waitSeconds > 0
+      boolean open = asked.status() == ProjectionCommand.Status.PENDING || asked.status() == ProjectionCommand.Status.RUNNING;
+      ProjectionCommand done = open && waitSeconds > 0
           ? operations.await(asked.id(), Duration.ofSeconds(waitSeconds))
           : asked;
       print(cl.getOut(), output, done);
       return switch (done.status()) {
         case DONE -> Cairn.OK;
         case FAILED -> Cairn.FAILED;
-        case PENDING -> {
+        case PENDING, RUNNING -> {
           if (waitSeconds > 0) {
-            cl.getErr().println("cairn: request " + done.id() + " is still PENDING after " + waitSeconds
-                + " s: no running service executes " + done.command() + " for " + done.projection() + " v"
-                + done.version() + " (is one running? cairn projections list shows its runners)");
+            cl.getErr().println("cairn: request " + done.id() + " is still " + done.status() + " after " + waitSeconds
+                + " s: " + (done.status() == ProjectionCommand.Status.PENDING
+                    ? "no running service executes " + done.command() + " for " + done.projection() + " v"
+                        + done.version() + " (is one running? cairn projections list shows its runners)"
+                    : "it is being executed; cairn audit and the service's log tell how it ends"));
             yield Cairn.FAILED;
           }
           yield Cairn.OK;

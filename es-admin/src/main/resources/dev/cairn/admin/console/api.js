@@ -53,7 +53,7 @@ export async function post(path, body = {}) {
 export async function awaitCommand(command, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
   let c = command;
-  while (c.status === 'PENDING' && Date.now() < deadline) {
+  while ((c.status === 'PENDING' || c.status === 'RUNNING') && Date.now() < deadline) {
     await new Promise(r => setTimeout(r, 300));
     c = await get('commands/' + c.id);
   }
