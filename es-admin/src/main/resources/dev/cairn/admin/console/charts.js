@@ -18,7 +18,8 @@ export class LiveChart {
       height: 140,
       legend: { live: false },
       cursor: { show: false },
-      scales: { x: { time: true } },
+      // The last minutes, even while only one point is there.
+      scales: { x: { time: true, range: (u, min, max) => [max - WINDOW_S, max] } },
       axes: [
         { stroke: '#5b6475', grid: { stroke: '#eceef2' }, size: 30 },
         { stroke: '#c4271b', grid: { stroke: '#eceef2' }, size: 48, label: what, labelSize: 14 },

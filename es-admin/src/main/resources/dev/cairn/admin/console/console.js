@@ -89,7 +89,6 @@ function renderStore(s) {
       `${s.fence?.eventsWaiting ?? 0} events wait`)
     : 'free';
   $('#store').replaceChildren(el('div', { class: 'card', id: 'store-card' },
-    el('h4', {}, 'Event store'),
     dl([
       ['head', el('code', { text: s.headPosition })],
       ['events', el('span', { class: 'big' }, s.events)],
