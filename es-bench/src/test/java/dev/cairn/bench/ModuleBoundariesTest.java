@@ -27,7 +27,8 @@ class ModuleBoundariesTest {
           "dev.cairn.store.jdbc",
           "dev.cairn.bus.kafka",
           "dev.cairn.projections",
-          "dev.cairn.testkit");
+          "dev.cairn.testkit",
+          "dev.cairn.spring");
 
   private static JavaClasses classes;
 
