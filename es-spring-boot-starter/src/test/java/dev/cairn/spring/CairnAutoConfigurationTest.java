@@ -14,6 +14,8 @@ import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -75,10 +77,11 @@ class CairnAutoConfigurationTest {
   }
 
   @Test
-  void withoutKafka_storeMigrates_repositoryByType_andStoreFedProjectionReachesReadModel() {
+  void withoutKafka_storeMigrates_repositoryByType_metricsInAppRegistry_andStoreFedProjectionReachesReadModel() {
     runner("no_kafka")
         .withUserConfiguration(TallyApp.class)
         .withBean(TallyService.class)
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
         .run(context -> {
           assertThat(context).hasNotFailed();
           assertThat(context).hasSingleBean(JdbcEventStore.class);
@@ -88,6 +91,8 @@ class CairnAutoConfigurationTest {
           repo.handle("t-1", new Add(5));
           repo.handle("t-1", new Add(7));
           assertThat(repo.load("t-1").state()).isEqualTo(new Tally(12));
+          // Metrics go to the application's registry, not Micrometer's global one.
+          assertThat(context.getBean(MeterRegistry.class).find("cairn.store.append").meters()).isNotEmpty();
           await().atMost(Duration.ofSeconds(60)).until(
               () -> pg.jdbi().withHandle(h -> h.createQuery("SELECT total FROM no_kafka.tally_totals WHERE tally_id = 't-1'")
                   .mapTo(Long.class).findOne().orElse(0L)) == 12L);
