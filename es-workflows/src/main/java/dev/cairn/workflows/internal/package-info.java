@@ -1,0 +1,6 @@
+/**
+ * Implementation of the workflow runtime: the process projection, the dispatch of commands, the
+ * process streams and the durable deadlines. Not an API: types are public only where {@code
+ * dev.cairn.workflows} must call them.
+ */
+package dev.cairn.workflows.internal;
