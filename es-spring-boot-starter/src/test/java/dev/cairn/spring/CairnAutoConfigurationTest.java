@@ -28,6 +28,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -215,6 +216,22 @@ class CairnAutoConfigurationTest {
           assertThat(analysis.getDescription()).contains("127.0.0.1:1").contains("require-on-start=true");
           assertThat(analysis.getAction()).contains("cairn.relay.require-on-start=false");
         });
+  }
+
+  @Test
+  void adminApi_withoutTokenOnEveryInterface_isRefused_withTokenIsMounted() {
+    WebApplicationContextRunner web = new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(
+            DataSourceAutoConfiguration.class, CairnAutoConfiguration.class, CairnAdminAutoConfiguration.class))
+        .withPropertyValues(
+            "spring.datasource.url=" + pg.jdbcUrl(), "cairn.store.schema=admin_mount", "cairn.admin.enabled=true",
+            "cairn.projections.enabled=false");
+    web.run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(describe(context.getStartupFailure())).contains("beyond loopback: configure a bearer token");
+    });
+    web.withPropertyValues("server.address=127.0.0.1").run(context -> assertThat(context).hasNotFailed().hasBean("cairnAdminRoute"));
+    web.withPropertyValues("cairn.admin.token=0123456789abcdef-secret").run(context -> assertThat(context).hasNotFailed().hasBean("cairnAdminRoute"));
   }
 
   /** The mistake: a decider's events declared with an interface that is not sealed. */

@@ -99,6 +99,23 @@ class OrdersSpringAppTest {
 
   @Test
   @Order(2)
+  void adminApi_isMountedOnSpringMvc_withItsSecurityRules() throws Exception {
+    HttpResponse<String> overview = send("GET", "/cairn/api/overview", null, Map.of());
+    assertThat(overview.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(overview.body()).has("store")).isTrue();
+    assertThat(JSON.readTree(send("GET", "/cairn/api/projections", null, Map.of()).body()).toString()).contains("order_summary");
+
+    // No token: a mutating request from another origin is refused (and audited), as on any mount.
+    HttpResponse<String> crossSite = send(
+        "POST", "/cairn/api/projections/order_summary/pause", "{}", Map.of("Origin", "http://evil.example"));
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    HttpResponse<String> paused = send("POST", "/cairn/api/projections/order_summary/pause", "{}", Map.of());
+    assertThat(paused.statusCode()).isEqualTo(202);
+    assertThat(send("POST", "/cairn/api/projections/order_summary/resume", "{}", Map.of()).statusCode()).isEqualTo(202);
+  }
+
+  @Test
+  @Order(3)
   void health_isUp_withTheStoreRelayAndRunnerAsCairnComponents() {
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       HttpResponse<String> health = send("GET", "/actuator/health", null, Map.of());
@@ -113,7 +130,7 @@ class OrdersSpringAppTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void relayStopped_healthIsDown_namingTheCause() throws Exception {
     context.getBean(KafkaRelay.class).close(); // as if it had stopped; the lifecycle's stop is idempotent
     HttpResponse<String> health = send("GET", "/actuator/health/cairn", null, Map.of());
@@ -124,7 +141,7 @@ class OrdersSpringAppTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   @DirtiesContext(methodMode = DirtiesContext.MethodMode.AFTER_METHOD)
   void lastStep_theTestFrameworkClosesTheContextAfterIt() {
     assertThat(context.isActive()).isTrue();
