@@ -27,7 +27,8 @@ class ModuleBoundariesTest {
           "dev.cairn.store.jdbc",
           "dev.cairn.bus.kafka",
           "dev.cairn.projections",
-          "dev.cairn.testkit");
+          "dev.cairn.testkit",
+          "dev.cairn.workflows");
 
   private static JavaClasses classes;
 

@@ -65,9 +65,11 @@ final class OrdersApi implements ApiHandler {
   private final ObjectMapper json = JacksonEventSerializer.defaultMapper();
   private final ObjectMapper strict = strictMapper();
   private final Router router;
+  private final CheckoutRoutes checkout;
 
   OrdersApi(OrdersService service) {
     this.service = service;
+    this.checkout = new CheckoutRoutes(service.checkout());
     this.router =
         Router.builder()
             // DOWN answers 503, so that a load balancer or an orchestrator's probe takes the
@@ -94,6 +96,9 @@ final class OrdersApi implements ApiHandler {
   @Override
   public ApiResponse handle(ApiRequest request) {
     try {
+      if (checkout.owns(request)) {
+        return checkout.handle(request);
+      }
       return router.handle(request);
     } catch (ApiException e) {
       return e.response();

@@ -78,6 +78,7 @@ final class OrdersService implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final HealthTracker pipelineHealth = new HealthTracker("pipeline");
   private Path streamsDir;
+  private final CheckoutService checkout;
 
   OrdersService(JdbcEventStore store) {
     this.store = store;
@@ -89,6 +90,11 @@ final class OrdersService implements AutoCloseable {
             .serializer(serializer)
             .snapshots(Order.class, 1)
             .build();
+    this.checkout = new CheckoutService(store, CheckoutService.configuredTimeout());
+  }
+
+  CheckoutService checkout() {
+    return checkout;
   }
 
   /**
@@ -110,6 +116,7 @@ final class OrdersService implements AutoCloseable {
             .meterRegistry(meters)
             .build();
     relay.start(); // never waits for Kafka
+    checkout.start();
     projections = ProjectionManager.create(store, serializer);
     projections.migrate();
     int active = projections.activeVersion(OrderSummaryProjection.NAME).orElse(1);
@@ -474,6 +481,7 @@ final class OrdersService implements AutoCloseable {
     if (summaryRunner != null) {
       summaryRunner.stop();
     }
+    checkout.close();
     if (relay != null) {
       relay.close();
     }

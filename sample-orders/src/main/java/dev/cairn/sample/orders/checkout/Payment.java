@@ -1,0 +1,12 @@
+package dev.cairn.sample.orders.checkout;
+
+/**
+ * The payment of one order.
+ *
+ * @param status NONE, AUTHORIZED, CAPTURED or REFUNDED
+ * @param amountCents the amount authorized (0 before)
+ */
+public record Payment(String status, long amountCents) {
+  /** No payment yet. */
+  public static final Payment NONE = new Payment("NONE", 0);
+}
