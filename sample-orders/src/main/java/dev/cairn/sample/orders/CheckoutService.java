@@ -163,13 +163,33 @@ final class CheckoutService implements AutoCloseable {
     view.put("history", history);
     List<DeadlineView> deadlines = workflow.deadlines(orderId);
     view.put("deadlines", deadlines);
-    view.put("payment", payments.load(orderId).state().status());
+    view.put("payment", payments.load(CheckoutProcess.paymentStream(orderId)).state().status());
     return Optional.of(view);
   }
 
   Map<String, Object> faults(PaymentGateway.Faults faults) {
     gateway.faults(faults);
     return Map.of("mode", faults.mode().name(), "delayMs", faults.delay().toMillis());
+  }
+
+  PaymentGateway gateway() {
+    return gateway;
+  }
+
+  JacksonEventSerializer serializer() {
+    return serializer;
+  }
+
+  JdbcAggregateRepository<OrderCommand, Order, OrderEvent> orders() {
+    return orders;
+  }
+
+  JdbcAggregateRepository<InventoryCommand, Stock, InventoryEvent> inventory() {
+    return inventory;
+  }
+
+  JdbcAggregateRepository<PaymentCommand, Payment, PaymentEvent> payments() {
+    return payments;
   }
 
   WorkflowStatus status() {

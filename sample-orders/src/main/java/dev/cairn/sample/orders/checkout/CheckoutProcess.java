@@ -51,7 +51,7 @@ public final class CheckoutProcess implements ProcessManager<CheckoutState> {
   public static final String ORDER = "order";
   /** The stream type of stock (stream id = sku). */
   public static final String INVENTORY = "inventory";
-  /** The stream type of payments (stream id = order id). */
+  /** The stream type of payments (stream id = {@link #paymentStream}). */
   public static final String PAYMENT = "payment";
   /** The name of the payment deadline. */
   public static final String PAYMENT_DEADLINE = "payment-timeout";
@@ -71,11 +71,24 @@ public final class CheckoutProcess implements ProcessManager<CheckoutState> {
     this.paymentTimeout = paymentTimeout;
   }
 
+  /**
+   * Returns the stream of an order's payment (stream ids are unique across stream types).
+   *
+   * @param orderId the order
+   * @return {@code payment-<order id>}
+   */
+  public static String paymentStream(String orderId) {
+    return "payment-" + orderId;
+  }
+
   @Override
   public Optional<String> processId(EventEnvelope<?> e) {
     Object event = e.event();
-    if (event instanceof CheckoutStarted || event instanceof PaymentAuthorized) {
+    if (event instanceof CheckoutStarted) {
       return Optional.of(e.streamId());
+    }
+    if (event instanceof PaymentAuthorized a) {
+      return Optional.of(a.orderId());
     }
     if (event instanceof StockReserved r) {
       return Optional.of(r.orderId());
@@ -136,7 +149,7 @@ public final class CheckoutProcess implements ProcessManager<CheckoutState> {
       // Inputs after the end: compensate late successes.
       if (s.phase() == Phase.CANCELLED && input instanceof Input.Received r) {
         if (r.event() instanceof PaymentAuthorized) {
-          actions.add(Action.send(PAYMENT, order, new RefundPayment("checkout cancelled: " + s.reason())));
+          actions.add(Action.send(PAYMENT, paymentStream(order), new RefundPayment("checkout cancelled: " + s.reason())));
         } else if (r.event() instanceof StockReserved && !s.reserved().contains(r.streamId())) {
           actions.add(Action.send(INVENTORY, r.streamId(), new ReleaseStock(order)));
         }
@@ -146,14 +159,14 @@ public final class CheckoutProcess implements ProcessManager<CheckoutState> {
     switch (s.phase()) {
       case RESERVING -> s.lines().forEach((sku, quantity) -> actions.add(Action.send(INVENTORY, sku, new ReserveStock(order, quantity))));
       case AUTHORIZING -> {
-        actions.add(Action.send(PAYMENT, order, new AuthorizePayment(s.totalCents())));
+        actions.add(Action.send(PAYMENT, paymentStream(order), new AuthorizePayment(order, s.totalCents())));
         actions.add(Action.schedule(PAYMENT_DEADLINE, input.at().plus(paymentTimeout), ""));
       }
       case PAID -> {
         actions.add(Action.cancel(PAYMENT_DEADLINE));
         actions.add(Action.send(ORDER, order, new CompleteCheckout(s.totalCents())));
         new TreeSet<>(s.reserved()).forEach(sku -> actions.add(Action.send(INVENTORY, sku, new CommitStock(order))));
-        actions.add(Action.send(PAYMENT, order, new CapturePayment()));
+        actions.add(Action.send(PAYMENT, paymentStream(order), new CapturePayment()));
       }
       case CANCELLED -> {
         actions.add(Action.cancel(PAYMENT_DEADLINE));

@@ -1,15 +1,16 @@
 package dev.cairn.sample.orders.checkout;
 
-/** A request to the payment of one order (the stream id is the order id). */
+/** A request to the payment of one order (stream id {@code payment-<order id>}). */
 public sealed interface PaymentCommand
     permits PaymentCommand.AuthorizePayment, PaymentCommand.CapturePayment, PaymentCommand.RefundPayment {
 
   /**
    * Authorizes the amount; authorizing again changes nothing.
    *
+   * @param orderId the order paid for
    * @param amountCents the amount, in cents, above 0
    */
-  record AuthorizePayment(long amountCents) implements PaymentCommand {}
+  record AuthorizePayment(String orderId, long amountCents) implements PaymentCommand {}
 
   /** Captures the authorized amount; capturing again changes nothing. */
   record CapturePayment() implements PaymentCommand {}

@@ -40,28 +40,28 @@ public final class PaymentDecider implements Decider<PaymentCommand, Payment, Pa
       if (state.status().equals("REFUNDED")) {
         throw new CommandRejectedException("payment was refunded: it cannot be authorized again");
       }
-      return state.status().equals("NONE") ? List.of(new PaymentAuthorized(authorize.amountCents())) : List.of();
+      return state.status().equals("NONE") ? List.of(new PaymentAuthorized(authorize.orderId(), authorize.amountCents())) : List.of();
     }
     if (command instanceof CapturePayment) {
       if (state.status().equals("NONE") || state.status().equals("REFUNDED")) {
         throw new CommandRejectedException("payment is " + state.status() + ": nothing to capture");
       }
-      return state.status().equals("AUTHORIZED") ? List.of(new PaymentCaptured(state.amountCents())) : List.of();
+      return state.status().equals("AUTHORIZED") ? List.of(new PaymentCaptured(state.orderId(), state.amountCents())) : List.of();
     }
     RefundPayment refund = (RefundPayment) command;
     return state.status().equals("AUTHORIZED") || state.status().equals("CAPTURED")
-        ? List.of(new PaymentRefunded(state.amountCents(), refund.reason()))
+        ? List.of(new PaymentRefunded(state.orderId(), state.amountCents(), refund.reason()))
         : List.of();
   }
 
   @Override
   public Payment evolve(Payment state, PaymentEvent event) {
     if (event instanceof PaymentAuthorized a) {
-      return new Payment("AUTHORIZED", a.amountCents());
+      return new Payment(a.orderId(), "AUTHORIZED", a.amountCents());
     }
     if (event instanceof PaymentCaptured) {
-      return new Payment("CAPTURED", state.amountCents());
+      return new Payment(state.orderId(), "CAPTURED", state.amountCents());
     }
-    return new Payment("REFUNDED", state.amountCents());
+    return new Payment(state.orderId(), "REFUNDED", state.amountCents());
   }
 }

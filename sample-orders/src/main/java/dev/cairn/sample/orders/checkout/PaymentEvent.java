@@ -7,22 +7,25 @@ public sealed interface PaymentEvent
   /**
    * The amount was authorized.
    *
+   * @param orderId the order paid for
    * @param amountCents the amount
    */
-  record PaymentAuthorized(long amountCents) implements PaymentEvent {}
+  record PaymentAuthorized(String orderId, long amountCents) implements PaymentEvent {}
 
   /**
    * The authorized amount was captured.
    *
+   * @param orderId the order paid for
    * @param amountCents the amount
    */
-  record PaymentCaptured(long amountCents) implements PaymentEvent {}
+  record PaymentCaptured(String orderId, long amountCents) implements PaymentEvent {}
 
   /**
    * The amount was given back.
    *
+   * @param orderId the order paid for
    * @param amountCents the amount
    * @param reason why
    */
-  record PaymentRefunded(long amountCents, String reason) implements PaymentEvent {}
+  record PaymentRefunded(String orderId, long amountCents, String reason) implements PaymentEvent {}
 }

@@ -63,6 +63,8 @@ public final class PaymentGateway implements AggregateRepository<PaymentCommand,
             return t;
           });
   private volatile Faults faults = new Faults(Mode.NORMAL, Duration.ZERO);
+  private volatile java.util.function.Function<String, Faults> perOrder = id -> faults;
+  private final java.util.concurrent.atomic.AtomicInteger late = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * Puts the provider in front of the repository.
@@ -80,6 +82,7 @@ public final class PaymentGateway implements AggregateRepository<PaymentCommand,
    */
   public void faults(Faults value) {
     this.faults = requireNonNull(value, "faults");
+    this.perOrder = id -> faults;
     LOG.info("payment provider: authorizations now {}", value.mode() == Mode.DELAY ? "delayed by " + value.delay() : value.mode());
   }
 
@@ -92,20 +95,41 @@ public final class PaymentGateway implements AggregateRepository<PaymentCommand,
     return faults;
   }
 
+  /**
+   * Sets the fault switch per order (for tests that mix answers).
+   *
+   * @param policy the position for an order id
+   */
+  public void faultsPerOrder(java.util.function.Function<String, Faults> policy) {
+    this.perOrder = requireNonNull(policy, "policy");
+  }
+
+  /**
+   * Returns how many delayed authorizations have not been answered yet.
+   *
+   * @return the count
+   */
+  public int lateAnswersPending() {
+    return late.get();
+  }
+
   @Override
   public CommandResult<PaymentEvent> handle(String streamId, PaymentCommand command, CommandOptions options) {
-    Faults f = faults;
+    Faults f = requireNonNull(perOrder.apply(streamId), "faults of " + streamId);
     if (command instanceof PaymentCommand.AuthorizePayment && f.mode() != Mode.NORMAL) {
       if (f.mode() == Mode.REFUSE) {
         throw new CommandRejectedException("payment refused by the provider (fault switch)");
       }
       // The provider answers later, through the same idempotent path.
+      late.incrementAndGet();
       later.schedule(
           () -> {
             try {
               payments.handle(streamId, command, options);
             } catch (RuntimeException e) {
               LOG.warn("payment provider: late authorization of {} failed: {}", streamId, e.toString());
+            } finally {
+              late.decrementAndGet();
             }
           },
           f.delay().toMillis(),
