@@ -102,6 +102,12 @@ final class DemoTour {
     expect(200, post("/admin/dead-letters/" + parked.get(0).path("id").asText() + "/retry", "{}", null));
     await("/orders/ord-p", n -> "PLACED".equals(n.path("status").asText()));
     await("/admin/dead-letters", n -> n.size() == 0);
+
+    try {
+      step = new CheckoutTour(base, step, CheckoutService.configuredTimeout()).run();
+    } catch (IllegalStateException e) {
+      throw new TourFailure(e.getMessage());
+    }
   }
 
   private void title(String text) {
