@@ -28,7 +28,9 @@ class ModuleBoundariesTest {
           "dev.cairn.bus.kafka",
           "dev.cairn.projections",
           "dev.cairn.testkit",
-          "dev.cairn.workflows");
+          "dev.cairn.workflows",
+          "dev.cairn.admin",
+          "dev.cairn.cli");
 
   private static JavaClasses classes;
 

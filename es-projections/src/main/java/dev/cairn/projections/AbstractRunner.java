@@ -2,6 +2,8 @@ package dev.cairn.projections;
 
 import dev.cairn.api.Health;
 import dev.cairn.api.Health.Status;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,18 +59,56 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   final RunnerLiveness liveness;
 
-  AbstractRunner(Projection projection, ProjectionManager manager, FailurePolicy policy, Duration staleAfter) {
+  private final ControlWatch watch;
+
+  AbstractRunner(
+      Projection projection, ProjectionManager manager, FailurePolicy policy, Duration staleAfter,
+      OpenTelemetry openTelemetry) {
     this.projection = projection;
     this.spec = projection.spec();
     this.manager = manager;
     this.policy = policy;
     this.owner = spec.name() + "-v" + spec.version() + "-" + UUID.randomUUID();
     this.applier =
-        new BatchApplier(projection, manager.readModel(spec), manager.serializer(), policy, manager.deadLetters());
+        new BatchApplier(
+            projection, manager.readModel(spec), manager.serializer(), policy, manager.deadLetters(),
+            new ProjectionTracing(openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.getOrNoop(), spec));
     this.control = new RunnerControl(spec);
     this.metrics = new RunnerMetrics(spec, manager);
     this.liveness = new RunnerLiveness(spec, staleAfter, manager, metrics.tags(), Clock.systemUTC());
+    this.watch = new ControlWatch(this, manager.commands(), Duration.ofSeconds(1));
   }
+
+  /**
+   * Executes a request of the control table on the runner's thread: a replay (by the subclass),
+   * or a retry or skip of this version's dead letters.
+   *
+   * @return what happened
+   */
+  String execute(ProjectionCommand command) {
+    return switch (command.command()) {
+      case REPLAY -> replay(command.arguments());
+      case RETRY, SKIP -> {
+        long id = ((Number) command.arguments().get("deadLetter")).longValue();
+        if (command.command() == ProjectionCommand.Type.RETRY) {
+          manager.deadLetters().retry(projection, id);
+        } else {
+          manager.deadLetters().skip(projection, id);
+        }
+        metrics.refreshParked();
+        yield (command.command() == ProjectionCommand.Type.RETRY ? "applied" : "skipped") + " dead letter " + id;
+      }
+      case RETRY_ALL -> {
+        String result = manager.deadLetters().retryAll(projection);
+        metrics.refreshParked();
+        yield result;
+      }
+      default -> throw new IllegalStateException("a runner does not execute " + command.command());
+    };
+  }
+
+  /** Replays as a control request's arguments say ({@code from}, {@code position} or {@code offsets}). */
+  abstract String replay(Map<String, Object> arguments);
 
   /** Runs once on the runner's thread before the first batch. */
   abstract void init();
@@ -121,6 +161,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       init();
       control.state(RunnerState.RUNNING);
       while (!control.stopRequested()) {
+        watch.maybeCheck();
         if (control.pauseIfRequested()) {
           if (!control.resumeIfLifted()) {
             whilePaused();
@@ -177,6 +218,7 @@ abstract class AbstractRunner implements ProjectionRunner {
       } catch (RuntimeException e) {
         LOG.warn("runner of {}: shutdown failed", spec, e);
       }
+      watch.forget();
       RunnerState s = control.state();
       if (s != RunnerState.FAILED && s != RunnerState.HANDED_OVER) {
         control.state(RunnerState.STOPPED);

@@ -75,9 +75,11 @@ final class BatchApplier {
    * cleared by a replay or a rebalance, after which the counts start again.
    */
   private final Map<UUID, Integer> failedAttempts = new ConcurrentHashMap<>();
+  private final ProjectionTracing tracing;
 
   BatchApplier(
-      Projection projection, ReadModel model, EventSerializer serializer, FailurePolicy policy, DeadLetters deadLetters) {
+      Projection projection, ReadModel model, EventSerializer serializer, FailurePolicy policy, DeadLetters deadLetters,
+      ProjectionTracing tracing) {
     this.projection = projection;
     this.spec = projection.spec();
     this.model = model;
@@ -85,6 +87,7 @@ final class BatchApplier {
     this.policy = policy;
     this.deadLetters = deadLetters;
     this.handles = Projections.handledTypes(projection, serializer);
+    this.tracing = tracing;
   }
 
   static void applyOne(
@@ -111,7 +114,14 @@ final class BatchApplier {
         int applied = 0;
         for (Item i : items) {
           if (handles.test(i.event().eventType())) {
-            applyOne(projection, serializer, model, h, i.event());
+            try (ProjectionTracing.Apply span = tracing.start(i, 1)) {
+              try {
+                applyOne(projection, serializer, model, h, i.event());
+              } catch (RuntimeException e) {
+                span.failed(e);
+                throw e;
+              }
+            }
             applied++;
           }
         }
@@ -140,55 +150,81 @@ final class BatchApplier {
         continue;
       }
       if (blocked.contains(e.streamId())) {
-        deadLetters.park(h, spec, i, null, 0);
+        try (ProjectionTracing.Apply span = tracing.start(i, 0)) {
+          span.parked(null, 0, "waits behind a parked event of its stream");
+          deadLetters.park(h, spec, i, null, 0);
+        }
         parked++;
         continue;
       }
       int attempts = failedAttempts.getOrDefault(e.eventId(), 0) + 1;
-      h.savepoint("cairn_event");
-      try {
-        applyOne(projection, serializer, model, h, e);
-        h.releaseSavepoint("cairn_event");
-        failedAttempts.remove(e.eventId());
-        applied++;
-      } catch (RuntimeException failure) {
-        h.rollbackToSavepoint("cairn_event");
-        ErrorVerdict verdict = policy.verdict(e, failure, attempts);
-        if (verdict == ErrorVerdict.RETRY) {
-          failedAttempts.put(e.eventId(), attempts);
-          Duration backoff = policy.backoff(attempts);
-          if (attempts == 1) {
-            LOG.info(
-                "projection {}: event {} ({}) of stream {} at {} failed; retrying in {} ms: {}",
-                spec, e.eventId(), e.eventType(), e.streamId(), e.position(), backoff.toMillis(), failure.toString());
-          } else {
-            LOG.debug("projection {}: event {} failed again (attempt {})", spec, e.eventId(), attempts, failure);
-          }
-          return new Outcome(applied, parked, index, backoff);
-        }
-        failedAttempts.remove(e.eventId());
-        if (verdict == ErrorVerdict.FAIL) {
-          throw new FailVerdict(
-              "projection " + spec + " failed on event " + e.eventId() + " (" + e.eventType() + ") of stream "
-                  + e.streamId() + " at " + e.position(),
-              failure);
-        }
-        if (verdict == ErrorVerdict.PARK) {
-          LOG.warn(
-              "projection {}: parked event {} ({}) of stream {} at {} after {} attempts",
-              spec, e.eventId(), e.eventType(), e.streamId(), e.position(), attempts, failure);
-          deadLetters.park(h, spec, i, failure, attempts);
+      try (ProjectionTracing.Apply span = tracing.start(i, attempts)) {
+        Outcome stop = applyCarefully(h, i, attempts, span, blocked);
+        if (stop == APPLIED) {
+          applied++;
+        } else if (stop == PARKED) {
           parked++;
-          if (policy.streamWaitsBehindParked()) {
-            blocked.add(e.streamId());
-          }
-        } else {
-          LOG.warn(
-              "projection {}: skipped event {} ({}) of stream {} at {}",
-              spec, e.eventId(), e.eventType(), e.streamId(), e.position(), failure);
+        } else if (stop != SKIPPED) {
+          return new Outcome(applied, parked, index, stop.retryAfter());
         }
       }
     }
     return Outcome.complete(applied, parked, items.size());
+  }
+
+  private static final Outcome APPLIED = Outcome.complete(1, 0, 1);
+  private static final Outcome PARKED = Outcome.complete(0, 1, 1);
+  private static final Outcome SKIPPED = Outcome.complete(0, 0, 1);
+
+  /** Applies one event under its savepoint; the verdict on a failure is APPLIED, PARKED, SKIPPED or a retry. */
+  private Outcome applyCarefully(Handle h, Item i, int attempts, ProjectionTracing.Apply span, Set<String> blocked) {
+    RecordedEvent e = i.event();
+    h.savepoint("cairn_event");
+    try {
+      applyOne(projection, serializer, model, h, e);
+      h.releaseSavepoint("cairn_event");
+      failedAttempts.remove(e.eventId());
+      return APPLIED;
+    } catch (RuntimeException failure) {
+      h.rollbackToSavepoint("cairn_event");
+      span.failed(failure);
+      ErrorVerdict verdict = policy.verdict(e, failure, attempts);
+      if (verdict == ErrorVerdict.RETRY) {
+        failedAttempts.put(e.eventId(), attempts);
+        Duration backoff = policy.backoff(attempts);
+        if (attempts == 1) {
+          LOG.info(
+              "projection {}: event {} ({}) of stream {} at {} failed; retrying in {} ms: {}",
+              spec, e.eventId(), e.eventType(), e.streamId(), e.position(), backoff.toMillis(), failure.toString());
+        } else {
+          LOG.debug("projection {}: event {} failed again (attempt {})", spec, e.eventId(), attempts, failure);
+        }
+        span.retry(attempts, backoff);
+        return new Outcome(0, 0, 0, backoff);
+      }
+      failedAttempts.remove(e.eventId());
+      if (verdict == ErrorVerdict.FAIL) {
+        throw new FailVerdict(
+            "projection " + spec + " failed on event " + e.eventId() + " (" + e.eventType() + ") of stream "
+                + e.streamId() + " at " + e.position(),
+            failure);
+      }
+      if (verdict == ErrorVerdict.PARK) {
+        LOG.warn(
+            "projection {}: parked event {} ({}) of stream {} at {} after {} attempts",
+            spec, e.eventId(), e.eventType(), e.streamId(), e.position(), attempts, failure);
+        span.parked(failure, attempts, "failed");
+        deadLetters.park(h, spec, i, failure, attempts);
+        if (policy.streamWaitsBehindParked()) {
+          blocked.add(e.streamId());
+        }
+        return PARKED;
+      }
+      LOG.warn(
+          "projection {}: skipped event {} ({}) of stream {} at {}",
+          spec, e.eventId(), e.eventType(), e.streamId(), e.position(), failure);
+      span.skipped(failure);
+      return SKIPPED;
+    }
   }
 }

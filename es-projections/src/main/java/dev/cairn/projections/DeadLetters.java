@@ -117,6 +117,98 @@ public final class DeadLetters {
     resolve(projection, id, false);
   }
 
+  /**
+   * Retries every parked event of a projection version, oldest first, each as {@link #retry}
+   * does; one that fails again stays parked and the others are still tried.
+   *
+   * @param projection the projection, as fixed
+   * @return what happened, e.g. {@code "retried 3: 2 applied, 1 failed again"}
+   */
+  public String retryAll(Projection projection) {
+    requireNonNull(projection, "projection");
+    List<Long> ids =
+        list(projection.spec()).stream().filter(p -> p.status().equals("PARKED")).map(ParkedEvent::id).toList();
+    int failed = 0;
+    for (long id : ids) {
+      try {
+        retry(projection, id);
+      } catch (ProjectionException e) {
+        failed++;
+      }
+    }
+    return "retried " + ids.size() + ": " + (ids.size() - failed) + " applied, " + failed + " failed again";
+  }
+
+  /**
+   * Finds dead letters of any projection, newest first.
+   *
+   * @param projection only this projection's (by name), or null
+   * @param stream only this stream's, or null
+   * @param errorContains only those whose error contains this text (any case), or null
+   * @param statuses only those in these statuses ({@code PARKED}, {@code HELD}, {@code APPLIED},
+   *     {@code SKIPPED}); empty for all
+   * @param limit at most this many
+   * @param offset after skipping this many
+   * @return the dead letters
+   */
+  public List<ParkedEvent> search(
+      String projection, String stream, String errorContains, Collection<String> statuses, int limit, int offset) {
+    return jdbi.withHandle(
+        h ->
+            filter(h.createQuery("SELECT * FROM " + sql.deadLetters + WHERE + " ORDER BY id DESC LIMIT :limit OFFSET :offset"),
+                    projection, stream, errorContains, statuses)
+                .bind("limit", limit)
+                .bind("offset", offset)
+                .map((rs, ctx) -> read(rs, new ProjectionSpec(rs.getString("name"), rs.getInt("version"), Set.of())))
+                .list());
+  }
+
+  /**
+   * Counts the dead letters {@link #search} finds, without paging.
+   *
+   * @param projection only this projection's (by name), or null
+   * @param stream only this stream's, or null
+   * @param errorContains only those whose error contains this text (any case), or null
+   * @param statuses only those in these statuses; empty for all
+   * @return the count
+   */
+  public long countMatching(String projection, String stream, String errorContains, Collection<String> statuses) {
+    return jdbi.withHandle(
+        h ->
+            filter(h.createQuery("SELECT count(*) FROM " + sql.deadLetters + WHERE), projection, stream, errorContains, statuses)
+                .mapTo(Long.class)
+                .one());
+  }
+
+  private static final String WHERE =
+      " WHERE (CAST(:projection AS text) IS NULL OR name = :projection)"
+          + " AND (CAST(:stream AS text) IS NULL OR stream_id = :stream)"
+          + " AND (CAST(:error AS text) IS NULL OR strpos(lower(coalesce(error, '')), lower(:error)) > 0)"
+          + " AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))";
+
+  private static org.jdbi.v3.core.statement.Query filter(
+      org.jdbi.v3.core.statement.Query q, String projection, String stream, String error, Collection<String> statuses) {
+    return q.bind("projection", projection)
+        .bind("stream", stream)
+        .bind("error", error)
+        .bind("statuses", statuses.toArray(new String[0]));
+  }
+
+  /**
+   * Returns one dead letter of any projection, whatever its status.
+   *
+   * @param id its id
+   * @return the dead letter, if any
+   */
+  public java.util.Optional<ParkedEvent> find(long id) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM " + sql.deadLetters + " WHERE id = :id")
+                .bind("id", id)
+                .map((rs, ctx) -> read(rs, new ProjectionSpec(rs.getString("name"), rs.getInt("version"), Set.of())))
+                .findOne());
+  }
+
   private void resolve(Projection projection, long id, boolean apply) {
     requireNonNull(projection, "projection");
     ProjectionSpec spec = projection.spec();

@@ -8,6 +8,7 @@ import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
 import dev.cairn.projections.internal.PartitionOwnership;
 import dev.cairn.projections.internal.ReplayPoints;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -73,7 +74,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private volatile boolean abandon;
 
   private KafkaProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy, b.staleAfter);
+    super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
     this.config = KafkaRunnerConfig.of(spec, b.config, b.maxBatchRecords, b.instanceId);
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
@@ -262,6 +263,36 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     LOG.info("projection {} replays from {}", spec, all);
   }
 
+  @Override
+  String replay(Map<String, Object> arguments) {
+    if (arguments.containsKey("position")) {
+      throw new IllegalArgumentException(
+          "runner of " + spec + " reads Kafka: replay it from offsets or an instant, not from a global position");
+    }
+    if (arguments.get("offsets") instanceof Map<?, ?> given) {
+      Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
+      for (Map.Entry<?, ?> e : given.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        int dash = key.lastIndexOf('-');
+        offsets.put(
+            new TopicPartition(key.substring(0, dash), Integer.parseInt(key.substring(dash + 1))),
+            ((Number) e.getValue()).longValue());
+      }
+      replayFrom(offsets);
+      return "replaying from offsets " + new java.util.TreeMap<>(given.entrySet().stream()
+          .collect(java.util.stream.Collectors.toMap(e -> String.valueOf(e.getKey()), e -> String.valueOf(e.getValue()))))
+          + ", other partitions from the beginning";
+    }
+    String from = String.valueOf(arguments.getOrDefault("from", "beginning"));
+    if (from.equals("beginning")) {
+      replayFromBeginning();
+      return "replaying from the beginning";
+    }
+    Instant at = Instant.parse(from);
+    replayFrom(at);
+    return "replaying from " + at;
+  }
+
   /** Configures a {@link KafkaProjectionRunner}; each setter checks its argument at once. */
   public static final class Builder {
     private final Projection projection;
@@ -275,6 +306,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private FailurePolicy policy = FailurePolicy.defaults();
     private Duration handoverMargin = Duration.ofMinutes(5);
     private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
+    private OpenTelemetry openTelemetry;
     private String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
@@ -338,6 +370,19 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      */
     public Builder pollTimeout(Duration value) {
       this.pollTimeout = Checks.positive("poll timeout", value);
+      return this;
+    }
+
+    /**
+     * Sets the OpenTelemetry that traces each event applied (default: {@link
+     * io.opentelemetry.api.GlobalOpenTelemetry}'s instance when the runner is built, or the no-op
+     * one if none was set, which records nothing).
+     *
+     * @param value the OpenTelemetry
+     * @return this builder
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = requireNonNull(value, "openTelemetry");
       return this;
     }
 

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.SchemaMigrations;
+import dev.cairn.store.jdbc.spi.StoreTables;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -15,13 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The entry point of projections on a {@link JdbcEventStore}: migrates the module's tables,
+ * The entry point of projections, on a {@link JdbcEventStore} or on a read side's own database
+ * ({@link #readSide}, fed by Kafka only): migrates the module's tables,
  * installs projection versions, builds runners, rebuilds and switches versions, and gives access
  * to the dead letters.
  *
@@ -42,17 +46,39 @@ public final class ProjectionManager {
   private static final Logger LOG = LoggerFactory.getLogger(ProjectionManager.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
+  /** The event store; null for a read side built from a data source alone. */
   private final JdbcEventStore store;
+  private final Jdbi jdbi;
+  private final MeterRegistry meters;
+  /** The read side's database; null beside a store (its migrations run through the store). */
+  private final DataSource dataSource;
   private final EventSerializer serializer;
   private final Sql sql;
   private final DeadLetters deadLetters;
+  private final ProjectionCommands commands;
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
   private ProjectionManager(JdbcEventStore store, EventSerializer serializer) {
     this.store = requireNonNull(store, "store");
+    this.jdbi = store.jdbi();
+    this.meters = store.meterRegistry();
+    this.dataSource = null;
     this.serializer = requireNonNull(serializer, "serializer");
     this.sql = new Sql(store);
-    this.deadLetters = new DeadLetters(store.jdbi(), sql, serializer);
+    this.deadLetters = new DeadLetters(jdbi, sql, serializer);
+    this.commands = new ProjectionCommands(jdbi, sql);
+  }
+
+  /** A read side's manager: see {@link ReadSideBuilder}. */
+  ProjectionManager(DataSource dataSource, StoreTables tables, MeterRegistry meters, EventSerializer serializer) {
+    this.store = null;
+    this.dataSource = requireNonNull(dataSource, "dataSource");
+    this.jdbi = Jdbi.create(dataSource);
+    this.meters = requireNonNull(meters, "meterRegistry");
+    this.serializer = requireNonNull(serializer, "serializer");
+    this.sql = Sql.readSide(tables);
+    this.deadLetters = new DeadLetters(jdbi, sql, serializer);
+    this.commands = new ProjectionCommands(jdbi, sql);
   }
 
   /**
@@ -67,13 +93,51 @@ public final class ProjectionManager {
   }
 
   /**
+   * Creates the manager of a read side: projections in a database of their own (schema {@code
+   * public}, no table prefix), fed by Kafka, with no event store. Store-fed runners and store-fed
+   * rebuilds are not available there; {@link KafkaRebuild} rebuilds from the retained topics.
+   *
+   * @param readModel the read side's database
+   * @param serializer reads the records' events
+   * @return the manager
+   */
+  public static ProjectionManager create(DataSource readModel, EventSerializer serializer) {
+    return readSide(readModel, serializer).build();
+  }
+
+  /**
+   * Starts configuring the manager of a read side (schema, table prefix, meter registry), on a
+   * database of its own and with no event store.
+   *
+   * @param readModel the read side's database
+   * @param serializer reads the records' events
+   * @return a builder
+   */
+  public static ReadSideBuilder readSide(DataSource readModel, EventSerializer serializer) {
+    return new ReadSideBuilder(readModel, serializer);
+  }
+
+  /**
+   * Tells whether this manager has an event store, or is a read side built from a data source.
+   *
+   * @return true if built on a {@link JdbcEventStore}
+   */
+  public boolean hasStore() {
+    return store != null;
+  }
+
+  /**
    * Creates or upgrades the module's tables (versions, checkpoints, offsets, dead letters), with
    * a Flyway history table of its own.
    *
    * @throws dev.cairn.api.EventStoreException if a migration fails
    */
   public void migrate() {
-    store.migrate(Sql.MIGRATIONS, sql.historyTable());
+    if (store != null) {
+      store.migrate(Sql.MIGRATIONS, sql.historyTable());
+    } else {
+      SchemaMigrations.migrate(dataSource, sql.tables, Sql.MIGRATIONS, sql.historyTable());
+    }
   }
 
   /**
@@ -87,7 +151,7 @@ public final class ProjectionManager {
    */
   public boolean install(Projection projection) {
     ProjectionSpec spec = projection.spec();
-    return store.jdbi()
+    return jdbi
         .inTransaction(
             h -> {
               Sql.lockName(h, spec.name());
@@ -150,7 +214,7 @@ public final class ProjectionManager {
    * @return the version, empty if none is active
    */
   public OptionalInt activeVersion(String name) {
-    return store.jdbi().withHandle(h -> activeVersion(h, name));
+    return jdbi.withHandle(h -> activeVersion(h, name));
   }
 
   private OptionalInt activeVersion(Handle h, String name) {
@@ -178,7 +242,7 @@ public final class ProjectionManager {
    * @return its status, empty if not installed
    */
   public Optional<String> status(ProjectionSpec spec) {
-    return store.jdbi().withHandle(h -> status(h, spec));
+    return jdbi.withHandle(h -> status(h, spec));
   }
 
   /**
@@ -188,7 +252,7 @@ public final class ProjectionManager {
    * @return the versions, by name and version
    */
   public List<ProjectionVersion> versions() {
-    return store.jdbi()
+    return jdbi
         .withHandle(
             h ->
                 h.createQuery(
@@ -237,6 +301,7 @@ public final class ProjectionManager {
    * @return a builder
    */
   public StoreProjectionRunner.Builder storeRunner(Projection projection) {
+    store("a store-fed runner of " + projection.spec());
     return new StoreProjectionRunner.Builder(projection, this);
   }
 
@@ -267,6 +332,7 @@ public final class ProjectionManager {
    */
   public Rebuild rebuild(Projection next, java.util.function.Consumer<StoreProjectionRunner.Builder> configure) {
     ProjectionSpec spec = next.spec();
+    store("a store-fed rebuild of " + spec + " (KafkaRebuild replays the topics instead)");
     OptionalInt active = activeVersion(spec.name());
     if (active.isPresent() && active.getAsInt() >= spec.version()) {
       throw ProjectionException.of(
@@ -304,7 +370,7 @@ public final class ProjectionManager {
   public GlobalPosition switchTo(ProjectionSpec spec) {
     record Switched(GlobalPosition at, OptionalInt old) {}
     Switched switched =
-        store.jdbi()
+        jdbi
             .inTransaction(
                 h -> {
                   Sql.lockName(h, spec.name());
@@ -374,7 +440,7 @@ public final class ProjectionManager {
    * @throws ProjectionException if the version is active
    */
   public void abandon(ProjectionSpec spec) {
-    store.jdbi()
+    jdbi
         .useTransaction(
             h -> {
               Sql.lockName(h, spec.name());
@@ -383,7 +449,7 @@ public final class ProjectionManager {
               }
             });
     dropVersion(spec);
-    store.jdbi()
+    jdbi
         .useTransaction(
             h -> {
               for (String table : List.of(sql.checkpoints, sql.offsets, sql.versions)) {
@@ -397,7 +463,7 @@ public final class ProjectionManager {
 
   /** Drops a retired version's tables once no batch of it is in flight. */
   private void dropVersion(ProjectionSpec old) {
-    store.jdbi()
+    jdbi
         .useTransaction(
             h -> {
               Sql.lockVersion(h, old, true);
@@ -424,6 +490,16 @@ public final class ProjectionManager {
   }
 
   /**
+   * Returns the control table: requests to pause, resume, replay, rebuild, switch, retry or skip,
+   * which this store's runners (in any process) watch.
+   *
+   * @return the control table
+   */
+  public ProjectionCommands commands() {
+    return commands;
+  }
+
+  /**
    * Names the tables of a projection version.
    *
    * @param spec the version
@@ -434,11 +510,21 @@ public final class ProjectionManager {
   }
 
   JdbcEventStore store() {
+    return store("a store-fed runner");
+  }
+
+  /** Returns the store, or fails naming what needed it on a read side that has none. */
+  private JdbcEventStore store(String what) {
+    if (store == null) {
+      throw ProjectionException.of(
+          what + " needs the event store, but this ProjectionManager is a read side built from a DataSource"
+              + " (schema " + sql.schema + "); feed it from Kafka with kafkaRunner()");
+    }
     return store;
   }
 
   Jdbi jdbi() {
-    return store.jdbi();
+    return jdbi;
   }
 
   Sql sql() {
@@ -482,6 +568,6 @@ public final class ProjectionManager {
   }
 
   MeterRegistry meterRegistry() {
-    return store.meterRegistry();
+    return meters;
   }
 }

@@ -28,21 +28,35 @@ final class Sql {
   final String checkpoints;
   final String offsets;
   final String deadLetters;
+  /** The store's events table; null on a read side, whose database holds no store. */
   final String events;
+  final String commands;
+  final String runners;
 
   Sql(JdbcEventStore store) {
-    this(store.tables());
+    this(store.tables(), true);
   }
 
   /** Names the module's tables beside the store's, from its schema and prefix alone. */
   Sql(StoreTables tables) {
+    this(tables, true);
+  }
+
+  /** Names the module's tables in a read side's database, where no events table exists. */
+  static Sql readSide(StoreTables tables) {
+    return new Sql(tables, false);
+  }
+
+  private Sql(StoreTables tables, boolean beside) {
     this.tables = tables;
     this.schema = tables.schema();
     this.versions = tables.qualified("projection_versions");
     this.checkpoints = tables.qualified("projection_checkpoints");
     this.offsets = tables.qualified("projection_offsets");
     this.deadLetters = tables.qualified("projection_dead_letters");
-    this.events = tables.qualified("events");
+    this.events = beside ? tables.qualified("events") : null;
+    this.commands = tables.qualified("projection_commands");
+    this.runners = tables.qualified("projection_runners");
   }
 
   String historyTable() {

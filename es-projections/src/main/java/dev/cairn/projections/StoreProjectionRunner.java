@@ -7,6 +7,7 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.PositionAheadCheck;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private final PositionAheadCheck aheadCheck;
 
   private StoreProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy, b.staleAfter);
+    super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
     this.store = b.manager.store();
     this.aheadCheck = new PositionAheadCheck(store, Duration.ofSeconds(5));
     this.batchSize = b.batchSize;
@@ -220,6 +221,39 @@ public final class StoreProjectionRunner extends AbstractRunner {
   }
 
   @Override
+  String replay(java.util.Map<String, Object> arguments) {
+    if (arguments.containsKey("offsets")) {
+      throw new IllegalArgumentException(
+          "runner of " + spec + " reads the store: replay it from a global position or an instant, not from Kafka offsets");
+    }
+    if (arguments.containsKey("position")) {
+      GlobalPosition after = GlobalPosition.parse(String.valueOf(arguments.get("position")));
+      replayFrom(after);
+      return "replaying from after " + after;
+    }
+    String from = String.valueOf(arguments.getOrDefault("from", "beginning"));
+    if (from.equals("beginning")) {
+      replayFromBeginning();
+      return "replaying from the beginning";
+    }
+    Instant at = Instant.parse(from);
+    // The last event appended before the instant, in global order: the replay starts after it.
+    GlobalPosition after =
+        manager.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "SELECT tx_id::text, global_position FROM " + manager.sql().events
+                                + " WHERE recorded_at < :at ORDER BY tx_id DESC, global_position DESC LIMIT 1")
+                        .bind("at", java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC))
+                        .map((rs, ctx) -> new GlobalPosition(Long.parseLong(rs.getString(1)), rs.getLong(2)))
+                        .findOne())
+            .orElse(GlobalPosition.START);
+    replayFrom(after);
+    return "replaying from " + at + " (after " + after + ")";
+  }
+
+  @Override
   void shutdown() {
     if (notifications != null) {
       notifications.close();
@@ -246,6 +280,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
     private boolean listen;
     private FailurePolicy policy = FailurePolicy.defaults();
     private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
+    private OpenTelemetry openTelemetry;
 
     Builder(Projection projection, ProjectionManager manager) {
       this.projection = requireNonNull(projection, "projection");
@@ -287,6 +322,19 @@ public final class StoreProjectionRunner extends AbstractRunner {
      */
     public Builder listenForNotifications(boolean value) {
       this.listen = value;
+      return this;
+    }
+
+    /**
+     * Sets the OpenTelemetry that traces each event applied (default: {@link
+     * io.opentelemetry.api.GlobalOpenTelemetry}'s instance when the runner is built, or the no-op
+     * one if none was set, which records nothing).
+     *
+     * @param value the OpenTelemetry
+     * @return this builder
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = requireNonNull(value, "openTelemetry");
       return this;
     }
 

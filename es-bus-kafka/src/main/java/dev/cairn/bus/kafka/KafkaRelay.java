@@ -11,6 +11,7 @@ import dev.cairn.bus.kafka.internal.RelaySettings;
 import dev.cairn.bus.kafka.internal.TopicAdmin;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -81,7 +82,8 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
             Optional.ofNullable(b.replacesTransactionalId),
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
-            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit);
+            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit,
+            b.openTelemetry != null ? b.openTelemetry : store.openTelemetry());
     this.producerSettings = settings.producerSettings();
     this.transactionTimeout = settings.transactionTimeout();
     this.loop = new RelayLoop(settings);
@@ -226,6 +228,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
     private Duration stalenessBound = DEFAULT_STALENESS_BOUND;
     private Runnable afterSends = () -> {};
     private Runnable afterKafkaCommit = () -> {};
+    private OpenTelemetry openTelemetry;
 
     private Builder(JdbcEventStore store) {
       this.store = requireNonNull(store, "store");
@@ -466,6 +469,18 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
      */
     public Builder stalenessBound(Duration value) {
       this.stalenessBound = Checks.positive("staleness bound", value);
+      return this;
+    }
+
+    /**
+     * Sets the OpenTelemetry that traces each batch and record (default the store's, see {@link
+     * JdbcEventStoreBuilder#openTelemetry}).
+     *
+     * @param value the OpenTelemetry
+     * @return this builder
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = requireNonNull(value, "openTelemetry");
       return this;
     }
 

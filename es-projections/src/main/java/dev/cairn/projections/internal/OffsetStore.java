@@ -57,9 +57,16 @@ public final class OffsetStore {
       ON CONFLICT (name, version, topic, partition) DO UPDATE
       SET generation = o.generation + 1, owner = :owner, updated_at = now()
       WHERE o.owner <> :retired
-      RETURNING o.generation, o.next_offset, o.last_tx_id, o.last_position,
-        (SELECT e.recorded_at FROM %3$s e
-         WHERE o.next_offset < 0 AND o.last_position > 0 AND e.global_position = o.last_position)""";
+      RETURNING o.generation, o.next_offset, o.last_tx_id, o.last_position, %3$s""";
+
+  /** When the checkpoint's event was recorded, if a claim copied a store-fed checkpoint. */
+  private static final String RECORDED_AT =
+      """
+      (SELECT e.recorded_at FROM %s e
+       WHERE o.next_offset < 0 AND o.last_position > 0 AND e.global_position = o.last_position)""";
+
+  /** A read side has no store, hence no store-fed checkpoint to take over: nothing to look up. */
+  private static final String NO_RECORDED_AT = "NULL::timestamptz";
 
   /**
    * Fences a store-fed runner of the version: its checkpoint gets a new generation and the
@@ -123,7 +130,7 @@ public final class OffsetStore {
    * @param retiredOwner the owner a retired version's rows carry: they cannot be claimed
    * @param replayOwner the owner a replay writes
    * @param events the qualified events table of the store (to find when a checkpoint's event was
-   *     recorded)
+   *     recorded); null on a read side, whose database holds no store
    * @param handedOverOwner the owner a claim writes on a store-fed runner's checkpoint to fence it
    * @param handoverMargin how far before the checkpoint's event a first read of a partition starts
    */
@@ -165,7 +172,8 @@ public final class OffsetStore {
         .bind("retired", retiredOwner)
         .bind("handedOver", handedOverOwner)
         .execute();
-    return h.createQuery(CLAIM.formatted(offsets, checkpoints, events))
+    String recordedAt = events == null ? NO_RECORDED_AT : RECORDED_AT.formatted(events);
+    return h.createQuery(CLAIM.formatted(offsets, checkpoints, recordedAt))
         .bind("name", spec.name())
         .bind("version", spec.version())
         .bind("topic", tp.topic())

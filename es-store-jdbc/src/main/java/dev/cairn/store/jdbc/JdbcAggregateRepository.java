@@ -10,6 +10,7 @@ import dev.cairn.api.CommandResult;
 import dev.cairn.api.ConcurrencyConflictException;
 import dev.cairn.api.Decider;
 import dev.cairn.api.EventEnvelope;
+import dev.cairn.api.EventMetadata;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.Loaded;
 import dev.cairn.api.NewEvent;
@@ -17,6 +18,7 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.SerializedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.internal.AggregateLoader;
+import dev.cairn.store.jdbc.internal.CommandTracing;
 import dev.cairn.store.jdbc.internal.IdempotencyKeys;
 import dev.cairn.store.jdbc.internal.SnapshotPolicy;
 import java.time.Duration;
@@ -65,6 +67,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
   private final IdempotencyKeys keys;
   private final SnapshotPolicy<S> snapshots;
   private final AggregateLoader<S> loader;
+  private final CommandTracing tracing;
 
   private JdbcAggregateRepository(Builder<C, S, E> b) {
     this.store = b.store;
@@ -81,6 +84,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
         new AggregateLoader<>(
             store.jdbi(), store.streams(), store.meterRegistry(), streamType, b.cacheSize,
             decider::initialState, (state, recorded) -> decider.evolve(state, event(recorded)), snapshots);
+    this.tracing = new CommandTracing(store.openTelemetry(), streamType, store.qualifiedTable("events"));
   }
 
   @Override
@@ -88,6 +92,19 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     Checks.streamId(streamId);
     requireNonNull(command, "command");
     requireNonNull(options, "options");
+    try (CommandTracing.Command trace = tracing.start(streamId, command, options.eventMetadata())) {
+      try {
+        CommandResult<E> result = handle(streamId, command, options, trace);
+        trace.succeeded(result.version(), result.duplicate());
+        return result;
+      } catch (RuntimeException | Error e) {
+        trace.failed(e);
+        throw e;
+      }
+    }
+  }
+
+  private CommandResult<E> handle(String streamId, C command, CommandOptions options, CommandTracing.Command trace) {
     String key = options.idempotencyKey();
     String commandHash = key == null ? null : IdempotencyKeys.fingerprint(command);
     if (key != null) {
@@ -97,14 +114,15 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
       }
     }
     for (int attempt = 0; ; attempt++) {
-      Loaded<S> loaded = loader.load(streamId);
-      List<E> events = decider.decide(command, loaded.state());
+      Loaded<S> loaded = trace.load(() -> loader.load(streamId));
+      List<E> events = trace.decide(() -> decider.decide(command, loaded.state()));
       requireNonNull(events, "decider returned null events");
       try {
         return events.isEmpty()
             ? recordNothing(streamId, loaded, key, commandHash)
-            : append(streamId, loaded, events, options, key, commandHash);
+            : append(streamId, loaded, events, options, key, commandHash, trace);
       } catch (ConcurrencyConflictException e) {
+        trace.conflict(e, attempt < maxRetries);
         invalidate(streamId);
         if (key != null) {
           // The race may have been with a request carrying the same key.
@@ -126,19 +144,23 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
   }
 
   private CommandResult<E> append(
-      String streamId, Loaded<S> loaded, List<E> events, CommandOptions options, String key, String hash) {
+      String streamId, Loaded<S> loaded, List<E> events, CommandOptions options, String key, String hash,
+      CommandTracing.Command trace) {
     List<NewEvent> newEvents = new ArrayList<>(events.size());
+    EventMetadata metadata = trace.metadata(options.eventMetadata());
     for (E event : events) {
       requireNonNull(event, "decider returned a null event");
       SerializedEvent s = serializer.serialize(event);
       newEvents.add(
-          new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), options.eventMetadata()));
+          new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), metadata));
     }
     AppendRequest request = new AppendRequest(streamId, streamType, loaded.version(), newEvents);
     long from = loaded.version() + 1;
     long to = loaded.version() + events.size();
     AppendResult result =
-        store.appender().append(request, key == null ? null : h -> recordKey(h, key, streamId, hash, from, to));
+        trace.append(
+            loaded.version(), newEvents.size(),
+            () -> store.appender().append(request, key == null ? null : h -> recordKey(h, key, streamId, hash, from, to)));
     S state = loaded.state();
     List<EventEnvelope<E>> envelopes = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {

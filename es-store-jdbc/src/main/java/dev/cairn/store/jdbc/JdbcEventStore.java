@@ -22,6 +22,8 @@ import dev.cairn.store.jdbc.internal.StoreHealth;
 import dev.cairn.store.jdbc.internal.StreamReader;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,6 +59,7 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
   private final Jdbi jdbi;
   private final StoreTables tables;
   private final MeterRegistry meters;
+  private final OpenTelemetry openTelemetry;
   private final Migrations migrations;
   private final StreamReader streams;
   private final GlobalOrderReader globalOrder;
@@ -69,6 +72,7 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
     this.jdbi = Jdbi.create(b.dataSource);
     this.tables = StoreTables.of(b.schema, b.prefix);
     this.meters = b.meters;
+    this.openTelemetry = b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.getOrNoop();
     this.maxEventBytes = b.maxEventBytes;
     this.migrations = new Migrations(b.dataSource, tables);
     this.streams = new StreamReader(tables);
@@ -405,6 +409,15 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
    */
   public MeterRegistry meterRegistry() {
     return meters;
+  }
+
+  /**
+   * Returns the OpenTelemetry the store's repositories trace with; the relay uses it by default.
+   *
+   * @return the OpenTelemetry (the no-op one unless an SDK was set)
+   */
+  public OpenTelemetry openTelemetry() {
+    return openTelemetry;
   }
 
   /**

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.api.spi.Checks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import javax.sql.DataSource;
 
@@ -20,6 +22,7 @@ public final class JdbcEventStoreBuilder {
   boolean notify;
   MeterRegistry meters = Metrics.globalRegistry;
   Duration fenceHeldThreshold = Duration.ofSeconds(10);
+  OpenTelemetry openTelemetry;
 
   JdbcEventStoreBuilder(DataSource dataSource) {
     this.dataSource = requireNonNull(dataSource, "dataSource");
@@ -95,6 +98,24 @@ public final class JdbcEventStoreBuilder {
    */
   public JdbcEventStoreBuilder fenceHeldThreshold(Duration value) {
     this.fenceHeldThreshold = Checks.positive("fence held threshold", value);
+    return this;
+  }
+
+  /**
+   * Sets the OpenTelemetry whose tracer records the spans of command handling (default: {@link
+   * GlobalOpenTelemetry}'s instance when the store is built, or the no-op one if none was set).
+   * Without an SDK nothing is recorded and the spans cost next to nothing.
+   *
+   * @param value the OpenTelemetry
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public JdbcEventStoreBuilder openTelemetry(OpenTelemetry value) {
+    requireNonNull(value, "openTelemetry");
+    if (openTelemetry != null) {
+      throw new IllegalStateException("OpenTelemetry was already set to " + openTelemetry);
+    }
+    this.openTelemetry = value;
     return this;
   }
 

@@ -19,18 +19,25 @@ import org.jdbi.v3.core.Handle;
 /**
  * The {@code order_summary} read model: one row per order (status, total, line count, customer,
  * timestamps) and its lines. Version 2 adds the amount paid and the tracking number, to show a
- * rebuild without downtime.
+ * rebuild without downtime. Public so that the Spring Boot sample serves the same read model.
  */
-final class OrderSummaryProjection {
+public final class OrderSummaryProjection {
 
-  static final String NAME = "order_summary";
+  /** The projection's name, which is also the view readers query. */
+  public static final String NAME = "order_summary";
 
   /** Fault injection for the demo: events with this sku fail to project, so they get parked. */
   static volatile String failSku;
 
   private OrderSummaryProjection() {}
 
-  static Projection version(int version) {
+  /**
+   * Returns a version of the projection.
+   *
+   * @param version 1, or 2 (adds the amount paid and the tracking number)
+   * @return the projection
+   */
+  public static Projection version(int version) {
     boolean v2 = version >= 2;
     return Projections.builder(NAME, version)
         .table(

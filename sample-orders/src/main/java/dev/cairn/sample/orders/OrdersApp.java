@@ -31,6 +31,7 @@ public final class OrdersApp implements AutoCloseable {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final OrdersHttpServer http;
   private final OrdersService service;
+  private final String bootstrapServers;
 
   private OrdersApp(int port) throws IOException {
     boolean started = false;
@@ -61,10 +62,13 @@ public final class OrdersApp implements AutoCloseable {
         kafka = keep(KafkaServer.external(bootstrap));
       }
       LOG.info("Kafka: {}", kafka.describe());
+      Telemetry telemetry = keep(Telemetry.fromEnvironment());
+      bootstrapServers = kafka.bootstrapServers();
       JdbcEventStore store =
           JdbcEventStore.builder(dataSource)
               .notifyOnAppend(true)
               .meterRegistry(new SimpleMeterRegistry())
+              .openTelemetry(telemetry.openTelemetry())
               .build();
       store.migrate();
       service = keep(new OrdersService(store));
@@ -82,10 +86,15 @@ public final class OrdersApp implements AutoCloseable {
   /**
    * Starts the service, or runs the demo.
    *
-   * @param args {@code demo} to run the tour and exit; otherwise the service runs until Ctrl-C
+   * @param args {@code demo} to run the tour and exit; {@code read-side} to run the order summary
+   *     as a read side of its own ({@link ReadSideApp}); otherwise the service runs until Ctrl-C
    * @throws Exception if it cannot start
    */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("read-side")) {
+      ReadSideApp.run(System.getenv());
+      return;
+    }
     boolean demo = args.length > 0 && args[0].equals("demo");
     int port = demo ? 0 : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
     if (demo && System.getenv("CHECKOUT_PAYMENT_TIMEOUT") == null) {
@@ -110,12 +119,17 @@ public final class OrdersApp implements AutoCloseable {
                   stopped.countDown();
                 },
                 "orders-shutdown"));
-    System.out.println("Cairn sample orders service listening on " + base + " (Ctrl-C stops it)");
+    System.out.println("Cairn sample orders service listening on " + base + ", Kafka at " + app.bootstrapServers
+        + " (Ctrl-C stops it)");
     stopped.await();
   }
 
   int port() {
     return http.port();
+  }
+
+  String bootstrapServers() {
+    return bootstrapServers;
   }
 
   OrdersService service() {

@@ -1,7 +1,7 @@
 package dev.cairn.sample.orders;
 
-import dev.cairn.sample.orders.http.HttpLimits;
-import dev.cairn.sample.orders.http.JettyServer;
+import dev.cairn.admin.http.HttpLimits;
+import dev.cairn.admin.http.JettyServer;
 
 /**
  * The sample's HTTP API ({@link OrdersApi}) on the embedded Jetty server, on the loopback address.
@@ -16,7 +16,8 @@ final class OrdersHttpServer implements AutoCloseable {
   }
 
   OrdersHttpServer(OrdersService service, int port, HttpLimits limits) {
-    this.server = new JettyServer(new OrdersApi(service), "127.0.0.1", port, limits);
+    this.server =
+        new JettyServer(new TracedApi(new OrdersApi(service), service.store().openTelemetry()), "127.0.0.1", port, limits);
   }
 
   void start() {

@@ -23,7 +23,7 @@ import dev.cairn.sample.orders.domain.Order;
 import dev.cairn.sample.orders.domain.OrderCommand;
 import dev.cairn.sample.orders.domain.OrderDecider;
 import dev.cairn.sample.orders.domain.OrderEvent;
-import dev.cairn.sample.orders.http.ApiException;
+import dev.cairn.admin.http.ApiException;
 import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.Meter;
@@ -188,7 +188,7 @@ final class OrdersService implements AutoCloseable {
     // The relay creates the topic with its partition count; a consumer must never create it.
     consumer.put("allow.auto.create.topics", false);
     KafkaProjectionRunner runner =
-        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).build();
+        projections.kafkaRunner(projection, consumer, List.of(STREAM_TYPE)).openTelemetry(store.openTelemetry()).build();
     runner.start();
     return runner;
   }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.sample.orders.http.HttpLimits;
+import dev.cairn.admin.http.HttpLimits;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

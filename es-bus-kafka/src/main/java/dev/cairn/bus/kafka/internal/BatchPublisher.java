@@ -26,6 +26,7 @@ final class BatchPublisher {
   private final TopicAdmin admin;
   private final RelayProducer producer;
   private final HangingCheck hanging;
+  private final RelayTracing tracing;
   /** Event topics whose max.message.bytes was found large enough. */
   private final Set<String> checkedTopics = new HashSet<>();
 
@@ -35,6 +36,7 @@ final class BatchPublisher {
     this.admin = admin;
     this.producer = producer;
     this.hanging = hanging;
+    this.tracing = new RelayTracing(settings.openTelemetry(), settings.transactionalId());
   }
 
   /** Reads the next batch after a position; empty if there is nothing new. */
@@ -79,10 +81,26 @@ final class BatchPublisher {
     }
     GlobalPosition last = batch.get(batch.size() - 1).position();
     AtomicReference<RecordRejectedException> rejected = new AtomicReference<>();
+    try (RelayTracing.Batch trace = tracing.batch(batch.size(), topics, last.toString())) {
+      try {
+        send(batch, last, rejected, trace);
+      } catch (RuntimeException e) {
+        trace.failed(e);
+        throw e;
+      }
+    }
+    settings.afterKafkaCommit().run();
+    return new Published(last, batch.size(), start, appendedAt, readAt);
+  }
+
+  private void send(
+      List<RecordedEvent> batch, GlobalPosition last, AtomicReference<RecordRejectedException> rejected,
+      RelayTracing.Batch trace) {
     producer.begin();
     try {
       for (RecordedEvent e : batch) {
         ProducerRecord<String, byte[]> record = CairnRecords.toRecord(settings.router().topicFor(e), e, settings.source());
+        trace.record(record, e);
         producer.send(record, (metadata, error) -> {
           if (error != null && isRejection(error)) {
             rejected.compareAndSet(null, new RecordRejectedException(describe(record, e, error), error));
@@ -103,8 +121,6 @@ final class BatchPublisher {
       }
       throw e;
     }
-    settings.afterKafkaCommit().run();
-    return new Published(last, batch.size(), start, appendedAt, readAt);
   }
 
   /** Whether Kafka refused a record for good: sending it again cannot succeed. */

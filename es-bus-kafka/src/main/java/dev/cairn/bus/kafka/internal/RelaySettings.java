@@ -3,6 +3,7 @@ package dev.cairn.bus.kafka.internal;
 import dev.cairn.bus.kafka.TopicRouter;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,7 @@ import java.util.Optional;
  *     degraded
  * @param afterSends a test hook run after a batch is sent and before its commit
  * @param afterKafkaCommit a test hook run after a batch's commit
+ * @param openTelemetry traces the batches and their records
  */
 public record RelaySettings(
     JdbcEventStore store,
@@ -56,4 +58,5 @@ public record RelaySettings(
     boolean listen,
     Duration stalenessBound,
     Runnable afterSends,
-    Runnable afterKafkaCommit) {}
+    Runnable afterKafkaCommit,
+    OpenTelemetry openTelemetry) {}

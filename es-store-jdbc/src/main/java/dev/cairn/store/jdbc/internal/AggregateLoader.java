@@ -107,6 +107,7 @@ public final class AggregateLoader<S> {
           jdbi.withHandle(h -> streams.read(h, streamId, cached.version(), Long.MAX_VALUE, Integer.MAX_VALUE));
       loaded = fold(cached, newer);
       folded = newer.size();
+      CommandTracing.loadedFrom("cache", folded);
       if (!newer.isEmpty()) {
         cache.put(streamId, loaded);
       }
@@ -114,6 +115,7 @@ public final class AggregateLoader<S> {
       Folded<S> result = loadFromStore(streamId);
       loaded = result.state();
       folded = (int) (loaded.version() - result.baseVersion());
+      CommandTracing.loadedFrom(result.baseVersion() > 0 ? "snapshot" : "events", folded);
       if (cache != null && loaded.exists()) {
         cache.put(streamId, loaded);
       }

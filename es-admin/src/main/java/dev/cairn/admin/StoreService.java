@@ -1,0 +1,87 @@
+package dev.cairn.admin;
+
+import dev.cairn.store.jdbc.FenceDelay;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import java.time.Instant;
+import java.util.List;
+
+/** What the event store holds and what holds its readers back. */
+public final class StoreService {
+
+  private final JdbcEventStore store;
+
+  StoreService(JdbcEventStore store) {
+    this.store = store;
+  }
+
+  /**
+   * The store at a glance.
+   *
+   * @param headPosition the newest position readers can see, {@code tx/pos}
+   * @param events events in all
+   * @param streams streams in all
+   * @param streamTypes per stream type
+   * @param fence events committed but held back by the global-order fence
+   * @param oldestOpenTransaction the oldest open or prepared transaction holding the fence, or null
+   */
+  public record Overview(
+      String headPosition, long events, long streams, List<StreamTypeCount> streamTypes, Fence fence, Transaction oldestOpenTransaction) {}
+
+  /**
+   * One stream type's counts.
+   *
+   * @param streamType the type
+   * @param streams its streams
+   * @param events its events
+   */
+  public record StreamTypeCount(String streamType, long streams, long events) {}
+
+  /**
+   * Events that readers cannot see yet because a transaction holds the fence below them.
+   *
+   * @param eventsWaiting how many
+   * @param oldestWaitingAgeMs how long the oldest has waited, in milliseconds
+   */
+  public record Fence(long eventsWaiting, long oldestWaitingAgeMs) {}
+
+  /**
+   * An open (or prepared) transaction holding the global-order fence.
+   *
+   * @param pid the backend's process id ({@code pg_terminate_backend})
+   * @param database its database
+   * @param ageMs how long it has been open, in milliseconds
+   * @param state its state, e.g. {@code idle in transaction} or {@code prepared}
+   * @param query the start of its last statement
+   */
+  public record Transaction(int pid, String database, long ageMs, String state, String query) {}
+
+  /**
+   * Reads the overview.
+   *
+   * @return the overview
+   */
+  public Overview overview() {
+    String streamsTable = store.qualifiedTable("streams");
+    List<StreamTypeCount> types =
+        store.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "SELECT stream_type, count(*) AS streams, coalesce(sum(version), 0) AS events FROM " + streamsTable
+                                + " GROUP BY stream_type ORDER BY stream_type")
+                        .map((rs, ctx) -> new StreamTypeCount(rs.getString(1), rs.getLong(2), rs.getLong(3)))
+                        .list());
+    FenceDelay delay = store.fenceDelay();
+    Transaction tx =
+        store.oldestOpenTransaction()
+            .map(t -> new Transaction(t.pid(), t.database(), t.age().toMillis(), t.state(), t.query()))
+            .orElse(null);
+    return new Overview(
+        store.headPosition().toString(),
+        types.stream().mapToLong(StreamTypeCount::events).sum(),
+        types.stream().mapToLong(StreamTypeCount::streams).sum(),
+        types,
+        new Fence(delay.eventsWaiting(), delay.age(Instant.now()).toMillis()),
+        tx);
+  }
+}

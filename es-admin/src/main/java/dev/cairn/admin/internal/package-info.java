@@ -1,0 +1,2 @@
+/** es-admin's plumbing: JSON, request bodies, static files. Not an API. */
+package dev.cairn.admin.internal;

@@ -1,0 +1,112 @@
+package dev.cairn.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "dead-letters",
+    mixinStandardHelpOptions = true,
+    description = "Events a projection could not apply (parked) and those held behind them.",
+    subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Show.class},
+    footerHeading = "%nExample:%n",
+    footer = {"  cairn dead-letters list --projection order_summary", "  cairn dead-letters show 7"})
+final class DeadLettersCommand implements Runnable {
+
+  @Spec private CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "a subcommand is missing: list, show, retry or skip");
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists open dead letters (parked and held), newest first, filtered by projection, stream or"
+          + " error text.",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn dead-letters list --projection order_summary --error 'sku'",
+        "  ID  PROJECTION     VERSION  STATUS  STREAM  STREAMVERSION  EVENTTYPE   POSITION  ATTEMPTS  ...",
+        "  7   order_summary  1        PARKED  ord-1   2              OrderPaid   812/33    3         ..."})
+  static final class ListLetters implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Option(names = "--projection", paramLabel = "NAME", description = "only this projection's")
+    private String projection;
+
+    @Option(names = "--stream", paramLabel = "STREAM-ID", description = "only this stream's")
+    private String stream;
+
+    @Option(names = "--error", paramLabel = "TEXT", description = "only those whose error contains this text"
+        + " (case-insensitive)")
+    private String error;
+
+    @Option(names = "--all", description = "also the resolved ones (applied or skipped)")
+    private boolean all;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "50",
+        description = "at most this many, 1..10000 (default ${DEFAULT-VALUE})")
+    private int limit;
+
+    @Override
+    public Integer call() {
+      if (limit < 1 || limit > 10_000) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--limit must be between 1 and 10000 but was " + limit);
+      }
+      try (Connection.Session session = connection.open()) {
+        var rows = new Reads(session.store()).deadLetters(projection, stream, error, all, limit);
+        output.rows(spec.commandLine().getOut(), rows, all ? "no dead letters" : "no open dead letters");
+        return Cairn.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Shows one dead letter in full: the event's payload and metadata, its coordinates, the error"
+          + " with its stack and the attempts. Exits 3 if there is no such dead letter.",
+      footerHeading = "%nExample:%n",
+      footer = "  cairn dead-letters show 7 --json | jq .payload")
+  static final class Show implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Parameters(paramLabel = "ID", description = "the dead letter's id, as list shows it")
+    private long id;
+
+    @Override
+    public Integer call() {
+      try (Connection.Session session = connection.open()) {
+        var letter = new Reads(session.store()).deadLetter(id);
+        if (letter == null) {
+          throw new Failures.NotFound("no dead letter " + id);
+        }
+        var out = spec.commandLine().getOut();
+        if (output.json) {
+          Output.print(out, letter);
+          return Cairn.OK;
+        }
+        Object stack = letter.remove("stack");
+        Object payload = letter.remove("payload");
+        Object metadata = letter.remove("metadata");
+        output.object(out, letter);
+        out.println("payload:  " + payload);
+        out.println("metadata: " + metadata);
+        out.println("stack:");
+        out.println(stack == null ? "-" : stack.toString().stripTrailing());
+        return Cairn.OK;
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.cairn.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "projections",
+    mixinStandardHelpOptions = true,
+    description = "Projection versions: list them; replay, rebuild, switch, pause and resume them in the running"
+        + " services (through the control table).",
+    subcommands = {ProjectionsCommand.ListVersions.class},
+    footerHeading = "%nExample:%n",
+    footer = {"  cairn projections list", "  cairn projections pause order_summary"})
+final class ProjectionsCommand implements Runnable {
+
+  @Spec private CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "a subcommand is missing: list, replay, rebuild, switch, pause or resume");
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists every projection version: status (ACTIVE serves readers, BUILDING is being rebuilt),"
+          + " source, position, lag (store-fed), last commit, parked events and the last error.",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn projections list",
+        "  NAME           VERSION  STATUS  SOURCE                 POSITION  LAG  LASTCOMMIT            PARKED",
+        "  order_summary  1        ACTIVE  kafka (8 partitions)   -         -    2026-12-02T02:40:00Z  0"})
+  static final class ListVersions implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Override
+    public Integer call() {
+      try (Connection.Session session = connection.open()) {
+        output.rows(spec.commandLine().getOut(), new Reads(session.store()).projections(), "no projections installed");
+        return Cairn.OK;
+      }
+    }
+  }
+}

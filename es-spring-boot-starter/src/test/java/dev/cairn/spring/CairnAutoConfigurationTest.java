@@ -1,0 +1,229 @@
+package dev.cairn.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.bus.kafka.KafkaRelay;
+import dev.cairn.projections.ProjectionManager;
+import dev.cairn.spring.TallyDomain.Add;
+import dev.cairn.spring.TallyDomain.Tally;
+import dev.cairn.spring.TallyDomain.TallyEvent;
+import dev.cairn.spring.internal.CairnFailureAnalyzer;
+import dev.cairn.spring.internal.RelayLifecycle;
+import dev.cairn.store.jdbc.JdbcAggregateRepository;
+import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.testkit.KafkaExtension;
+import dev.cairn.testkit.PostgresExtension;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Each condition of the auto-configuration on a real PostgreSQL (and, where the relay runs, a real
+ * Kafka broker): every case uses a schema of its own in the class's database.
+ */
+class CairnAutoConfigurationTest {
+
+  @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
+  @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
+
+  private static ApplicationContextRunner runner(String schema) {
+    return new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(DataSourceAutoConfiguration.class, CairnAutoConfiguration.class, CairnHealthAutoConfiguration.class))
+        .withPropertyValues("spring.datasource.url=" + pg.jdbcUrl(), "cairn.store.schema=" + schema);
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class TallyApp {
+    @Bean
+    CairnAggregate<Add, Tally, TallyEvent> tallies() {
+      return TallyDomain.aggregate();
+    }
+
+    @Bean
+    dev.cairn.projections.Projection tallyTotals() {
+      return TallyDomain.totals();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnRelay {
+    @Bean
+    KafkaRelay myRelay(JdbcEventStore store) {
+      return KafkaRelay.builder(store)
+          .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
+          .transactionalId(kafka.name("own-relay"))
+          .build();
+    }
+  }
+
+  /** Injects the repository by its generic type, as an application would. */
+  static class TallyService {
+    @Autowired JdbcAggregateRepository<Add, Tally, TallyEvent> tallies;
+  }
+
+  @Test
+  void withoutKafka_storeMigrates_repositoryByType_andStoreFedProjectionReachesReadModel() {
+    runner("no_kafka")
+        .withUserConfiguration(TallyApp.class)
+        .withBean(TallyService.class)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(JdbcEventStore.class);
+          assertThat(context).doesNotHaveBean(KafkaRelay.class);
+          assertThat(context).hasBean("talliesRepository");
+          JdbcAggregateRepository<Add, Tally, TallyEvent> repo = context.getBean(TallyService.class).tallies;
+          repo.handle("t-1", new Add(5));
+          repo.handle("t-1", new Add(7));
+          assertThat(repo.load("t-1").state()).isEqualTo(new Tally(12));
+          await().atMost(Duration.ofSeconds(60)).until(
+              () -> pg.jdbi().withHandle(h -> h.createQuery("SELECT total FROM no_kafka.tally_totals WHERE tally_id = 't-1'")
+                  .mapTo(Long.class).findOne().orElse(0L)) == 12L);
+          CompositeHealthContributor health = context.getBean("cairnHealthContributor", CompositeHealthContributor.class);
+          assertThat(((HealthIndicator) health.getContributor("store")).health().getStatus()).isEqualTo(Status.UP);
+          CompositeHealthContributor projections = (CompositeHealthContributor) health.getContributor("projections");
+          await().atMost(Duration.ofSeconds(60)).until(
+              () -> ((HealthIndicator) projections.getContributor("tally_totals")).health().getStatus().equals(Status.UP));
+        });
+  }
+
+  @Test
+  void migrateFalse_createsNoTables() {
+    runner("not_migrated")
+        .withPropertyValues("cairn.store.migrate=false", "cairn.projections.enabled=false")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(JdbcEventStore.class);
+          long tables = pg.jdbi().withHandle(h -> h.createQuery(
+                  "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'not_migrated'").mapTo(Long.class).one());
+          assertThat(tables).isZero();
+        });
+  }
+
+  @Test
+  void applicationsOwnStore_starterBacksOff_andUsesIt() {
+    runner("starter_schema")
+        .withBean("myStore", JdbcEventStore.class,
+            () -> JdbcEventStore.builder(pg.dataSource()).schema("own_store").build())
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(JdbcEventStore.class);
+          assertThat(context).hasBean("myStore").doesNotHaveBean("cairnEventStore");
+          assertThat(context.getBean(JdbcEventStore.class).schema()).isEqualTo("own_store");
+          assertThat(context.getBean(ProjectionManager.class)).isNotNull();
+        });
+  }
+
+  @Test
+  void relayEnabled_usesSpringKafkaBootstrap_andHealthGoesUp_thenDownWhenStopped() {
+    runner("with_kafka")
+        .withUserConfiguration(TallyApp.class)
+        .withPropertyValues(
+            "cairn.relay.enabled=true", "spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+            "cairn.relay.topic-prefix=" + kafka.name("t") + ".", "cairn.relay.partitions=2",
+            "cairn.relay.transactional-id=" + kafka.name("relay"))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(KafkaRelay.class);
+          HealthIndicator relay = (HealthIndicator)
+              context.getBean("cairnHealthContributor", CompositeHealthContributor.class).getContributor("relay");
+          await().atMost(Duration.ofSeconds(60)).until(() -> relay.health().getStatus().equals(Status.UP));
+          context.getBean(RelayLifecycle.class).stop();
+          org.springframework.boot.health.contributor.Health down = relay.health();
+          assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+          assertThat(down.getDetails().get("causes").toString()).contains("DOWN");
+        });
+  }
+
+  @Test
+  void applicationsOwnRelay_starterBacksOff() {
+    runner("own_relay")
+        .withPropertyValues("cairn.relay.enabled=true", "cairn.projections.enabled=false")
+        .withUserConfiguration(OwnRelay.class)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(KafkaRelay.class).hasBean("myRelay").doesNotHaveBean("cairnRelay");
+          assertThat(context).doesNotHaveBean(RelayLifecycle.class);
+        });
+  }
+
+  @Test
+  void badProperty_stopsStartup_namingThePropertyAndTheRule() {
+    runner("bad_property")
+        .withPropertyValues("cairn.store.schema=Orders-Schema")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          Throwable failure = context.getStartupFailure();
+          assertThat(failure).rootCause().hasMessageContaining("[a-z_][a-z0-9_]*").hasMessageContaining("Orders-Schema");
+          assertThat(describe(failure)).contains("cairn.store.schema must match");
+        });
+  }
+
+  @Test
+  void noDataSource_failureAnalysisSaysWhatToSet() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(CairnAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasFailed();
+          FailureAnalysis analysis = new CairnFailureAnalyzer().analyze(context.getStartupFailure());
+          assertThat(analysis).isNotNull();
+          assertThat(analysis.getDescription()).contains("needs a DataSource");
+          assertThat(analysis.getAction()).contains("spring.datasource.url");
+        });
+  }
+
+  @Test
+  void eventInterfaceNotSealed_failureAnalysisNamesIt() {
+    runner("not_sealed")
+        .withBean("open", CairnAggregate.class, CairnAutoConfigurationTest::openAggregate)
+        .run(context -> {
+          assertThat(context).hasFailed();
+          FailureAnalysis analysis = new CairnFailureAnalyzer().analyze(context.getStartupFailure());
+          assertThat(analysis).isNotNull();
+          assertThat(analysis.getDescription()).contains(TallyDomain.OpenEvent.class.getName()).contains("not a sealed interface");
+          assertThat(analysis.getAction()).contains("sealed interface OpenEvent permits");
+        });
+  }
+
+  @Test
+  void kafkaUnreachable_withRequireOnStart_failsStartupExplainingTheDefault() {
+    runner("kafka_required")
+        .withPropertyValues(
+            "cairn.relay.enabled=true", "cairn.relay.require-on-start=true", "cairn.relay.require-on-start-timeout=2s",
+            "spring.kafka.bootstrap-servers=127.0.0.1:1", "cairn.projections.enabled=false")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          FailureAnalysis analysis = new CairnFailureAnalyzer().analyze(context.getStartupFailure());
+          assertThat(analysis).isNotNull();
+          assertThat(analysis.getDescription()).contains("127.0.0.1:1").contains("require-on-start=true");
+          assertThat(analysis.getAction()).contains("cairn.relay.require-on-start=false");
+        });
+  }
+
+  /** The mistake: a decider's events declared with an interface that is not sealed. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static CairnAggregate openAggregate() {
+    Class events = TallyDomain.OpenEvent.class;
+    return CairnAggregate.withoutSnapshots("open", new TallyDomain.TallyDecider(), events);
+  }
+
+  private static String describe(Throwable failure) {
+    StringBuilder out = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      out.append(t.getMessage()).append('\n');
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,131 @@
+package dev.cairn.sample.orders;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.admin.http.HttpLimits;
+import dev.cairn.admin.http.JettyServer;
+import dev.cairn.testkit.KafkaServer;
+import dev.cairn.testkit.PostgresServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the order summary as a read side of its own ({@code java -jar sample-orders.jar
+ * read-side}): its own database, the write side's Kafka, its own HTTP port, and no connection to
+ * the write side's database.
+ *
+ * <p>Settings, from the environment: {@value #DB_ENV} (a JDBC URL of the read side's database;
+ * without it an embedded PostgreSQL server of its own starts), {@code CAIRN_KAFKA_BOOTSTRAP} (the
+ * write side's Kafka; required), {@code PORT} (default 8081).
+ */
+final class ReadSideApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReadSideApp.class);
+
+  /** The environment variable naming the read side's database. */
+  static final String DB_ENV = "READ_SIDE_PG_URL";
+
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final JettyServer http;
+  private final ReadSideService service;
+
+  private ReadSideApp(String jdbcUrl, String bootstrapServers, int port) {
+    boolean started = false;
+    try {
+      DataSource dataSource;
+      if (jdbcUrl == null || jdbcUrl.isBlank()) {
+        PostgresServer pg = keep(PostgresServer.embedded());
+        LOG.info("read side's PostgreSQL: {}", pg.describe());
+        dataSource = keep(pg.createDatabase("orders_read")).dataSource();
+      } else {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(8);
+        dataSource = keep(new HikariDataSource(config));
+        LOG.info("read side's PostgreSQL: the database named by {}", DB_ENV);
+      }
+      service = keep(new ReadSideService(dataSource, bootstrapServers, new SimpleMeterRegistry()));
+      service.start();
+      http = keep(new JettyServer(new ReadSideApi(service), "127.0.0.1", port, HttpLimits.defaults()));
+      http.start();
+      started = true;
+    } finally {
+      if (!started) {
+        close();
+      }
+    }
+  }
+
+  /**
+   * Starts a read side.
+   *
+   * @param jdbcUrl the read side's database, or null for an embedded server of its own
+   * @param bootstrapServers the write side's Kafka
+   * @param port the HTTP port, 0 for any free one
+   * @return the running read side
+   */
+  static ReadSideApp start(String jdbcUrl, String bootstrapServers, int port) {
+    return new ReadSideApp(jdbcUrl, bootstrapServers, port);
+  }
+
+  /**
+   * Runs the read side until Ctrl-C, configured from the environment.
+   *
+   * @param env the environment
+   * @throws InterruptedException if interrupted while running
+   */
+  static void run(Map<String, String> env) throws InterruptedException {
+    String bootstrap = env.get(KafkaServer.ENV);
+    if (bootstrap == null || bootstrap.isBlank()) {
+      System.err.println(
+          "read-side needs the write side's Kafka: set " + KafkaServer.ENV + " to its bootstrap servers"
+              + " (the write side prints them when it starts), and " + DB_ENV + " to the read side's own database"
+              + " (without it an embedded PostgreSQL starts)");
+      System.exit(2);
+    }
+    int port = Integer.parseInt(env.getOrDefault("PORT", "8081"));
+    ReadSideApp app = start(env.get(DB_ENV), bootstrap, port);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping the read side");
+      app.close();
+      stopped.countDown();
+    }, "read-side-shutdown"));
+    System.out.println(
+        "Cairn sample read side (order summaries from Kafka at " + bootstrap + ") listening on http://127.0.0.1:"
+            + app.port() + " (Ctrl-C stops it)");
+    stopped.await();
+  }
+
+  int port() {
+    return http.port();
+  }
+
+  ReadSideService service() {
+    return service;
+  }
+
+  private <T extends AutoCloseable> T keep(T resource) {
+    resources.push(resource);
+    return resource;
+  }
+
+  /** Stops everything in the reverse order of starting it. */
+  @Override
+  public synchronized void close() {
+    while (!resources.isEmpty()) {
+      AutoCloseable r = resources.pop();
+      try {
+        r.close();
+      } catch (Exception e) {
+        LOG.warn("stopping {} failed: {}", r, e.toString());
+      }
+    }
+  }
+}
