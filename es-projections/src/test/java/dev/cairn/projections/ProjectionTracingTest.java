@@ -10,6 +10,7 @@ import dev.cairn.api.SerializedEvent;
 import dev.cairn.projections.Bank.Deposited;
 import dev.cairn.projections.Bank.Opened;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.Traces;
 import dev.cairn.testkit.PostgresExtension;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.MDC;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProjectionTracingTest {
@@ -112,6 +114,30 @@ class ProjectionTracingTest {
 
     assertThat(otel.getSpans()).isEmpty();
     assertThat(Bank.read(store, manager.readModel(balances.spec()).view()).get("ok").balance()).isEqualTo(5);
+  }
+
+  @Test
+  void whileAnEventIsApplied_itsTraceAndSpanIdsAreInTheMdc() {
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Projection recording =
+        Projections.builder("mdc", 1)
+            .table("CREATE TABLE {table} (account text PRIMARY KEY)")
+            .on(Opened.class, (e, h, m) -> {
+              logged.add(MDC.get(Traces.MDC_TRACE_ID) + "/" + MDC.get(Traces.MDC_SPAN_ID));
+              h.execute("INSERT INTO " + m.table() + " VALUES (?)", e.streamId());
+            })
+            .build();
+    manager.install(recording);
+    UUID opened = append("ann", new Opened("ann")).get(0).eventId();
+
+    try (StoreProjectionRunner runner =
+        manager.storeRunner(recording).openTelemetry(otel.getOpenTelemetry()).build()) {
+      runner.start();
+      assertThat(runner.awaitCaughtUp(WAIT)).isTrue();
+    }
+
+    SpanData applied = last(spansOf(otel.getSpans(), opened));
+    assertThat(logged).containsExactly(TRACE + "/" + applied.getSpanId());
   }
 
   /** Appends as a traced command would: the events carry the command span's traceparent. */

@@ -15,6 +15,7 @@ import dev.cairn.testkit.PostgresExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.junit5.OpenTelemetryExtension;
 import io.opentelemetry.sdk.trace.data.LinkData;
@@ -43,7 +44,12 @@ class RelayTracingTest {
   static final String SPAN = "b7ad6b7169203331";
 
   private KafkaRelay relay(JdbcEventStore store, String prefix, OpenTelemetry openTelemetry) {
+    return relay(store, prefix, openTelemetry, () -> {});
+  }
+
+  private KafkaRelay relay(JdbcEventStore store, String prefix, OpenTelemetry openTelemetry, Runnable afterSends) {
     return KafkaRelay.builder(store)
+        .afterSends(afterSends)
         .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
         .topicPrefix(prefix)
         .transactionalId(kafka.name("traced-relay"))
@@ -65,7 +71,9 @@ class RelayTracingTest {
             event("00-" + TRACE_A + "-" + SPAN + "-01"), event(null), event("00-" + TRACE_B + "-" + SPAN + "-01"))))
             .events();
 
-    try (KafkaRelay relay = relay(store, prefix, otel.getOpenTelemetry()).start()) {
+    List<String> currentWhilePublishing = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Runnable afterSends = () -> currentWhilePublishing.add(Span.current().getSpanContext().getSpanId());
+    try (KafkaRelay relay = relay(store, prefix, otel.getOpenTelemetry(), afterSends).start()) {
       await().atMost(Duration.ofSeconds(60)).until(() -> relay.status().position().equals(store.headPosition()));
     }
 
@@ -100,6 +108,8 @@ class RelayTracingTest {
     assertThat(batch.getAttributes().get(AttributeKey.longKey("messaging.batch.message_count"))).isEqualTo(3L);
     assertThat(batch.getLinks()).extracting(LinkData::getSpanContext)
         .containsExactlyInAnyOrderElementsOf(creates.stream().map(SpanData::getSpanContext).toList());
+    // The batch span is current while the relay publishes (and so its ids are in the MDC).
+    assertThat(currentWhilePublishing).containsExactly(batch.getSpanId());
   }
 
   @Test
