@@ -307,10 +307,11 @@ public final class RelayLoop implements RelayWatchdog.Watched {
       } catch (RelayCheckException e) {
         // Publishing cannot work (or would lose the position) until the configuration changes:
         // say so, hold on, and check again at the longest backoff.
-        state = State.FAILED;
+        // The error and the health first: whoever sees FAILED must find the reason beside it.
         metrics.error();
         lastError = "relay " + id + " FAILED a check [" + e.code() + "]: " + e.getMessage();
         health.checkFailed(e.code(), e.getMessage());
+        state = State.FAILED;
         if (pause(settings.maxBackoff())) {
           break;
         }
