@@ -46,6 +46,8 @@ public final class AdminApi implements ApiHandler {
   private final String base;
   private final Router router;
   private final StaticFiles console = new StaticFiles("dev/cairn/admin/console/");
+  /** The console's libraries, from WebJars on the class path: {@code <base>/webjars/uplot/1.6.30/dist/...}. */
+  private final StaticFiles webjars = new StaticFiles("META-INF/resources/webjars/");
   private final MeterRegistry meters;
 
   AdminApi(CairnAdmin admin, AdminSecurity security, String basePath, MeterRegistry meters) {
@@ -188,8 +190,7 @@ public final class AdminApi implements ApiHandler {
       return new ApiResponse(308, Map.of("Location", base + "/"), new byte[0]);
     }
     String rest = path.substring(base.length() + 1);
-    return console
-        .serve(rest)
+    return (rest.startsWith("webjars/") ? webjars.serve(rest.substring("webjars/".length())) : console.serve(rest))
         .orElseGet(() -> ApiResponse.error(404, "not_found", "the console has no file " + rest.replaceAll("\\p{Cntrl}", "?")));
   }
 
