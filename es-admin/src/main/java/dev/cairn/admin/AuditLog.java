@@ -27,7 +27,6 @@ public final class AuditLog {
   static final String HISTORY = "cairn_admin_schema_history";
 
   private final Jdbi jdbi;
-  private final StoreTables tables;
   private final Runnable migrator;
   private final String table;
 
@@ -41,7 +40,6 @@ public final class AuditLog {
 
   private AuditLog(Jdbi jdbi, StoreTables tables, Runnable migrator) {
     this.jdbi = jdbi;
-    this.tables = tables;
     this.migrator = migrator;
     this.table = tables.qualified("admin_audit");
   }
@@ -73,10 +71,6 @@ public final class AuditLog {
     migrator.run();
   }
 
-  /** The schema and prefix of the audit table. */
-  StoreTables tables() {
-    return tables;
-  }
 
   /**
    * Records an action and logs it at INFO.
