@@ -156,6 +156,7 @@ public final class KafkaRebuild {
       Map<TopicPartition, Long> at = new TreeMap<>(BY_PARTITION);
       manager.switchTo(next.spec(), h -> {
         Sql.lockVersion(h, next.spec(), true);
+        at.clear();
         at.putAll(offsets(h));
       });
       LOG.info("projection {} built from Kafka is active; readers switched at offsets {}", next.spec(), at);
@@ -174,6 +175,10 @@ public final class KafkaRebuild {
    * @throws ProjectionException if the new version was already switched to
    */
   public void abandon() {
+    if (manager.status(next.spec()).filter("ACTIVE"::equals).isPresent()) {
+      // Its runner now keeps the serving version current: it must not be stopped here.
+      throw ProjectionException.of("projection " + next.spec() + " is active; a rebuild that switched cannot be abandoned");
+    }
     runner.stop();
     manager.abandon(next.spec());
   }

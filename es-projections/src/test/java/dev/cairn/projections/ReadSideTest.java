@@ -261,6 +261,23 @@ class ReadSideTest {
   }
 
   @Test
+  void kafkaRebuild_needsANewerVersion_andAnAbandonedOneLeavesTheServingVersionAlone() {
+    Projection v1 = Bank.balances("balances", 1, false);
+    readSide.install(v1);
+    assertThatThrownBy(() -> KafkaRebuild.start(readSide, v1, kafka.consumerConfig(group), List.of(topic), b -> {}))
+        .isInstanceOf(ProjectionException.class)
+        .hasMessageContaining("above the active one, 1");
+    KafkaRebuild rebuild =
+        KafkaRebuild.start(readSide, RebuildTest.balancesV2(), kafka.consumerConfig(group + "-v2"), List.of(topic), b -> {});
+    assertThat(readSide.status(rebuild.spec())).hasValue("BUILDING");
+    rebuild.abandon();
+    assertThat(rebuild.runner().state()).isEqualTo(RunnerState.STOPPED);
+    assertThat(readSide.status(rebuild.spec())).isEmpty();
+    assertThat(absent(readSide.readModel(rebuild.spec()).table())).isTrue();
+    assertThat(readSide.activeVersion("balances")).hasValue(1);
+  }
+
+  @Test
   void readSide_refusesStoreOnlyOperations_namingWhy() {
     Projection balances = Bank.balances("balances", 1, false);
     readSide.install(balances);
