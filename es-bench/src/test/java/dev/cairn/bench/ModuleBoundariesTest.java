@@ -29,6 +29,7 @@ class ModuleBoundariesTest {
           "dev.cairn.projections",
           "dev.cairn.testkit",
           "dev.cairn.spring",
+          "dev.cairn.workflows",
           "dev.cairn.admin",
           "dev.cairn.cli");
 
