@@ -63,7 +63,7 @@ public class CairnAdminAutoConfiguration {
       ObjectProvider<Projection> projections,
       CairnProperties properties,
       Environment environment) {
-    CairnProperties.Admin settings = properties.getAdmin();
+    AdminProperties settings = properties.getAdmin();
     AdminSecurity security =
         settings.getToken() == null ? AdminSecurity.loopback() : AdminSecurity.token(settings.getToken());
     if (settings.isProtectReads()) {

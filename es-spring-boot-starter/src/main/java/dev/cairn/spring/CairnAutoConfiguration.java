@@ -63,7 +63,7 @@ public class CairnAutoConfiguration {
     if (ds == null) {
       throw CairnStartupException.noDataSource();
     }
-    CairnProperties.Store s = properties.getStore();
+    StoreProperties s = properties.getStore();
     JdbcEventStoreBuilder builder =
         JdbcEventStore.builder(ds)
             .schema(s.getSchema())
@@ -186,7 +186,7 @@ public class CairnAutoConfiguration {
     KafkaRelay cairnRelay(
         JdbcEventStore store, CairnSchema schema, CairnProperties properties, Environment environment,
         ObjectProvider<MeterRegistry> meters) {
-      CairnProperties.Relay r = properties.getRelay();
+      RelayProperties r = properties.getRelay();
       KafkaRelay.Builder builder =
           KafkaRelay.builder(store)
               .kafkaSettings(new SpringKafkaSettings(environment).producer())
@@ -219,7 +219,7 @@ public class CairnAutoConfiguration {
      */
     @Bean
     RelayLifecycle cairnRelayLifecycle(KafkaRelay cairnRelay, CairnProperties properties, Environment environment) {
-      CairnProperties.Relay r = properties.getRelay();
+      RelayProperties r = properties.getRelay();
       return new RelayLifecycle(
           cairnRelay, r.isRequireOnStart() ? new SpringKafkaSettings(environment).admin() : null, r.getRequireOnStartTimeout());
     }

@@ -61,7 +61,7 @@ public final class CairnProjections implements SmartLifecycle {
   public CairnProjections(
       ProjectionManager manager,
       List<Projection> projections,
-      CairnProperties.Projections properties,
+      ProjectionsProperties properties,
       List<String> defaultTopics,
       Function<String, Map<String, Object>> consumer,
       @Nullable KafkaRelay relay) {
@@ -72,12 +72,12 @@ public final class CairnProjections implements SmartLifecycle {
       if (runners.containsKey(name)) {
         throw new IllegalArgumentException("two Projection beans are named " + name + ": each projection needs its own name");
       }
-      CairnProperties.Runner own = properties.getNamed().getOrDefault(name, new CairnProperties.Runner());
+      RunnerProperties own = properties.getNamed().getOrDefault(name, new RunnerProperties());
       manager.install(projection);
       FailurePolicy policy = policy(own, properties);
       Duration staleAfter = pick(own.getStaleAfter(), properties.getStaleAfter());
-      CairnProperties.Source source = pick(own.getSource(), properties.getSource());
-      if (source == CairnProperties.Source.KAFKA) {
+      ProjectionSource source = pick(own.getSource(), properties.getSource());
+      if (source == ProjectionSource.KAFKA) {
         List<String> topics = !own.getTopics().isEmpty() ? own.getTopics() : !properties.getTopics().isEmpty() ? properties.getTopics() : defaultTopics;
         if (topics.isEmpty()) {
           throw new IllegalArgumentException(
@@ -105,7 +105,7 @@ public final class CairnProjections implements SmartLifecycle {
     }
   }
 
-  private static FailurePolicy policy(CairnProperties.Runner own, CairnProperties.Runner all) {
+  private static FailurePolicy policy(RunnerProperties own, RunnerProperties all) {
     FailurePolicy.Builder b = FailurePolicy.builder();
     Integer attempts = pick(own.getMaxAttempts(), all.getMaxAttempts());
     if (attempts != null) {

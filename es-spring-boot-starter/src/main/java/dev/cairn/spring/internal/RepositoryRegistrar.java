@@ -1,6 +1,7 @@
 package dev.cairn.spring.internal;
 
 import dev.cairn.api.EventSerializer;
+import dev.cairn.spring.AggregateProperties;
 import dev.cairn.spring.AggregateRepositoryCustomizer;
 import dev.cairn.spring.CairnAggregate;
 import dev.cairn.spring.CairnProperties;
@@ -62,8 +63,8 @@ public final class RepositoryRegistrar implements BeanDefinitionRegistryPostProc
     CairnProperties properties = factory.getBean(CairnProperties.class);
     JdbcAggregateRepository.Builder builder =
         store.repository(aggregate.streamType(), aggregate.decider()).serializer(factory.getBean(EventSerializer.class));
-    CairnProperties.Aggregate settings =
-        properties.getAggregates().getOrDefault(aggregate.streamType(), new CairnProperties.Aggregate());
+    AggregateProperties settings =
+        properties.getAggregates().getOrDefault(aggregate.streamType(), new AggregateProperties());
     if (aggregate.stateType() != null && settings.isSnapshots()) {
       builder.snapshots(aggregate.stateType(), aggregate.stateRevision());
     }

@@ -104,6 +104,11 @@ class OrdersSpringAppTest {
     assertThat(overview.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(overview.body()).has("store")).isTrue();
     assertThat(JSON.readTree(send("GET", "/cairn/api/projections", null, Map.of()).body()).toString()).contains("order_summary");
+    // es-admin redirects the bare base path to the console's folder; the adapter passes that on.
+    assertThat(send("GET", "/cairn", null, Map.of()).statusCode()).isEqualTo(308);
+    HttpResponse<String> console = send("GET", "/cairn/", null, Map.of());
+    assertThat(console.statusCode()).isEqualTo(200);
+    assertThat(console.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
 
     // No token: a mutating request from another origin is refused (and audited), as on any mount.
     HttpResponse<String> crossSite = send(
