@@ -12,6 +12,8 @@ import dev.cairn.spring.internal.RepositoryRegistrar;
 import dev.cairn.spring.internal.SpringKafkaSettings;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.JdbcEventStoreBuilder;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.util.LinkedHashSet;
@@ -58,7 +60,8 @@ public class CairnAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public JdbcEventStore cairnEventStore(
-      ObjectProvider<DataSource> dataSource, CairnProperties properties, ObjectProvider<MeterRegistry> meters) {
+      ObjectProvider<DataSource> dataSource, CairnProperties properties, ObjectProvider<MeterRegistry> meters,
+      ObjectProvider<OpenTelemetry> openTelemetry) {
     DataSource ds = dataSource.getIfAvailable();
     if (ds == null) {
       throw CairnStartupException.noDataSource();
@@ -74,6 +77,9 @@ public class CairnAutoConfiguration {
     if (!s.getTablePrefix().isEmpty()) {
       builder.tablePrefix(s.getTablePrefix());
     }
+    // The application's OpenTelemetry (its SDK) when it declares one; the relay and the runners
+    // take the store's. Without one, the global instance (a no-op unless an SDK registered it).
+    openTelemetry.ifUnique(builder::openTelemetry);
     return builder.build();
   }
 
@@ -156,14 +162,17 @@ public class CairnAutoConfiguration {
       ObjectProvider<Projection> projections,
       ObjectProvider<CairnAggregate<?, ?, ?>> aggregates,
       ObjectProvider<KafkaRelay> relay,
+      ObjectProvider<JdbcEventStore> store,
       CairnProperties properties,
       Environment environment) {
     String prefix = properties.getRelay().getTopicPrefix();
     List<String> topics = aggregates.orderedStream().map(a -> prefix + a.streamType()).distinct().toList();
     SpringKafkaSettings kafka = new SpringKafkaSettings(environment);
+    JdbcEventStore own = store.getIfUnique();
+    OpenTelemetry openTelemetry = own != null ? own.openTelemetry() : GlobalOpenTelemetry.getOrNoop();
     return new CairnProjections(
         manager, projections.orderedStream().toList(), properties.getProjections(), topics, group -> kafka.consumer(),
-        relay.getIfUnique());
+        relay.getIfUnique(), openTelemetry);
   }
 
   /** The relay, with {@code cairn.relay.enabled=true}, unless the application defines its own. */

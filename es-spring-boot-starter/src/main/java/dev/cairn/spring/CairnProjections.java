@@ -8,6 +8,7 @@ import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.ProjectionRunner;
 import dev.cairn.projections.StoreProjectionRunner;
 import dev.cairn.store.jdbc.spi.WarnOnce;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,6 +57,7 @@ public final class CairnProjections implements SmartLifecycle {
    * @param defaultTopics the topics of a Kafka-fed runner that names none
    * @param consumer the Kafka consumer settings from {@code spring.kafka.*}
    * @param relay this process's relay, which creates the topics, or null
+   * @param openTelemetry what the runners trace with (the store's)
    * @throws IllegalArgumentException if two projections share a name
    */
   public CairnProjections(
@@ -64,7 +66,8 @@ public final class CairnProjections implements SmartLifecycle {
       ProjectionsProperties properties,
       List<String> defaultTopics,
       Function<String, Map<String, Object>> consumer,
-      @Nullable KafkaRelay relay) {
+      @Nullable KafkaRelay relay,
+      OpenTelemetry openTelemetry) {
     this.manager = manager;
     this.relay = relay;
     for (Projection projection : projections) {
@@ -89,14 +92,15 @@ public final class CairnProjections implements SmartLifecycle {
         config.putIfAbsent("auto.offset.reset", "earliest");
         // The relay creates topics with its partition count; a consumer must never create them.
         config.putIfAbsent("allow.auto.create.topics", false);
-        KafkaProjectionRunner.Builder builder = manager.kafkaRunner(projection, config, topics).failurePolicy(policy);
+        KafkaProjectionRunner.Builder builder = manager.kafkaRunner(projection, config, topics).failurePolicy(policy).openTelemetry(openTelemetry);
         if (staleAfter != null) {
           builder.staleAfter(staleAfter);
         }
         runners.put(name, builder.build());
         kafkaTopics.put(name, List.copyOf(topics));
       } else {
-        StoreProjectionRunner.Builder builder = manager.storeRunner(projection).failurePolicy(policy).listenForNotifications(true);
+        StoreProjectionRunner.Builder builder = manager.storeRunner(projection).failurePolicy(policy).listenForNotifications(true)
+            .openTelemetry(openTelemetry);
         if (staleAfter != null) {
           builder.staleAfter(staleAfter);
         }

@@ -15,6 +15,14 @@ import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -103,6 +111,31 @@ class CairnAutoConfigurationTest {
           await().atMost(Duration.ofSeconds(60)).until(
               () -> ((HealthIndicator) projections.getContributor("tally_totals")).health().getStatus().equals(Status.UP));
         });
+  }
+
+  @Test
+  void applicationsOpenTelemetry_tracesTheCommand_andTheProjectionAppliesInItsTrace() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+    runner("traced")
+        .withUserConfiguration(TallyApp.class)
+        .withBean(TallyService.class)
+        .withBean(OpenTelemetry.class, () -> sdk)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(TallyService.class).tallies.handle("t-9", new Add(4));
+          SpanData command =
+              spans.getFinishedSpanItems().stream().filter(s -> s.getName().startsWith("handle ")).findFirst().orElseThrow();
+          // The store-fed runner took the store's OpenTelemetry: its apply span joins the command's trace.
+          await().atMost(Duration.ofSeconds(60)).until(
+              () -> spans.getFinishedSpanItems().stream()
+                  .anyMatch(s -> s.getName().equals("process store") && s.getTraceId().equals(command.getTraceId())));
+        });
+    sdk.close();
   }
 
   @Test
