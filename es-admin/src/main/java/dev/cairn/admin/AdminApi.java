@@ -154,6 +154,8 @@ public final class AdminApi implements ApiHandler {
       return ApiResponse.error(404, notFoundCode(path), e.getMessage());
     } catch (IllegalStateException e) {
       return ApiResponse.error(409, "conflict", e.getMessage());
+    } catch (UnsupportedOperationException e) {
+      return ApiResponse.error(503, "not_available", e.getMessage());
     } catch (RuntimeException e) {
       Optional<ApiResponse> unavailable = unavailable(e);
       if (unavailable.isPresent()) {
@@ -194,8 +196,8 @@ public final class AdminApi implements ApiHandler {
 
   private Map<String, Object> overview() {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("store", admin.store().overview());
-    out.put("relays", admin.relays().list());
+    out.put("store", admin.hasStore() ? admin.store().overview() : null);
+    out.put("relays", admin.hasStore() ? admin.relays().list() : java.util.List.of());
     out.put("projections", admin.projections().list());
     Map<String, Long> dl = new LinkedHashMap<>();
     dl.put("parked", admin.deadLetters().list(null, null, null, "parked", 1, 0).total());

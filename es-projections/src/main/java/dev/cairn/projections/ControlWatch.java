@@ -64,10 +64,15 @@ final class ControlWatch {
       if (pause.isPresent() && !pausedByTable) {
         pausedByTable = true;
         LOG.info("runner of {} pauses: paused by {} since {}", spec, pause.get().by(), pause.get().since());
+        ProjectionCommands.Pause p = pause.get();
+        // A paused runner falls behind on purpose: its health names who paused it, and since when.
+        runner.liveness.set(true, RunnerLiveness.PAUSED, Health.Status.DEGRADED,
+            () -> "paused by " + p.by() + " since " + p.since() + " (control table); resume it to apply events again");
         runner.pause();
       } else if (pause.isEmpty() && pausedByTable) {
         pausedByTable = false;
         LOG.info("runner of {} resumes: the pause was lifted", spec);
+        runner.liveness.set(false, RunnerLiveness.PAUSED, Health.Status.DEGRADED, () -> "");
         runner.resume();
       }
       String executor = INSTANCE + " " + runner.owner;

@@ -330,6 +330,21 @@ public final class ProjectionCommands {
   }
 
   /**
+   * Returns when the oldest request still waiting for an executor was written: a request that
+   * waits long means no process that can execute it runs.
+   *
+   * @return the instant, empty if none waits
+   */
+  public Optional<Instant> oldestPending() {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT min(requested_at) FROM " + sql.commands + " WHERE status = 'PENDING'")
+                .map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class))
+                .findOne()
+                .map(OffsetDateTime::toInstant));
+  }
+
+  /**
    * Tells whether a projection version is paused.
    *
    * @param name the projection's name

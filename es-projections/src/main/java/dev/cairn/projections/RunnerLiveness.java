@@ -35,6 +35,7 @@ final class RunnerLiveness {
   static final String STALE = "stale";
   static final String UNCLAIMED = "partitions-unclaimed";
   static final String NO_PARTITIONS = "no-partitions";
+  static final String PAUSED = "paused";
 
   private final HealthTracker tracker;
   private final Clock clock;

@@ -77,6 +77,11 @@ class ControlTableTest {
     assertThat(pause.version()).isEqualTo(1);
     assertThat(commands.pause("balances", 1)).hasValueSatisfying(p -> assertThat(p.by()).isEqualTo("alice"));
     await().atMost(WAIT).until(() -> first.state() == RunnerState.PAUSED);
+    assertThat(first.health().causes())
+        .anySatisfy(c -> {
+          assertThat(c.code()).isEqualTo("paused");
+          assertThat(c.message()).startsWith("paused by alice since");
+        });
     List<RecordedEvent> before = readAll(store, GlobalPosition.START);
     ledger.fill("b-", 2, 1);
     assertFold(store, view, before);
@@ -98,6 +103,7 @@ class ControlTableTest {
       assertThat(resume.status()).isEqualTo(Status.DONE);
       await().atMost(WAIT).untilAsserted(() -> assertFold(store, view, readAll(store, GlobalPosition.START)));
       assertThat(second.state()).isEqualTo(RunnerState.RUNNING);
+      assertThat(second.health().causes()).noneMatch(c -> c.code().equals("paused"));
       assertThat(commands.list("balances", null, 10, 0))
           .extracting(ProjectionCommand::command, ProjectionCommand::requestedBy)
           .containsExactly(

@@ -68,7 +68,14 @@ public final class StaticFiles {
       return Optional.of(
           new ApiResponse(
               200,
-              Map.of("Content-Type", type, "Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff"),
+              // No framing: a page elsewhere must not overlay the console's buttons (clickjacking).
+              Map.of(
+                  "Content-Type", type,
+                  "Cache-Control", "no-cache",
+                  "X-Content-Type-Options", "nosniff",
+                  "X-Frame-Options", "DENY",
+                  "Content-Security-Policy", "frame-ancestors 'none'",
+                  "Referrer-Policy", "no-referrer"),
               bytes));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -104,6 +104,12 @@ final class DemoTour {
     await("/orders/ord-p", n -> "PLACED".equals(n.path("status").asText()));
     await("/cairn/api/dead-letters", n -> n.path("total").asLong() == 0);
     await("/cairn/api/audit", n -> n.path("total").asLong() >= 3);
+
+    try {
+      step = new CheckoutTour(base, step, CheckoutService.configuredTimeout()).run();
+    } catch (IllegalStateException e) {
+      throw new TourFailure(e.getMessage());
+    }
   }
 
   private void title(String text) {

@@ -66,9 +66,11 @@ final class OrdersApi implements ApiHandler {
   private final ObjectMapper json = JacksonEventSerializer.defaultMapper();
   private final ObjectMapper strict = strictMapper();
   private final Router router;
+  private final CheckoutRoutes checkout;
 
   OrdersApi(OrdersService service) {
     this.service = service;
+    this.checkout = new CheckoutRoutes(service.checkout());
     this.router =
         Router.builder()
             // DOWN answers 503, so that a load balancer or an orchestrator's probe takes the
@@ -98,6 +100,9 @@ final class OrdersApi implements ApiHandler {
           : admin.api().handle(request);
     }
     try {
+      if (checkout.owns(request)) {
+        return checkout.handle(request);
+      }
       return router.handle(request);
     } catch (ApiException e) {
       return e.response();

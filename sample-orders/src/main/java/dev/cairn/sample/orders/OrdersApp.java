@@ -104,6 +104,9 @@ public final class OrdersApp implements AutoCloseable {
     }
     boolean demo = args.length > 0 && args[0].equals("demo");
     int port = demo ? 0 : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
+    if (demo && System.getenv("CHECKOUT_PAYMENT_TIMEOUT") == null) {
+      System.setProperty(CheckoutService.TIMEOUT_PROPERTY, "PT5S"); // the tour waits for one timeout
+    }
     OrdersApp app = new OrdersApp(port);
     String base = "http://127.0.0.1:" + app.http.port();
     if (demo) {

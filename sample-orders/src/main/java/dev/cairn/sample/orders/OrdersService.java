@@ -65,6 +65,7 @@ final class OrdersService implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final HealthTracker pipelineHealth = new HealthTracker("pipeline");
   private Path streamsDir;
+  private final CheckoutService checkout;
 
   OrdersService(JdbcEventStore store) {
     this.store = store;
@@ -76,6 +77,11 @@ final class OrdersService implements AutoCloseable {
             .serializer(serializer)
             .snapshots(Order.class, 1)
             .build();
+    this.checkout = new CheckoutService(store, CheckoutService.configuredTimeout());
+  }
+
+  CheckoutService checkout() {
+    return checkout;
   }
 
   /**
@@ -97,6 +103,7 @@ final class OrdersService implements AutoCloseable {
             .meterRegistry(meters)
             .build();
     relay.start(); // never waits for Kafka
+    checkout.start();
     projections = ProjectionManager.create(store, serializer);
     projections.migrate();
     int active = projections.activeVersion(OrderSummaryProjection.NAME).orElse(1);
@@ -350,6 +357,7 @@ final class OrdersService implements AutoCloseable {
     if (summaryRunner != null) {
       summaryRunner.stop();
     }
+    checkout.close();
     if (relay != null) {
       relay.close();
     }

@@ -6,4 +6,12 @@ package dev.cairn.sample.orders.domain;
  * values or on the order's state are {@link OrderDecider}'s.
  */
 public sealed interface OrderCommand
-    permits PlaceOrder, AddLine, RemoveLine, PayOrder, ShipOrder, CancelOrder {}
+    permits PlaceOrder,
+        AddLine,
+        RemoveLine,
+        PayOrder,
+        ShipOrder,
+        CancelOrder,
+        StartCheckout,
+        CompleteCheckout,
+        AbandonCheckout {}

@@ -64,6 +64,14 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
               + command.getClass().getSimpleName()
               + " cannot apply");
     }
+    if (state.status() == OrderStatus.CHECKING_OUT
+        && (command instanceof PayOrder || command instanceof CancelOrder || command instanceof ShipOrder)) {
+      throw OrderRuleViolation.of(
+          Rule.CHECKOUT_IN_PROGRESS,
+          "order is CHECKING_OUT: its checkout pays or cancels it, "
+              + command.getClass().getSimpleName()
+              + " refused");
+    }
     if (state.status() == OrderStatus.CANCELLED) {
       throw OrderRuleViolation.of(
           Rule.ORDER_CANCELLED,
@@ -85,6 +93,27 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
     }
     if (command instanceof CancelOrder cancel) {
       return List.of(cancel(cancel, state));
+    }
+    if (command instanceof StartCheckout) {
+      if (state.status() != OrderStatus.PLACED) {
+        throw OrderRuleViolation.of(
+            Rule.NO_CHECKOUT, "order is " + state.status() + ": only a placed, unpaid order can start a checkout");
+      }
+      return List.of(new CheckoutStarted(state.lines(), state.totalCents()));
+    }
+    if (command instanceof CompleteCheckout complete) {
+      requireCheckout(state, "CompleteCheckout");
+      if (complete.amountCents() != state.totalCents()) {
+        throw OrderRuleViolation.of(
+            Rule.AMOUNT_MISMATCH,
+            "amount " + complete.amountCents() + " does not equal the total " + state.totalCents());
+      }
+      return List.of(new OrderPaid(complete.amountCents()));
+    }
+    if (command instanceof AbandonCheckout abandon) {
+      requireCheckout(state, "AbandonCheckout");
+      OrderFields.checkText("reason", abandon.reason(), OrderFields.MAX_REASON_LENGTH);
+      return List.of(new OrderCancelled(abandon.reason()));
     }
     // Java 17 cannot check an instanceof chain for exhaustiveness; this fires only if a command
     // was added to the sealed interface and not here.
@@ -112,6 +141,16 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
           0,
           null,
           null);
+    }
+    if (event instanceof CheckoutStarted) {
+      return new Order(
+          OrderStatus.CHECKING_OUT,
+          state.customerId(),
+          state.lines(),
+          state.totalCents(),
+          state.paidCents(),
+          state.trackingNumber(),
+          state.cancelReason());
     }
     if (event instanceof LineAdded added) {
       return withLines(
@@ -286,7 +325,18 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
     return new OrderCancelled(cancel.reason());
   }
 
+  private static void requireCheckout(Order state, String command) {
+    if (state.status() != OrderStatus.CHECKING_OUT) {
+      throw OrderRuleViolation.of(
+          Rule.NO_CHECKOUT, "order is " + state.status() + ": no checkout runs, " + command + " refused");
+    }
+  }
+
   private static void requireLinesOpen(Order state) {
+    if (state.status() == OrderStatus.CHECKING_OUT) {
+      throw OrderRuleViolation.of(
+          Rule.LINES_FIXED, "order is CHECKING_OUT: lines were frozen when its checkout started");
+    }
     if (state.status() != OrderStatus.PLACED) {
       // Past PLACED means PAID or SHIPPED: both come after payment.
       throw OrderRuleViolation.of(

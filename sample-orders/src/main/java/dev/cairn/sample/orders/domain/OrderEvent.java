@@ -7,4 +7,10 @@ package dev.cairn.sample.orders.domain;
  * unreadable.
  */
 public sealed interface OrderEvent
-    permits OrderPlaced, LineAdded, LineRemoved, OrderPaid, OrderShipped, OrderCancelled {}
+    permits OrderPlaced,
+        LineAdded,
+        LineRemoved,
+        OrderPaid,
+        OrderShipped,
+        OrderCancelled,
+        CheckoutStarted {}

@@ -55,6 +55,16 @@ public final class OrderFields {
     checkId("orderId", orderId);
   }
 
+  /**
+   * Checks a sku, before any command is sent to its stock's stream.
+   *
+   * @param sku the sku
+   * @throws OrderRuleViolation ({@link Rule#FIELD_FORMAT}) if it is not a well-formed id
+   */
+  public static void checkSku(String sku) {
+    checkId("sku", sku);
+  }
+
   static void checkId(String field, String value) {
     if (!isId(value)) {
       throw violation(field, value, ID_RULE);

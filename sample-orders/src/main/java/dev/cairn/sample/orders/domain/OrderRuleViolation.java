@@ -52,7 +52,11 @@ public final class OrderRuleViolation extends CommandRejectedException {
      */
     FIELD_FORMAT,
     /** An order has at most {@link OrderFields#MAX_LINES} lines. */
-    LINE_LIMIT
+    LINE_LIMIT,
+    /** While its checkout runs, only the checkout pays or cancels an order. */
+    CHECKOUT_IN_PROGRESS,
+    /** Completing or abandoning a checkout needs one that runs; starting one needs a placed order. */
+    NO_CHECKOUT
   }
 
   /** The rule the command broke. */

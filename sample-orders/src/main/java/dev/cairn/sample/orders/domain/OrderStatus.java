@@ -6,6 +6,8 @@ public enum OrderStatus {
   NONE,
   /** Placed and awaiting payment; its lines may still change. */
   PLACED,
+  /** Its checkout runs: lines frozen; only the checkout pays or cancels it. */
+  CHECKING_OUT,
   /** Paid in full and awaiting shipment; its lines are fixed. */
   PAID,
   /** Handed to the carrier; final. */
