@@ -69,20 +69,27 @@ final class Reads {
                 (SELECT min(o.last_tx_id) FROM %2$s o WHERE o.name = v.name AND o.version = v.version),
                 (SELECT count(*) FROM %3$s d WHERE d.name = v.name AND d.version = v.version AND d.status = 'PARKED'),
                 (SELECT d.error FROM %3$s d WHERE d.name = v.name AND d.version = v.version AND d.status = 'PARKED'
-                  ORDER BY d.id DESC LIMIT 1)
+                  ORDER BY d.id DESC LIMIT 1),
+                v.paused_at IS NOT NULL,
+                (SELECT sum(l.value::bigint) FROM %5$s r, jsonb_each_text(CAST(r.status AS jsonb) -> 'lag') l
+                  WHERE r.name = v.name AND r.version = v.version AND r.updated_at > now() - interval '30 seconds'),
+                (SELECT count(*) FROM %5$s r WHERE r.name = v.name AND r.version = v.version
+                  AND r.updated_at > now() - interval '30 seconds')
               FROM %1$s v LEFT JOIN %4$s c ON c.name = v.name AND c.version = v.version
               ORDER BY v.name, v.version"""
               .formatted(table("projection_versions"), table("projection_offsets"),
-                  table("projection_dead_letters"), table("projection_checkpoints")))
+                  table("projection_dead_letters"), table("projection_checkpoints"), table("projection_runners")))
           .map((rs, ctx) -> {
             boolean storeFed = rs.getObject(4) != null;
             long partitions = rs.getLong(7);
             String source = storeFed ? "store" : partitions > 0 ? "kafka (" + partitions + " partitions)" : "-";
             String position = storeFed ? new GlobalPosition(rs.getLong(4), rs.getLong(5)).toString() : null;
-            Object lag = storeFed ? (Object) store.countAfter(new GlobalPosition(rs.getLong(4), rs.getLong(5))) : null;
+            // Kafka-fed: the lag its running runners reported (the CLI cannot see the consumer).
+            Object lag = storeFed ? (Object) store.countAfter(new GlobalPosition(rs.getLong(4), rs.getLong(5)))
+                : rs.getObject(13) == null ? null : rs.getLong(13);
             OffsetDateTime committed = storeFed ? rs.getObject(6, OffsetDateTime.class) : rs.getObject(8, OffsetDateTime.class);
             return row("name", rs.getString(1), "version", rs.getInt(2), "status", rs.getString(3),
-                "source", source, "position", position, "lag", lag, "lastCommit", instant(committed),
+                "paused", rs.getBoolean(12), "runners", rs.getLong(14), "source", source, "position", position, "lag", lag, "lastCommit", instant(committed),
                 "parked", rs.getLong(10), "lastError", rs.getString(11));
           })
           .list();

@@ -127,7 +127,7 @@ class CliTest {
     Cli.Result r = Cli.run(args("projections", "list"));
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.out().lines().findFirst().orElseThrow())
-        .contains("NAME", "VERSION", "STATUS", "SOURCE", "POSITION", "LAG", "LASTCOMMIT", "PARKED", "LASTERROR");
+        .contains("NAME", "VERSION", "STATUS", "PAUSED", "RUNNERS", "SOURCE", "POSITION", "LAG", "LASTCOMMIT", "PARKED", "LASTERROR");
     assertThat(r.out()).contains("balances", "poison deposit in acc-2");
     JsonNode json = JSON.readTree(Cli.run(args("projections", "list", "--json")).out());
     assertThat(json.get(0).get("version").asInt()).isEqualTo(1);

@@ -31,6 +31,8 @@ public final class OrdersApp implements AutoCloseable {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final OrdersHttpServer http;
   private final OrdersService service;
+  /** The database's JDBC URL, for the cairn CLI (the tutorial's CLI test uses it). */
+  private String jdbcUrl;
   private final String bootstrapServers;
 
   private OrdersApp(int port) throws IOException {
@@ -43,6 +45,7 @@ public final class OrdersApp implements AutoCloseable {
         LOG.info("PostgreSQL: {}", pg.describe());
         var database = keep(pg.createDatabase("orders"));
         dataSource = database.dataSource();
+        jdbcUrl = database.jdbcUrl();
         // What the cairn CLI needs to reach this service's database from another terminal.
         LOG.info("for the cairn CLI: export CAIRN_JDBC_URL='{}'", database.jdbcUrl());
       } else {
@@ -51,6 +54,7 @@ public final class OrdersApp implements AutoCloseable {
         config.setJdbcUrl(pgUrl);
         config.setMaximumPoolSize(16);
         dataSource = keep(new HikariDataSource(config));
+        jdbcUrl = pgUrl;
         LOG.info("PostgreSQL: the database named by {}", PostgresServer.ENV);
       }
       String bootstrap = System.getenv(KafkaServer.ENV);
@@ -133,6 +137,10 @@ public final class OrdersApp implements AutoCloseable {
 
   String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  String jdbcUrl() {
+    return jdbcUrl;
   }
 
   OrdersService service() {
