@@ -17,7 +17,8 @@ final class Cases {
         new RelayCase(),
         new ProjectionRebuildCase(),
         new E2eLatencyCase(),
-        new StalenessCase(staleness));
+        new StalenessCase(staleness),
+        new CheckoutCase());
   }
 
   /** Cases the issue asks for whose module is not there yet: name, and what they wait for (none now). */
