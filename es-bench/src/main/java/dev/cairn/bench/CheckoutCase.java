@@ -145,7 +145,7 @@ final class CheckoutCase implements BenchCase {
         double[] r = Interleaved.throughput(ctx.settings(), ctx.log(), name(), checkouts, commands);
         return List.of(
             Result.throughput(
-                name(), r[0], r[1], 0.02,
+                name(), r[0], r[1], 0.01,
                 WRITERS + " writers; checkouts/s (1 line, placed to paid: 7 commands, 5 recorded inputs)"
                     + " vs PlaceOrder commands/s on the same repository"));
       }
