@@ -46,6 +46,8 @@ public final class AdminApi implements ApiHandler {
   private final String base;
   private final Router router;
   private final StaticFiles console = new StaticFiles("dev/cairn/admin/console/");
+  /** The console's libraries, from WebJars on the class path: {@code <base>/webjars/uplot/1.6.30/dist/...}. */
+  private final StaticFiles webjars = new StaticFiles("META-INF/resources/webjars/");
   private final MeterRegistry meters;
 
   AdminApi(CairnAdmin admin, AdminSecurity security, String basePath, MeterRegistry meters) {
@@ -152,6 +154,8 @@ public final class AdminApi implements ApiHandler {
       return ApiResponse.error(404, notFoundCode(path), e.getMessage());
     } catch (IllegalStateException e) {
       return ApiResponse.error(409, "conflict", e.getMessage());
+    } catch (UnsupportedOperationException e) {
+      return ApiResponse.error(503, "not_available", e.getMessage());
     } catch (RuntimeException e) {
       Optional<ApiResponse> unavailable = unavailable(e);
       if (unavailable.isPresent()) {
@@ -186,15 +190,14 @@ public final class AdminApi implements ApiHandler {
       return new ApiResponse(308, Map.of("Location", base + "/"), new byte[0]);
     }
     String rest = path.substring(base.length() + 1);
-    return console
-        .serve(rest)
+    return (rest.startsWith("webjars/") ? webjars.serve(rest.substring("webjars/".length())) : console.serve(rest))
         .orElseGet(() -> ApiResponse.error(404, "not_found", "the console has no file " + rest.replaceAll("\\p{Cntrl}", "?")));
   }
 
   private Map<String, Object> overview() {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("store", admin.store().overview());
-    out.put("relays", admin.relays().list());
+    out.put("store", admin.hasStore() ? admin.store().overview() : null);
+    out.put("relays", admin.hasStore() ? admin.relays().list() : java.util.List.of());
     out.put("projections", admin.projections().list());
     Map<String, Long> dl = new LinkedHashMap<>();
     dl.put("parked", admin.deadLetters().list(null, null, null, "parked", 1, 0).total());
@@ -279,7 +282,7 @@ public final class AdminApi implements ApiHandler {
       try {
         status = Status.valueOf(s.get().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("status must be PENDING, DONE or FAILED, was " + s.get());
+        throw new IllegalArgumentException("status must be PENDING, RUNNING, DONE or FAILED, was " + s.get());
       }
     }
     return ok(admin.operations().commands(r.query("projection").filter(v -> !v.isEmpty()).orElse(null), status, intParam(r, "limit", 50), intParam(r, "offset", 0)));

@@ -140,13 +140,14 @@ public final class AdminSecurity {
   }
 
   /**
-   * Checks a request before it is routed.
+   * Checks a request before it is routed: the admin API does it for its own routes; an
+   * application puts its own operator-only routes behind the same rules with it.
    *
    * @param r the request
    * @param mutating whether it changes anything
-   * @return the refusal, if refused
+   * @return the refusal (401, 403 or 415), if refused
    */
-  Optional<ApiResponse> check(ApiRequest r, boolean mutating) {
+  public Optional<ApiResponse> check(ApiRequest r, boolean mutating) {
     if (token != null && (mutating || protectReads)) {
       if (!authenticated(r)) {
         return Optional.of(
@@ -194,9 +195,11 @@ public final class AdminSecurity {
    * Names who asks: the {@code X-Cairn-Actor} header, else {@code token} when authenticated, else
    * {@code anonymous}.
    *
+   * @param r the request
+   * @return who asks
    * @throws IllegalArgumentException if the header is not 1 to 100 visible ASCII characters
    */
-  String actor(ApiRequest r) {
+  public String actor(ApiRequest r) {
     Optional<String> named = r.header("X-Cairn-Actor");
     if (named.isPresent()) {
       if (!ACTOR.matcher(named.get()).matches()) {

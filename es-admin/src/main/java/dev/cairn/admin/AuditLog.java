@@ -4,9 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.admin.internal.AdminJson;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.SchemaMigrations;
+import dev.cairn.store.jdbc.spi.StoreTables;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,15 +24,26 @@ public final class AuditLog {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   static final String MIGRATIONS = "classpath:dev/cairn/admin/migration";
+  static final String HISTORY = "cairn_admin_schema_history";
 
-  private final JdbcEventStore store;
   private final Jdbi jdbi;
+  private final StoreTables tables;
+  private final Runnable migrator;
   private final String table;
 
   AuditLog(JdbcEventStore store) {
-    this.store = store;
-    this.jdbi = store.jdbi();
-    this.table = store.tables().qualified("admin_audit");
+    this(store.jdbi(), store.tables(), () -> store.migrate(MIGRATIONS, store.tables().prefixed(HISTORY)));
+  }
+
+  AuditLog(DataSource dataSource, StoreTables tables) {
+    this(Jdbi.create(dataSource), tables, () -> SchemaMigrations.migrate(dataSource, tables, MIGRATIONS, tables.prefixed(HISTORY)));
+  }
+
+  private AuditLog(Jdbi jdbi, StoreTables tables, Runnable migrator) {
+    this.jdbi = jdbi;
+    this.tables = tables;
+    this.migrator = migrator;
+    this.table = tables.qualified("admin_audit");
   }
 
   /**
@@ -56,7 +70,12 @@ public final class AuditLog {
    * @throws dev.cairn.api.EventStoreException if a migration fails
    */
   public void migrate() {
-    store.migrate(MIGRATIONS, store.tables().prefixed("cairn_admin_schema_history"));
+    migrator.run();
+  }
+
+  /** The schema and prefix of the audit table. */
+  StoreTables tables() {
+    return tables;
   }
 
   /**

@@ -13,11 +13,15 @@ import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.store.jdbc.spi.StoreTables;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 
 /**
  * Operate Cairn without writing code: the admin services over one store (and, in-process, its
@@ -70,10 +74,11 @@ public final class CairnAdmin implements AutoCloseable {
     this.projections = new ProjectionService(manager);
     this.deadLetters = new DeadLetterService(manager);
     this.streams = new StreamService(store);
-    this.audit = new AuditLog(store);
+    this.audit = store != null ? new AuditLog(store) : new AuditLog(b.readSide, b.tables);
     this.operations = new Operations(manager.commands(), deadLetters, audit);
-    this.executor = new CommandExecutor(manager, b.catalog, b.onSwitch, b.rebuildTimeout, store.meterRegistry());
-    this.api = new AdminApi(this, security, b.basePath, store.meterRegistry());
+    MeterRegistry meters = b.meters != null ? b.meters : store != null ? store.meterRegistry() : new SimpleMeterRegistry();
+    this.executor = new CommandExecutor(manager, b.catalog, b.onSwitch, b.rebuildTimeout, meters);
+    this.api = new AdminApi(this, security, b.basePath, meters);
   }
 
   /**
@@ -84,6 +89,34 @@ public final class CairnAdmin implements AutoCloseable {
    */
   public static Builder builder(JdbcEventStore store) {
     return new Builder(requireNonNull(store, "store"));
+  }
+
+  /**
+   * Starts an admin over a read side: projections in a database of their own, fed by Kafka, with
+   * no event store ({@link ProjectionManager#readSide}). Projections, dead letters, commands and
+   * the audit log work as with a store; the store, relay, stream and global-order endpoints
+   * answer 503, naming why.
+   *
+   * @param projections the read side's manager
+   * @param readModel the read side's database (the audit table goes there)
+   * @param tables the schema and table prefix the manager was built with
+   * @return a builder
+   */
+  public static Builder readSide(ProjectionManager projections, DataSource readModel, StoreTables tables) {
+    Builder b = new Builder(null);
+    b.projections = requireNonNull(projections, "projections");
+    b.readSide = requireNonNull(readModel, "readModel");
+    b.tables = requireNonNull(tables, "tables");
+    return b;
+  }
+
+  /**
+   * Tells whether this admin has an event store (a read side has none).
+   *
+   * @return true if built on a store
+   */
+  public boolean hasStore() {
+    return store != null;
   }
 
   /**
@@ -223,6 +256,9 @@ public final class CairnAdmin implements AutoCloseable {
   /** Configures a {@link CairnAdmin}; each setter checks its argument at once. */
   public static final class Builder {
     private final JdbcEventStore store;
+    private DataSource readSide;
+    private StoreTables tables;
+    private MeterRegistry meters;
     private ProjectionManager projections;
     private KafkaRelay relay;
     private AdminSecurity security = AdminSecurity.loopback();
@@ -242,7 +278,22 @@ public final class CairnAdmin implements AutoCloseable {
      * @return this builder
      */
     public Builder projections(ProjectionManager value) {
+      if (store == null) {
+        throw new IllegalStateException("a read side's admin has its manager already (CairnAdmin.readSide)");
+      }
       this.projections = requireNonNull(value, "projections");
+      return this;
+    }
+
+    /**
+     * Sets where the admin's meters go (default: the store's registry; for a read side, a simple
+     * registry of its own).
+     *
+     * @param value the registry
+     * @return this builder
+     */
+    public Builder meterRegistry(MeterRegistry value) {
+      this.meters = requireNonNull(value, "meterRegistry");
       return this;
     }
 
@@ -253,6 +304,9 @@ public final class CairnAdmin implements AutoCloseable {
      * @return this builder
      */
     public Builder relay(KafkaRelay value) {
+      if (store == null) {
+        throw new IllegalStateException("a read side has no relay: it has no event store");
+      }
       this.relay = requireNonNull(value, "relay");
       return this;
     }

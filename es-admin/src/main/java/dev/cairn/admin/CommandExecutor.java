@@ -39,6 +39,8 @@ final class CommandExecutor implements AutoCloseable {
   private final Duration rebuildTimeout;
   private final Map<String, Rebuild> rebuilds = new ConcurrentHashMap<>();
   private final AtomicLong pending = new AtomicLong();
+  /** When the oldest pending request was written, epoch milliseconds; 0 if none waits. */
+  private final AtomicLong oldestPending = new AtomicLong();
   private final String executor = ManagementFactory.getRuntimeMXBean().getName() + " admin";
   private final Object lock = new Object();
   private Thread thread;
@@ -53,6 +55,10 @@ final class CommandExecutor implements AutoCloseable {
     this.rebuildTimeout = rebuildTimeout;
     Gauge.builder("cairn.admin.commands.pending", pending, AtomicLong::doubleValue)
         .description("requests in the control table that no process has executed yet")
+        .register(meters);
+    Gauge.builder("cairn.admin.commands.oldest.pending", oldestPending, h -> h.get() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - h.get()) / 1000.0)
+        .description("seconds the oldest request of the control table has waited for a process that can execute it")
+        .baseUnit("seconds")
         .register(meters);
   }
 
@@ -77,6 +83,7 @@ final class CommandExecutor implements AutoCloseable {
       }
       try {
         pending.set(commands.count(null, Status.PENDING));
+        oldestPending.set(commands.oldestPending().map(java.time.Instant::toEpochMilli).orElse(0L));
         if (!catalog.isEmpty()) {
           while (commands.executeNext(null, this::accepts, executor, this::execute).isPresent()) {
             // oldest first, until none is left

@@ -113,18 +113,18 @@ public final class Operations {
   }
 
   /**
-   * Waits until a request is executed (polling the control table every 100 ms), for a CLI that
+   * Waits until a request was executed, DONE or FAILED (polling the control table every 100 ms), for a CLI that
    * reports the outcome.
    *
    * @param id the request's id
    * @param timeout the longest wait
-   * @return the request, still {@code PENDING} if the time ran out
+   * @return the request, still {@code PENDING} or {@code RUNNING} if the time ran out
    */
   public ProjectionCommand await(long id, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       ProjectionCommand c = command(id);
-      if (c.status() != Status.PENDING || System.nanoTime() > deadline) {
+      if (c.status() == Status.DONE || c.status() == Status.FAILED || System.nanoTime() > deadline) {
         return c;
       }
       try {

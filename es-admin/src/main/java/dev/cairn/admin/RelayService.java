@@ -57,6 +57,7 @@ public final class RelayService {
    * @return the relays, the live one first
    */
   public List<View> list() {
+    requireStore();
     String table = store.qualifiedTable("relay_positions");
     List<Recorded> recorded =
         store.jdbi()
@@ -118,5 +119,12 @@ public final class RelayService {
                     .bind("pos", after.position())
                     .mapTo(Long.class)
                     .one());
+  }
+
+  /** Throws unless this admin has an event store (a read side has none). */
+  private void requireStore() {
+    if (store == null) {
+      throw new UnsupportedOperationException("this process is a read side: it has no event store");
+    }
   }
 }

@@ -61,6 +61,7 @@ public final class StoreService {
    * @return the overview
    */
   public Overview overview() {
+    requireStore();
     String streamsTable = store.qualifiedTable("streams");
     List<StreamTypeCount> types =
         store.jdbi()
@@ -83,5 +84,12 @@ public final class StoreService {
         types,
         new Fence(delay.eventsWaiting(), delay.age(Instant.now()).toMillis()),
         tx);
+  }
+
+  /** Throws unless this admin has an event store (a read side has none). */
+  private void requireStore() {
+    if (store == null) {
+      throw new UnsupportedOperationException("this process is a read side: it has no event store");
+    }
   }
 }

@@ -74,6 +74,7 @@ public final class StreamService {
    * @throws IllegalArgumentException if the version or limit is out of bounds
    */
   public Stream stream(String streamId, long afterVersion, int limit) {
+    requireStore();
     if (afterVersion < 0) {
       throw new IllegalArgumentException("after must be a version >= 0, was " + afterVersion);
     }
@@ -99,6 +100,7 @@ public final class StreamService {
    * @return the events and the head
    */
   public Tail newest(int limit) {
+    requireStore();
     Page.check(limit, 0);
     GlobalPosition head = store.headPosition();
     List<Event> events =
@@ -139,6 +141,7 @@ public final class StreamService {
    * @return the events and the head
    */
   public Tail after(GlobalPosition after, int limit) {
+    requireStore();
     Page.check(limit, 0);
     GlobalPosition head = store.headPosition();
     return new Tail(store.readGlobal(after, limit).stream().map(StreamService::event).toList(), head.toString());
@@ -156,5 +159,12 @@ public final class StreamService {
         e.recordedAt(),
         e.payload(),
         AdminJson.writeString(e.metadata()));
+  }
+
+  /** Throws unless this admin has an event store (a read side has none). */
+  private void requireStore() {
+    if (store == null) {
+      throw new UnsupportedOperationException("this process is a read side: it has no event store");
+    }
   }
 }

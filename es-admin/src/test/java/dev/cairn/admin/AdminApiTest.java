@@ -68,7 +68,7 @@ class AdminApiTest {
   private JsonNode awaitCommand(Response accepted) {
     assertThat(accepted.status()).as(accepted.toString()).isEqualTo(202);
     long id = accepted.json().get("id").asLong();
-    await().atMost(WAIT).until(() -> !http.get("/cairn/api/commands/" + id).json().get("status").asText().equals("PENDING"));
+    await().atMost(WAIT).until(() -> java.util.Set.of("DONE", "FAILED").contains(http.get("/cairn/api/commands/" + id).json().get("status").asText()));
     return http.get("/cairn/api/commands/" + id).json();
   }
 
@@ -226,5 +226,26 @@ class AdminApiTest {
     assertThat(audit.get("total").asLong()).isEqualTo(1);
     assertThat(audit.get("items").get(0).get("target").asText()).isEqualTo("balances v2");
     assertThat(http.get("/cairn/api/commands?projection=balances&status=DONE").json().get("total").asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void aRequestNoProcessCanExecute_staysPending_andTheGaugesSaySo_retryAllThroughTheApi() {
+    runner.stop();
+    await().atMost(WAIT).until(() -> fx.manager.commands().runners("balances").isEmpty());
+    Response replay = http.postJson("/cairn/api/projections/balances/replay", "{}");
+    assertThat(replay.status()).isEqualTo(202);
+    io.micrometer.core.instrument.MeterRegistry meters = fx.store.meterRegistry();
+    await().atMost(WAIT).until(() -> meters.get("cairn.admin.commands.pending").gauge().value() == 1);
+    await().atMost(WAIT).until(() -> meters.get("cairn.admin.commands.oldest.pending").gauge().value() >= 1);
+    assertThat(http.get("/cairn/api/commands?status=pending").json().get("total").asLong()).isEqualTo(1);
+    assertThat(http.get("/cairn/api/overview").json().get("commandsPending").asLong()).isEqualTo(1);
+
+    // RETRY_ALL needs the projection's code, which this admin's catalog holds: it executes it.
+    Fixture.POISON_FIXED.set(true);
+    JsonNode all = awaitCommand(http.postJson("/cairn/api/projections/balances/dead-letters/retry-all", "{\"version\":1}"));
+    assertThat(all.get("status").asText()).as(all.toString()).isEqualTo("DONE");
+    assertThat(all.get("result").asText()).isEqualTo("retried 1: 1 applied, 0 failed again");
+    assertThat(all.get("executedBy").asText()).endsWith(" admin");
+    assertThat(fx.balances()).containsEntry("acc-2", Fixture.POISON + 1);
   }
 }

@@ -18,7 +18,8 @@ final class Cases {
         new ProjectionRebuildCase(),
         new E2eLatencyCase(),
         new StalenessCase(staleness),
-        new CheckoutCase());
+        new CheckoutCase(),
+        new TracingCostCase());
   }
 
   /** Cases the issue asks for whose module is not there yet: name, and what they wait for (none now). */

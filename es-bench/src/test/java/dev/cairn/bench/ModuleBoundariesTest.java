@@ -28,6 +28,7 @@ class ModuleBoundariesTest {
           "dev.cairn.bus.kafka",
           "dev.cairn.projections",
           "dev.cairn.testkit",
+          "dev.cairn.spring",
           "dev.cairn.workflows",
           "dev.cairn.admin",
           "dev.cairn.cli");

@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "dead-letters",
     mixinStandardHelpOptions = true,
     description = "Events a projection could not apply (parked) and those held behind them.",
-    subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Show.class},
+    subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Show.class, DeadLettersCommand.Retry.class,
+      DeadLettersCommand.Skip.class},
     footerHeading = "%nExample:%n",
     footer = {"  cairn dead-letters list --projection order_summary", "  cairn dead-letters show 7"})
 final class DeadLettersCommand implements Runnable {
@@ -107,6 +108,53 @@ final class DeadLettersCommand implements Runnable {
         out.println(stack == null ? "-" : stack.toString().stripTrailing());
         return Cairn.OK;
       }
+    }
+  }
+
+  /** Retry and skip: a request in the control table for a runner (or service) of the dead letter's version. */
+  abstract static class Resolve implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Connection connection;
+    @Mixin Output output;
+    @Mixin Mutation mutation;
+
+    @Parameters(paramLabel = "ID", description = "the dead letter's id, as list shows it")
+    long id;
+
+    abstract boolean skip();
+
+    @Override
+    public Integer call() {
+      return mutation.run(spec.commandLine(), connection, output,
+          ops -> ops.resolve(id, skip(), mutation.actor, Mutation.remote()));
+    }
+  }
+
+  @Command(
+      name = "retry",
+      mixinStandardHelpOptions = true,
+      description = "Has a running service apply a parked event again (after a fix), then the events held behind"
+          + " it. Exits 0 when it was applied, 5 if it failed again (it stays parked), 3 if there is no such dead"
+          + " letter.",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn dead-letters retry 7", "  status:      DONE"})
+  static final class Retry extends Resolve {
+    @Override
+    boolean skip() {
+      return false;
+    }
+  }
+
+  @Command(
+      name = "skip",
+      mixinStandardHelpOptions = true,
+      description = "Has a running service give up on a parked event and apply the events held behind it.",
+      footerHeading = "%nExample:%n",
+      footer = "  cairn dead-letters skip 7 --actor alice")
+  static final class Skip extends Resolve {
+    @Override
+    boolean skip() {
+      return true;
     }
   }
 }

@@ -43,7 +43,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     if (e instanceof CommandLine.ParameterException) {
       return Cairn.USAGE;
     }
-    if (e instanceof NotFound) {
+    if (e instanceof NotFound || e instanceof java.util.NoSuchElementException) {
       return Cairn.NOT_FOUND;
     }
     if (e instanceof IllegalArgumentException) {
@@ -58,6 +58,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         return Cairn.CANNOT_CONNECT;
       }
     }
+    // IllegalStateException: the state forbids it (the API's 409), e.g. a dead letter not parked.
     return Cairn.FAILED;
   }
 

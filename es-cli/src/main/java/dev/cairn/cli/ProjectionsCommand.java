@@ -11,7 +11,14 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     description = "Projection versions: list them; replay, rebuild, switch, pause and resume them in the running"
         + " services (through the control table).",
-    subcommands = {ProjectionsCommand.ListVersions.class},
+    subcommands = {
+      ProjectionsCommand.ListVersions.class,
+      ProjectionActions.Pause.class,
+      ProjectionActions.Resume.class,
+      ProjectionActions.Replay.class,
+      ProjectionActions.Rebuild.class,
+      ProjectionActions.Switch.class
+    },
     footerHeading = "%nExample:%n",
     footer = {"  cairn projections list", "  cairn projections pause order_summary"})
 final class ProjectionsCommand implements Runnable {

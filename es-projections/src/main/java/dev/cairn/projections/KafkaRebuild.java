@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,8 +138,9 @@ public final class KafkaRebuild {
   /**
    * Switches readers to the new version now, between two of its batches (its runner paused), in
    * one transaction that also retires the old version and fences its runners; then drops the old
-   * version's tables. The offsets returned are the new version's at the switch: its tables hold
-   * exactly the records before them. If the runner was paused by the caller it stays paused.
+   * version's tables. The offsets returned are the new version's, read in the switch's transaction
+   * while no batch of it is in flight in any process: its tables held exactly the records before
+   * them when readers switched. If the runner was paused by the caller it stays paused.
    *
    * @return the new version's next offset per partition at the switch
    * @throws ProjectionException if the new version was abandoned or retired meanwhile
@@ -149,8 +151,13 @@ public final class KafkaRebuild {
       runner.pause();
     }
     try {
-      Map<TopicPartition, Long> at = offsets();
-      manager.switchTo(next.spec());
+      // Read in the switch's transaction, with no batch of the new version in flight in any
+      // process (the version's exclusive lock): the offsets are those of the tables switched to.
+      Map<TopicPartition, Long> at = new TreeMap<>(BY_PARTITION);
+      manager.switchTo(next.spec(), h -> {
+        Sql.lockVersion(h, next.spec(), true);
+        at.putAll(offsets(h));
+      });
       LOG.info("projection {} built from Kafka is active; readers switched at offsets {}", next.spec(), at);
       return at;
     } finally {
@@ -177,18 +184,16 @@ public final class KafkaRebuild {
   /** A partition's next offset as stored. */
   private record Offset(TopicPartition partition, long next) {}
 
+  private static final Comparator<TopicPartition> BY_PARTITION =
+      Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+
   /** Reads the new version's offsets; a partition not read yet (-1) is at 0. */
-  private Map<TopicPartition, Long> offsets() {
-    Map<TopicPartition, Long> offsets =
-        new TreeMap<>(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
-    manager.jdbi()
-        .withHandle(
-            h ->
-                h.createQuery(OFFSETS.formatted(manager.sql().offsets))
-                    .bind("name", next.spec().name())
-                    .bind("version", next.spec().version())
-                    .map((rs, ctx) -> new Offset(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)))
-                    .list())
+  private Map<TopicPartition, Long> offsets(Handle h) {
+    Map<TopicPartition, Long> offsets = new TreeMap<>(BY_PARTITION);
+    h.createQuery(OFFSETS.formatted(manager.sql().offsets))
+        .bind("name", next.spec().name())
+        .bind("version", next.spec().version())
+        .map((rs, ctx) -> new Offset(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)))
         .forEach(o -> offsets.put(o.partition(), Math.max(0, o.next())));
     return offsets;
   }

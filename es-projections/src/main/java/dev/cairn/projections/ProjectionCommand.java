@@ -16,10 +16,11 @@ import java.util.Map;
  * @param arguments the command's arguments (JSON values: strings, numbers, booleans, maps)
  * @param requestedBy who asked
  * @param requestedAt when
- * @param status {@code PENDING} until executed, then {@code DONE} or {@code FAILED}
+ * @param status {@code PENDING} until claimed, {@code RUNNING} while executed, then {@code DONE} or
+ *     {@code FAILED}
  * @param result what happened, or why it failed; null while pending
- * @param executedBy the process (and runner) that executed it; null while pending
- * @param executedAt when it was executed; null while pending
+ * @param executedBy the process (and runner) that executes or executed it; null while pending
+ * @param executedAt when it was claimed (while running), then when it ended; null while pending
  */
 public record ProjectionCommand(
     long id,
@@ -63,6 +64,8 @@ public record ProjectionCommand(
   public enum Status {
     /** Waiting for a process that can execute it. */
     PENDING,
+    /** Claimed by a process that executes it now. */
+    RUNNING,
     /** Executed. */
     DONE,
     /** Executed and failed; the result says why. */

@@ -330,6 +330,21 @@ public final class ProjectionCommands {
   }
 
   /**
+   * Returns when the oldest request still waiting for an executor was written: a request that
+   * waits long means no process that can execute it runs.
+   *
+   * @return the instant, empty if none waits
+   */
+  public Optional<Instant> oldestPending() {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT min(requested_at) FROM " + sql.commands + " WHERE status = 'PENDING'")
+                .map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class))
+                .findOne()
+                .map(OffsetDateTime::toInstant));
+  }
+
+  /**
    * Tells whether a projection version is paused.
    *
    * @param name the projection's name
@@ -376,11 +391,16 @@ public final class ProjectionCommands {
                 .list());
   }
 
+  /** A claim older than this is taken to belong to an executor that died. */
+  static final String STALE_CLAIM = "interval '10 minutes'";
+
   /**
-   * Executes the oldest pending request that a predicate accepts, if another process does not hold
-   * it: claims it ({@code FOR UPDATE SKIP LOCKED}), runs the action while holding it, and records
-   * the outcome: {@code DONE} with the action's answer, or {@code FAILED} with its exception's
-   * message. A process that dies meanwhile leaves the request pending for another.
+   * Executes the oldest pending request that a predicate accepts: claims it ({@code PENDING} to
+   * {@code RUNNING} in one statement, so that no other process takes it), runs the action outside
+   * any transaction of the control table (so that what the action commits is visible to other
+   * threads at once), and records the outcome: {@code DONE} with the action's answer, or {@code
+   * FAILED} with its exception's message. A request left {@code RUNNING} for ten minutes by an
+   * executor that died may be claimed again.
    *
    * @param name only this projection's requests, or null for any
    * @param accepts which requests this process can execute
@@ -390,11 +410,12 @@ public final class ProjectionCommands {
    */
   public Optional<ProjectionCommand> executeNext(
       String name, Predicate<ProjectionCommand> accepts, String executor, Function<ProjectionCommand, String> action) {
+    String claimable = "(status = 'PENDING' OR (status = 'RUNNING' AND executed_at < now() - " + STALE_CLAIM + "))";
     List<ProjectionCommand> pending =
         jdbi.withHandle(
             h ->
                 h.createQuery(
-                        "SELECT * FROM " + sql.commands + " WHERE status = 'PENDING'"
+                        "SELECT * FROM " + sql.commands + " WHERE " + claimable
                             + " AND (CAST(:name AS text) IS NULL OR name = :name) ORDER BY id LIMIT 100")
                     .bind("name", name)
                     .map((rs, ctx) -> read(rs))
@@ -403,43 +424,43 @@ public final class ProjectionCommands {
       if (!accepts.test(candidate)) {
         continue;
       }
-      Optional<ProjectionCommand> done =
-          jdbi.inTransaction(
-              h -> {
-                Optional<ProjectionCommand> claimed =
-                    h.createQuery(
-                            "SELECT * FROM " + sql.commands + " WHERE id = :id AND status = 'PENDING' FOR UPDATE SKIP LOCKED")
-                        .bind("id", candidate.id())
-                        .map((rs, ctx) -> read(rs))
-                        .findOne();
-                if (claimed.isEmpty()) {
-                  return Optional.<ProjectionCommand>empty();
-                }
-                String result;
-                Status status;
-                try {
-                  result = action.apply(claimed.get());
-                  status = Status.DONE;
-                } catch (RuntimeException e) {
-                  result = e.getMessage() == null ? e.toString() : e.getMessage();
-                  status = Status.FAILED;
-                }
-                return Optional.of(
-                    h.createQuery(
-                            "UPDATE " + sql.commands + " SET status = :status, result = :result, executed_by = :executor,"
-                                + " executed_at = now() WHERE id = :id RETURNING *")
-                        .bind("status", status.name())
-                        .bind("result", result)
-                        .bind("executor", executor)
-                        .bind("id", candidate.id())
-                        .map((rs, ctx) -> read(rs))
-                        .one());
-              });
-      if (done.isPresent()) {
-        ProjectionCommand c = done.get();
-        LOG.info("projection {} v{}: command {} {} {} by {}: {}", c.projection(), c.version(), c.id(), c.command(), c.status(), executor, c.result());
-        return done;
+      Optional<ProjectionCommand> claimed =
+          jdbi.withHandle(
+              h ->
+                  h.createQuery(
+                          "UPDATE " + sql.commands + " SET status = 'RUNNING', executed_by = :executor, executed_at = now()"
+                              + " WHERE id = :id AND " + claimable + " RETURNING *")
+                      .bind("executor", executor)
+                      .bind("id", candidate.id())
+                      .map((rs, ctx) -> read(rs))
+                      .findOne());
+      if (claimed.isEmpty()) {
+        continue;
       }
+      String result;
+      Status status;
+      try {
+        result = action.apply(claimed.get());
+        status = Status.DONE;
+      } catch (RuntimeException e) {
+        result = e.getMessage() == null ? e.toString() : e.getMessage();
+        status = Status.FAILED;
+      }
+      String outcome = result;
+      Status ended = status;
+      ProjectionCommand c =
+          jdbi.withHandle(
+              h ->
+                  h.createQuery(
+                          "UPDATE " + sql.commands + " SET status = :status, result = :result, executed_at = now()"
+                              + " WHERE id = :id RETURNING *")
+                      .bind("status", ended.name())
+                      .bind("result", outcome)
+                      .bind("id", candidate.id())
+                      .map((rs, ctx) -> read(rs))
+                      .one());
+      LOG.info("projection {} v{}: command {} {} {} by {}: {}", c.projection(), c.version(), c.id(), c.command(), c.status(), executor, c.result());
+      return Optional.of(c);
     }
     return Optional.empty();
   }

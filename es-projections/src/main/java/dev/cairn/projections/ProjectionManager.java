@@ -39,7 +39,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A version's tables are {@code <name>_v<version>}; readers query the view {@code <name>},
  * which points at the active version. The first installed version becomes active at once; later
- * ones are built by {@link #rebuild} and switched to when caught up.
+ * ones are built by {@link #rebuild} (or {@link KafkaRebuild}) and switched to when caught up.
+ *
+ * <p>A read side in a database of its own needs no store: {@code ProjectionManager.readSide(
+ * dataSource, serializer).schema("orders_read").build()} gives a manager whose Kafka-fed runners,
+ * replays, dead letters, status, health and metrics work as they do beside a store; store-fed
+ * runners and {@link #rebuild} fail there, naming why.
  */
 public final class ProjectionManager {
 
@@ -368,6 +373,14 @@ public final class ProjectionManager {
    * @throws ProjectionException if the version is not installed or retired
    */
   public GlobalPosition switchTo(ProjectionSpec spec) {
+    return switchTo(spec, h -> {});
+  }
+
+  /**
+   * Switches as {@link #switchTo(ProjectionSpec)} does, running {@code atSwitch} in the switch's
+   * transaction before the views move (a Kafka rebuild reads the new version's offsets there).
+   */
+  GlobalPosition switchTo(ProjectionSpec spec, java.util.function.Consumer<Handle> atSwitch) {
     record Switched(GlobalPosition at, OptionalInt old) {}
     Switched switched =
         jdbi
@@ -392,6 +405,7 @@ public final class ProjectionManager {
                   if (status.equals("ACTIVE")) {
                     return new Switched(at, OptionalInt.empty());
                   }
+                  atSwitch.accept(h);
                   ReadModel next = readModel(spec);
                   List<String> nextParts = sql.parts(h, spec);
                   if (old.isPresent()) {

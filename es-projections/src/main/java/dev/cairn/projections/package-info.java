@@ -20,7 +20,9 @@
  * dev.cairn.projections.KafkaProjectionRunner} feed a projection version, each batch in one
  * transaction with a fenced checkpoint; {@link dev.cairn.projections.Rebuild} builds a new version
  * beside the serving one and switches readers in one transaction; {@link
- * dev.cairn.projections.DeadLetters} lists, retries and skips parked events; {@link
+ * dev.cairn.projections.ProjectionManager#readSide} manages projections on a read side's own
+ * database, with no event store, and {@link dev.cairn.projections.KafkaRebuild} rebuilds there
+ * from the retained topics; {@link dev.cairn.projections.DeadLetters} lists, retries and skips parked events; {@link
  * dev.cairn.projections.StreamsProjection} folds a topic into a Kafka Streams state store.
  */
 package dev.cairn.projections;

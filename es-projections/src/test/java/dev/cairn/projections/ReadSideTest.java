@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.api.EventSerializer;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.Health;
 import dev.cairn.api.RecordedEvent;
@@ -19,6 +20,9 @@ import dev.cairn.testkit.PostgresDatabase;
 import dev.cairn.testkit.PostgresExtension;
 import dev.cairn.testkit.PostgresServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -195,6 +201,66 @@ class ReadSideTest {
   }
 
   @Test
+  void readmeReadSideSnippet_runs_andTheReadmeCopyMatches() throws Exception {
+    Projection balances = Bank.balances("balances", 1, false);
+    Projection balancesV2 = RebuildTest.balancesV2();
+    DataSource readModelDataSource = readDb.dataSource();
+    EventSerializer serializer = Bank.SERIALIZER;
+    Map<String, Object> consumerConfig = kafka.consumerConfig(group);
+    Map<String, Object> consumerConfigV2 = kafka.consumerConfig(group + "-v2");
+    List<String> topics = List.of(topic);
+    ledger.fill("acc-", 5, 2);
+
+    // readme:readside:start
+    ProjectionManager readSide = ProjectionManager.readSide(readModelDataSource, serializer)
+        .schema("orders_read")  // the read side's own database; no event store in it
+        .build();
+    readSide.migrate();
+    readSide.install(balances);
+    KafkaProjectionRunner runner = readSide.kafkaRunner(balances, consumerConfig, topics).build();
+    runner.start();
+
+    KafkaRebuild rebuild = KafkaRebuild.start(readSide, balancesV2, consumerConfigV2, topics, b -> {});
+    rebuild.switchOver(Duration.ofMinutes(30));  // built from offset 0; one transaction switches the view
+    // readme:readside:end
+
+    try (runner; KafkaProjectionRunner v2 = rebuild.runner()) {
+      assertThat(readSide.activeVersion("balances")).hasValue(2);
+      assertThat(v2.spec).isEqualTo(balancesV2.spec());
+      ledger.fill("acc-", 6, 1);
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(read("orders_read.balances")).isEqualTo(Bank.fold(readAll(store, GlobalPosition.START))));
+      await().atMost(WAIT).until(() -> runner.state() == RunnerState.STOPPED);
+    }
+    assertThat(normalized(readmeSnippet("readside"))).isEqualTo(normalized(sourceSnippet("readside")));
+  }
+
+  private static String readmeSnippet(String name) throws IOException {
+    String readme = Files.readString(root().resolve("README.md"));
+    int marker = readme.indexOf("<!-- example: ReadSideTest " + name + " -->");
+    assertThat(marker).as("README marker for " + name).isNotNegative();
+    int start = readme.indexOf("```java\n", marker) + "```java\n".length();
+    return readme.substring(start, readme.indexOf("```", start));
+  }
+
+  private static String sourceSnippet(String name) throws IOException {
+    String source = Files.readString(root().resolve("es-projections/src/test/java/dev/cairn/projections/ReadSideTest.java"));
+    String open = "// readme:" + name + ":start\n";
+    int start = source.indexOf(open) + open.length();
+    return source.substring(start, source.indexOf("    // readme:" + name + ":end"));
+  }
+
+  private static String normalized(String code) {
+    return code.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
+  }
+
+  private static Path root() {
+    Path dir = Path.of("").toAbsolutePath();
+    return Files.exists(dir.resolve("README.md")) && Files.exists(dir.resolve("es-projections")) ? dir : dir.getParent();
+  }
+
+  @Test
   void readSide_refusesStoreOnlyOperations_namingWhy() {
     Projection balances = Bank.balances("balances", 1, false);
     readSide.install(balances);
@@ -275,6 +341,8 @@ class ReadSideTest {
       await("both instances hold partitions")
           .atMost(WAIT)
           .until(() -> owners(balances).size() == 2);
+      // A may have applied the first events alone before B joined; these land on both.
+      ledger.fill("acc-", 20, 1);
       awaitFoldOfTheStore(readSide.readModel(balances.spec()).view());
       await().atMost(WAIT).untilAsserted(() -> {
         assertThat(a.applied()).isPositive();

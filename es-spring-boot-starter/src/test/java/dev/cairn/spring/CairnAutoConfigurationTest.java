@@ -14,6 +14,8 @@ import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -75,10 +78,11 @@ class CairnAutoConfigurationTest {
   }
 
   @Test
-  void withoutKafka_storeMigrates_repositoryByType_andStoreFedProjectionReachesReadModel() {
+  void withoutKafka_storeMigrates_repositoryByType_metricsInAppRegistry_andStoreFedProjectionReachesReadModel() {
     runner("no_kafka")
         .withUserConfiguration(TallyApp.class)
         .withBean(TallyService.class)
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
         .run(context -> {
           assertThat(context).hasNotFailed();
           assertThat(context).hasSingleBean(JdbcEventStore.class);
@@ -88,6 +92,8 @@ class CairnAutoConfigurationTest {
           repo.handle("t-1", new Add(5));
           repo.handle("t-1", new Add(7));
           assertThat(repo.load("t-1").state()).isEqualTo(new Tally(12));
+          // Metrics go to the application's registry, not Micrometer's global one.
+          assertThat(context.getBean(MeterRegistry.class).find("cairn.store.append").meters()).isNotEmpty();
           await().atMost(Duration.ofSeconds(60)).until(
               () -> pg.jdbi().withHandle(h -> h.createQuery("SELECT total FROM no_kafka.tally_totals WHERE tally_id = 't-1'")
                   .mapTo(Long.class).findOne().orElse(0L)) == 12L);
@@ -210,6 +216,22 @@ class CairnAutoConfigurationTest {
           assertThat(analysis.getDescription()).contains("127.0.0.1:1").contains("require-on-start=true");
           assertThat(analysis.getAction()).contains("cairn.relay.require-on-start=false");
         });
+  }
+
+  @Test
+  void adminApi_withoutTokenOnEveryInterface_isRefused_withTokenIsMounted() {
+    WebApplicationContextRunner web = new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(
+            DataSourceAutoConfiguration.class, CairnAutoConfiguration.class, CairnAdminAutoConfiguration.class))
+        .withPropertyValues(
+            "spring.datasource.url=" + pg.jdbcUrl(), "cairn.store.schema=admin_mount", "cairn.admin.enabled=true",
+            "cairn.projections.enabled=false");
+    web.run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(describe(context.getStartupFailure())).contains("beyond loopback: configure a bearer token");
+    });
+    web.withPropertyValues("server.address=127.0.0.1").run(context -> assertThat(context).hasNotFailed().hasBean("cairnAdminRoute"));
+    web.withPropertyValues("cairn.admin.token=0123456789abcdef-secret").run(context -> assertThat(context).hasNotFailed().hasBean("cairnAdminRoute"));
   }
 
   /** The mistake: a decider's events declared with an interface that is not sealed. */

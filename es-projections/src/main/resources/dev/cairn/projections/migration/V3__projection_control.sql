@@ -7,8 +7,10 @@ ALTER TABLE ${schema}.${prefix}projection_versions
   ADD COLUMN paused_at timestamptz,
   ADD COLUMN paused_by text;
 
--- One row per request. A process that can execute it claims it (FOR UPDATE SKIP LOCKED), does it
--- and records the outcome; a request nobody can execute stays PENDING.
+-- One row per request. A process that can execute it claims it (PENDING -> RUNNING, one statement),
+-- does it outside any transaction of the table and records the outcome (DONE or FAILED). A request
+-- nobody can execute stays PENDING; one RUNNING for ten minutes (its executor died) may be claimed
+-- again.
 CREATE TABLE ${schema}.${prefix}projection_commands (
   id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   name         text        NOT NULL,
@@ -17,14 +19,14 @@ CREATE TABLE ${schema}.${prefix}projection_commands (
   arguments    text        NOT NULL DEFAULT '{}',
   requested_by text        NOT NULL,
   requested_at timestamptz NOT NULL DEFAULT now(),
-  status       text        NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'DONE', 'FAILED')),
+  status       text        NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'RUNNING', 'DONE', 'FAILED')),
   result       text,
   executed_by  text,
   executed_at  timestamptz
 );
 
 CREATE INDEX ${prefix}projection_commands_pending
-  ON ${schema}.${prefix}projection_commands (name, version, id) WHERE status = 'PENDING';
+  ON ${schema}.${prefix}projection_commands (name, version, id) WHERE status IN ('PENDING', 'RUNNING');
 
 -- What each running runner reports about itself, about once a second, so that a process running
 -- no runner (the CLI) sees them. A runner deletes its row when it stops.

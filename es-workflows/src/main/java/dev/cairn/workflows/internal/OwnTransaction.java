@@ -1,5 +1,6 @@
 package dev.cairn.workflows.internal;
 
+import io.opentelemetry.context.Context;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +30,8 @@ final class OwnTransaction {
 
   /** Runs the work on another thread and waits for it; its exception is rethrown as it was. */
   static <T> T call(Supplier<T> work) {
-    Future<T> f = EXECUTOR.submit(work::get);
+    // The current trace context goes along: the command's span stays a child of the process span.
+    Future<T> f = EXECUTOR.submit(Context.current().wrap(work::get));
     try {
       return f.get();
     } catch (InterruptedException e) {

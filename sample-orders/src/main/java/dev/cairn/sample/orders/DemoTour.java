@@ -84,24 +84,26 @@ final class DemoTour {
     expect(422, post("/orders/ord-3/pay", "{\"amountCents\":1}", null));
     expect(422, post("/orders/ord-2/pay", "{\"amountCents\":4500}", "pay-ord-1"));
 
-    title("Replay the summary projection from the beginning");
-    expect(200, post("/admin/projections/order_summary/replay", "{\"from\":\"beginning\"}", null));
+    title("Replay the summary projection from the beginning (es-admin: a request its runner executes)");
+    JsonNode replay = expect(202, post("/cairn/api/projections/order_summary/replay", "{\"from\":\"beginning\"}", null));
+    await("/cairn/api/commands/" + replay.path("id").asText(), n -> "DONE".equals(n.path("status").asText()));
     await("/orders/ord-3", n -> "PLACED".equals(n.path("status").asText()));
 
-    title("Rebuild the summary projection as version 2 while it keeps serving");
-    expect(200, post("/admin/projections/order_summary/rebuild", "{\"version\":2}", null));
-    await("/admin/projections", n -> n.toString().contains("\"version\":2") && n.toString().contains("\"serving\":true"));
+    title("Rebuild the summary projection as version 2 while it keeps serving; switch when caught up");
+    expect(202, post("/cairn/api/projections/order_summary/rebuild", "{\"version\":2,\"switchWhenCaughtUp\":true}", null));
+    await("/cairn/api/projections/order_summary", n -> n.path("serving").asInt() == 2);
     expect(200, get("/orders/ord-2"));
 
     title("A poison event is parked, then retried after the fix");
     expect(200, post("/admin/faults", "{\"failSku\":\"poison\"}", null));
     expect(201, post("/orders", "{\"orderId\":\"ord-p\",\"customerId\":\"cust-9\",\"lines\":[{\"sku\":\"poison\",\"quantity\":1,\"unitPriceCents\":100}]}", null));
-    JsonNode parked = await("/admin/dead-letters", n -> n.size() > 0);
+    JsonNode parked = await("/cairn/api/dead-letters?projection=order_summary", n -> n.path("total").asLong() > 0);
     expect(404, get("/orders/ord-p"));
     expect(200, post("/admin/faults", "{}", null));
-    expect(200, post("/admin/dead-letters/" + parked.get(0).path("id").asText() + "/retry", "{}", null));
+    expect(202, post("/cairn/api/dead-letters/" + parked.path("items").get(0).path("id").asText() + "/retry", "{}", null));
     await("/orders/ord-p", n -> "PLACED".equals(n.path("status").asText()));
-    await("/admin/dead-letters", n -> n.size() == 0);
+    await("/cairn/api/dead-letters", n -> n.path("total").asLong() == 0);
+    await("/cairn/api/audit", n -> n.path("total").asLong() >= 3);
 
     try {
       step = new CheckoutTour(base, step, CheckoutService.configuredTimeout()).run();

@@ -29,6 +29,7 @@ import dev.cairn.sample.orders.domain.PayOrder;
 import dev.cairn.sample.orders.domain.PlaceOrder;
 import dev.cairn.sample.orders.domain.RemoveLine;
 import dev.cairn.sample.orders.domain.ShipOrder;
+import dev.cairn.admin.CairnAdmin;
 import dev.cairn.admin.http.ApiException;
 import dev.cairn.admin.http.ApiHandler;
 import dev.cairn.admin.http.ApiRequest;
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The sample's HTTP API as a framework-neutral {@link ApiHandler}: commands as POSTs (with an
  * optional {@code Idempotency-Key} and {@code If-Match} version), reads from the read model and
- * the store, and the admin endpoints. Bodies are strict JSON objects declared {@code
+ * the store, and the demo's fault switch; es-admin's API and console answer under {@code /cairn}. Bodies are strict JSON objects declared {@code
  * application/json}; every answer is JSON; a user error is a 4xx, a database that is briefly away
  * a 503 with {@code Retry-After}, never a 500.
  */
@@ -84,17 +85,20 @@ final class OrdersApi implements ApiHandler {
             .get("/orders/{id}/history", this::history)
             .post("/orders/{id}/{action}", this::command)
             .get("/customers/{id}/stats", r -> ok(service.customerStats(existingId(r.pathParam("id"), "customer"))))
-            .get("/admin/projections", r -> ok(service.projectionStatus()))
-            .post("/admin/projections/" + OrderSummaryProjection.NAME + "/replay", r -> ok(service.replay(optionalObject(r))))
-            .post("/admin/projections/" + OrderSummaryProjection.NAME + "/rebuild", r -> ok(service.rebuild(optionalObject(r))))
-            .get("/admin/dead-letters", r -> ok(service.deadLetters()))
-            .post("/admin/dead-letters/{id}/{action}", r -> ok(service.resolveDeadLetter(r.pathParam("id"), r.pathParam("action"))))
-            .post("/admin/faults", r -> ok(service.fault(optionalObject(r))))
+            .post("/admin/faults", this::fault)
             .build();
   }
 
   @Override
   public ApiResponse handle(ApiRequest request) {
+    CairnAdmin admin = service.admin();
+    String path = request.rawPath();
+    if (path.equals("/cairn") || path.startsWith("/cairn/")) {
+      // es-admin's API and console: its own security, audit and errors.
+      return admin == null
+          ? ApiResponse.error(503, "not_available", "the admin API starts with the pipeline")
+          : admin.api().handle(request);
+    }
     try {
       if (checkout.owns(request)) {
         return checkout.handle(request);
@@ -120,6 +124,27 @@ final class OrdersApi implements ApiHandler {
       LOG.error("{} {} failed", request.method(), request.rawPath(), e);
       return ApiResponse.error(500, "internal_error", "the server failed; see its log");
     }
+  }
+
+  /**
+   * The demo's fault switch: makes the summary projection fail on a sku (the tour's poison event).
+   * An operator's action, so it sits behind the admin API's rules (loopback Host, no foreign
+   * Origin, JSON; the token when one is configured) and is audited like the admin's own actions.
+   */
+  private ApiResponse fault(ApiRequest r) {
+    CairnAdmin admin = service.admin();
+    if (admin == null) {
+      throw new ApiException(503, "not_available", "the admin API starts with the pipeline");
+    }
+    java.util.Optional<ApiResponse> refused = admin.security().check(r, true);
+    String actor = admin.security().actor(r);
+    if (refused.isPresent()) {
+      admin.audit().record(actor, r.remoteAddress(), "refused", "POST /admin/faults", Map.of(), refused.get().status(), "refused");
+      return refused.get();
+    }
+    Map<String, Object> result = service.fault(optionalObject(r));
+    admin.audit().record(actor, r.remoteAddress(), "sample.fault", OrderSummaryProjection.NAME, result, 200, "set");
+    return ok(result);
   }
 
   private ApiResponse place(ApiRequest r) {

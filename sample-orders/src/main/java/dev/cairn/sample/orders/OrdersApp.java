@@ -41,7 +41,10 @@ public final class OrdersApp implements AutoCloseable {
       if (pgUrl == null || pgUrl.isBlank()) {
         PostgresServer pg = keep(PostgresServer.embedded());
         LOG.info("PostgreSQL: {}", pg.describe());
-        dataSource = keep(pg.createDatabase("orders")).dataSource();
+        var database = keep(pg.createDatabase("orders"));
+        dataSource = database.dataSource();
+        // What the cairn CLI needs to reach this service's database from another terminal.
+        LOG.info("for the cairn CLI: export CAIRN_JDBC_URL='{}'", database.jdbcUrl());
       } else {
         // A server of the user's: use the database the URL names, so data outlives a restart.
         HikariConfig config = new HikariConfig();

@@ -11,18 +11,14 @@ import dev.cairn.api.Health;
 import dev.cairn.projections.KafkaProjectionRunner;
 import dev.cairn.store.jdbc.spi.HealthTracker;
 import dev.cairn.store.jdbc.spi.WarnOnce;
-import dev.cairn.projections.ParkedEvent;
-import dev.cairn.projections.ProjectionException;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
-import dev.cairn.projections.ProjectionSpec;
-import dev.cairn.projections.ProjectionVersion;
-import dev.cairn.projections.Rebuild;
 import dev.cairn.projections.StreamsProjection;
 import dev.cairn.sample.orders.domain.Order;
 import dev.cairn.sample.orders.domain.OrderCommand;
 import dev.cairn.sample.orders.domain.OrderDecider;
 import dev.cairn.sample.orders.domain.OrderEvent;
+import dev.cairn.admin.CairnAdmin;
 import dev.cairn.admin.http.ApiException;
 import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
@@ -32,8 +28,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -42,10 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,17 +55,13 @@ final class OrdersService implements AutoCloseable {
   private final JdbcAggregateRepository<OrderCommand, Order, OrderEvent> orders;
   private final JacksonEventSerializer serializer;
   private final MeterRegistry meters;
-  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "orders-admin");
-    t.setDaemon(true);
-    return t;
-  });
   private String bootstrapServers;
   private KafkaRelay relay;
   private ProjectionManager projections;
   private volatile Projection summary;
   private volatile KafkaProjectionRunner summaryRunner;
   private volatile StreamsProjection<CustomerStats> stats;
+  private volatile CairnAdmin admin;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final HealthTracker pipelineHealth = new HealthTracker("pipeline");
   private Path streamsDir;
@@ -122,6 +109,19 @@ final class OrdersService implements AutoCloseable {
     int active = projections.activeVersion(OrderSummaryProjection.NAME).orElse(1);
     summary = OrderSummaryProjection.version(active);
     projections.install(summary);
+    // The admin API and console (mounted by OrdersApi at /cairn): it can rebuild to and retry
+    // dead letters of both versions of the summary, and starts the Kafka-fed runner of a version
+    // readers were switched to.
+    admin =
+        CairnAdmin.builder(store)
+            .projections(projections)
+            .relay(relay)
+            .catalog(OrderSummaryProjection.version(1), OrderSummaryProjection.version(2))
+            .onSwitch(this::switched)
+            .rebuildTimeout(REBUILD_TIMEOUT)
+            .build();
+    admin.migrate();
+    admin.start();
     streamsDir = Files.createTempDirectory("cairn-sample-streams");
     pipelineHealth.raise("kafka-pipeline", Health.Status.DOWN, "connecting to Kafka at " + bootstrap);
     Thread starter = new Thread(this::connectPipeline, "cairn-sample-pipeline");
@@ -178,6 +178,31 @@ final class OrdersService implements AutoCloseable {
       stats.start();
     }
     pipelineHealth.clear("kafka-pipeline");
+  }
+
+  /**
+   * After readers were switched to a new version of the summary (through the admin API or the
+   * CLI): its Kafka-fed runner takes over from the rebuild's store-fed runner, and the old
+   * version's runner stops.
+   */
+  private void switched(Projection next) {
+    synchronized (closing) {
+      if (closing.get()) {
+        return;
+      }
+      KafkaProjectionRunner old = summaryRunner;
+      summary = next;
+      if (bootstrapServers != null && old != null) {
+        summaryRunner = startRunner(next);
+        old.stop();
+      }
+    }
+    LOG.info("{} now serves version {}", OrderSummaryProjection.NAME, next.spec().version());
+  }
+
+  /** The admin API, once the pipeline was started; null before. */
+  CairnAdmin admin() {
+    return admin;
   }
 
   private KafkaProjectionRunner startRunner(Projection projection) {
@@ -237,77 +262,6 @@ final class OrdersService implements AutoCloseable {
     return out;
   }
 
-  private void requireProjections() {
-    if (projections == null) {
-      throw new ApiException(503, "not_available", "projections are not running");
-    }
-    if (summaryRunner == null) {
-      throw new ApiException(503, "not_available", "projections start once Kafka at " + bootstrapServers + " answers");
-    }
-  }
-
-  Map<String, Object> rebuild(JsonNode body) {
-    requireProjections();
-    int version = summary.spec().version() + 1;
-    if (body != null && body.has("version")) {
-      if (!body.get("version").canConvertToInt() || !body.get("version").isIntegralNumber()) {
-        throw new ApiException(400, "invalid_request", "version must be an integer, was " + body.get("version"));
-      }
-      version = body.get("version").asInt();
-    }
-    return startRebuild(version);
-  }
-
-  List<Map<String, Object>> deadLetters() {
-    requireProjections();
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (ParkedEvent p : projections.deadLetters().list(summary.spec())) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("id", p.id());
-      row.put("status", p.status());
-      // A Kafka record that was not in Cairn's format is parked without an event.
-      row.put("orderId", p.event() == null ? null : p.event().streamId());
-      row.put("version", p.event() == null ? null : p.event().version());
-      row.put("eventType", p.event() == null ? null : p.event().eventType());
-      row.put("error", p.error());
-      row.put("attempts", p.attempts());
-      row.put("topic", p.topic());
-      row.put("partition", p.partition());
-      row.put("offset", p.offset());
-      out.add(row);
-    }
-    return out;
-  }
-
-  /** Retries or skips a parked event; one that is not parked (or never was) is a 404. */
-  Map<String, Object> resolveDeadLetter(String idText, String action) {
-    if (!action.equals("retry") && !action.equals("skip")) {
-      throw new ApiException(404, "not_found", "no action " + action + " on dead letters (retry or skip)");
-    }
-    long id;
-    try {
-      id = Long.parseLong(idText);
-    } catch (NumberFormatException e) {
-      throw new ApiException(404, "unknown_dead_letter", "dead letter " + idText + " does not exist: ids are numbers");
-    }
-    requireProjections();
-    boolean parked = projections.deadLetters().list(summary.spec()).stream().anyMatch(p -> p.id() == id && p.status().equals("PARKED"));
-    if (!parked) {
-      throw new ApiException(404, "unknown_dead_letter", "projection " + summary.spec() + " has no parked event " + id);
-    }
-    try {
-      if (action.equals("retry")) {
-        projections.deadLetters().retry(summary, id);
-      } else {
-        projections.deadLetters().skip(summary, id);
-      }
-    } catch (ProjectionException e) {
-      // Resolved meanwhile by another request, or the retry failed again (and was recorded).
-      throw new ApiException(409, "not_resolved", e.getMessage());
-    }
-    return Map.of("id", id, "done", action);
-  }
-
   Map<String, Object> fault(JsonNode body) {
     JsonNode sku = body == null ? null : body.get("failSku");
     if (sku != null && !sku.isNull() && !sku.isTextual()) {
@@ -315,86 +269,6 @@ final class OrdersService implements AutoCloseable {
     }
     OrderSummaryProjection.failSku = sku == null || sku.isNull() ? null : sku.asText();
     return Map.of("failSku", String.valueOf(OrderSummaryProjection.failSku));
-  }
-
-  Map<String, Object> projectionStatus() {
-    requireProjections();
-    List<Map<String, Object>> versions = new ArrayList<>();
-    for (ProjectionVersion v : projections.versions()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("name", v.name());
-      row.put("version", v.version());
-      row.put("status", v.status());
-      row.put("serving", v.status().equals("ACTIVE"));
-      row.put("checkpoint", String.valueOf(v.checkpoint()));
-      row.put("offsets", v.offsets());
-      row.put("parked", v.parked());
-      versions.add(row);
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("versions", versions);
-    out.put("runner", summaryRunner.status());
-    return out;
-  }
-
-  Map<String, Object> replay(JsonNode body) {
-    requireProjections();
-    JsonNode fromNode = body == null ? null : body.get("from");
-    if (fromNode != null && !fromNode.isTextual()) {
-      throw new ApiException(400, "invalid_request", "from must be a string, was " + fromNode);
-    }
-    String from = fromNode == null ? "beginning" : fromNode.asText();
-    if (body != null && body.has("fromOffsets")) {
-      if (!body.get("fromOffsets").isObject()) {
-        throw new ApiException(400, "invalid_request", "fromOffsets must be an object of partition to offset, was " + body.get("fromOffsets"));
-      }
-      Map<TopicPartition, Long> offsets = new HashMap<>();
-      for (Map.Entry<String, JsonNode> e : body.get("fromOffsets").properties()) {
-        if (!e.getKey().matches("\\d{1,9}") || !e.getValue().isIntegralNumber() || !e.getValue().canConvertToLong() || e.getValue().asLong() < 0) {
-          throw new ApiException(400, "invalid_request", "fromOffsets maps a partition number to an offset >= 0, had " + e.getKey() + ": " + e.getValue());
-        }
-        offsets.put(new TopicPartition(STREAM_TYPE, Integer.parseInt(e.getKey())), e.getValue().asLong());
-      }
-      summaryRunner.replayFrom(offsets);
-      return Map.of("replaying", "from offsets " + offsets);
-    }
-    if (from.equals("beginning")) {
-      summaryRunner.replayFromBeginning();
-      return Map.of("replaying", "from the beginning");
-    }
-    try {
-      Instant at = Instant.parse(from);
-      summaryRunner.replayFrom(at);
-      return Map.of("replaying", "from " + at);
-    } catch (DateTimeParseException e) {
-      throw new ApiException(400, "invalid_request", "from must be \"beginning\" or an ISO-8601 instant but was " + from);
-    }
-  }
-
-  private Map<String, Object> startRebuild(int version) {
-    if (version <= summary.spec().version()) {
-      throw new ApiException(422, "invalid_version", "rebuild needs a version above the serving one, " + summary.spec().version() + ", but was " + version);
-    }
-    if (version > 2) {
-      throw new ApiException(422, "invalid_version", "this sample defines versions 1 and 2 of " + OrderSummaryProjection.NAME + ", not " + version);
-    }
-    Projection next = OrderSummaryProjection.version(version);
-    Rebuild rebuild = projections.rebuild(next);
-    background.execute(
-        () -> {
-          try {
-            rebuild.switchOver(REBUILD_TIMEOUT);
-            KafkaProjectionRunner old = summaryRunner;
-            rebuild.runner().stop();
-            summary = next;
-            summaryRunner = startRunner(next);
-            old.stop();
-            LOG.info("{} now serves version {}", OrderSummaryProjection.NAME, version);
-          } catch (RuntimeException e) {
-            LOG.warn("rebuild of {} to version {} failed: {}", OrderSummaryProjection.NAME, version, e.toString());
-          }
-        });
-    return Map.of("rebuilding", OrderSummaryProjection.NAME, "version", version);
   }
 
   /** The health of every part: the store, the relay, the pipeline's start, the projection runner. */
@@ -469,7 +343,9 @@ final class OrdersService implements AutoCloseable {
       closing.set(true);
       closing.notifyAll();
     }
-    background.shutdownNow();
+    if (admin != null) {
+      admin.close();
+    }
     if (stats != null) {
       stats.close();
     }

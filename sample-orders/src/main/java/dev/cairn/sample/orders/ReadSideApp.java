@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Settings, from the environment: {@value #DB_ENV} (a JDBC URL of the read side's database;
  * without it an embedded PostgreSQL server of its own starts), {@code CAIRN_KAFKA_BOOTSTRAP} (the
- * write side's Kafka; required), {@code PORT} (default 8081).
+ * write side's Kafka; required), {@code PORT} (default 8081), {@value #GROUP_ENV} (the consumer
+ * group's prefix, default {@value #DEFAULT_GROUP}: one per read-side database), {@value
+ * #INSTANCE_ENV} (optional: the process's member id in its group, for several processes of one
+ * read side on one host).
  */
 final class ReadSideApp implements AutoCloseable {
 
@@ -31,11 +34,20 @@ final class ReadSideApp implements AutoCloseable {
   /** The environment variable naming the read side's database. */
   static final String DB_ENV = "READ_SIDE_PG_URL";
 
+  /** The environment variable naming the read side's consumer group (a prefix; one per database). */
+  static final String GROUP_ENV = "READ_SIDE_GROUP";
+
+  /** The consumer group of a read side started without {@value #GROUP_ENV}. */
+  static final String DEFAULT_GROUP = "cairn-sample-read-side";
+
+  /** The environment variable naming this process's member id in the read side's consumer group. */
+  static final String INSTANCE_ENV = "READ_SIDE_INSTANCE_ID";
+
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final JettyServer http;
   private final ReadSideService service;
 
-  private ReadSideApp(String jdbcUrl, String bootstrapServers, int port) {
+  private ReadSideApp(String jdbcUrl, String bootstrapServers, String group, String instanceId, int port) {
     boolean started = false;
     try {
       DataSource dataSource;
@@ -50,7 +62,7 @@ final class ReadSideApp implements AutoCloseable {
         dataSource = keep(new HikariDataSource(config));
         LOG.info("read side's PostgreSQL: the database named by {}", DB_ENV);
       }
-      service = keep(new ReadSideService(dataSource, bootstrapServers, new SimpleMeterRegistry()));
+      service = keep(new ReadSideService(dataSource, bootstrapServers, group, instanceId, new SimpleMeterRegistry()));
       service.start();
       http = keep(new JettyServer(new ReadSideApi(service), "127.0.0.1", port, HttpLimits.defaults()));
       http.start();
@@ -67,11 +79,13 @@ final class ReadSideApp implements AutoCloseable {
    *
    * @param jdbcUrl the read side's database, or null for an embedded server of its own
    * @param bootstrapServers the write side's Kafka
+   * @param group the consumer group's prefix (one per read-side database)
+   * @param instanceId the member id in the consumer group, or null for the default
    * @param port the HTTP port, 0 for any free one
    * @return the running read side
    */
-  static ReadSideApp start(String jdbcUrl, String bootstrapServers, int port) {
-    return new ReadSideApp(jdbcUrl, bootstrapServers, port);
+  static ReadSideApp start(String jdbcUrl, String bootstrapServers, String group, String instanceId, int port) {
+    return new ReadSideApp(jdbcUrl, bootstrapServers, group, instanceId, port);
   }
 
   /**
@@ -90,7 +104,8 @@ final class ReadSideApp implements AutoCloseable {
       System.exit(2);
     }
     int port = Integer.parseInt(env.getOrDefault("PORT", "8081"));
-    ReadSideApp app = start(env.get(DB_ENV), bootstrap, port);
+    String group = env.getOrDefault(GROUP_ENV, DEFAULT_GROUP);
+    ReadSideApp app = start(env.get(DB_ENV), bootstrap, group, env.get(INSTANCE_ENV), port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping the read side");

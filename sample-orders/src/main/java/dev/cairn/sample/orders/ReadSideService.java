@@ -41,6 +41,8 @@ final class ReadSideService implements AutoCloseable {
   private static final Duration REBUILD_TIMEOUT = Duration.ofMinutes(10);
 
   private final String bootstrapServers;
+  private final String instanceId;
+  private final String group;
   private final ProjectionManager projections;
   private final Jdbi jdbi;
   private final MeterRegistry meters;
@@ -53,9 +55,17 @@ final class ReadSideService implements AutoCloseable {
   private volatile KafkaProjectionRunner runner;
   private volatile KafkaRebuild rebuilding;
 
-  ReadSideService(DataSource dataSource, String bootstrapServers, MeterRegistry meters) {
+  /**
+   * @param group the consumer group's prefix: processes of one read side (one database) share it,
+   *     read sides with databases of their own each need their own
+   * @param instanceId this process's member id in the consumer group (several read-side processes
+   *     on one host each need their own), or null for the runner's default
+   */
+  ReadSideService(DataSource dataSource, String bootstrapServers, String group, String instanceId, MeterRegistry meters) {
     this.jdbi = Jdbi.create(dataSource);
+    this.group = group;
     this.bootstrapServers = bootstrapServers;
+    this.instanceId = instanceId;
     this.meters = meters;
     JacksonEventSerializer serializer =
         JacksonEventSerializer.create(EventTypeRegistry.builder().registerSealed(OrderEvent.class).build());
@@ -68,19 +78,24 @@ final class ReadSideService implements AutoCloseable {
     int active = projections.activeVersion(OrderSummaryProjection.NAME).orElse(1);
     summary = OrderSummaryProjection.version(active);
     projections.install(summary);
-    runner = projections.kafkaRunner(summary, consumerConfig(summary), List.of(OrdersService.STREAM_TYPE)).build();
+    var builder = projections.kafkaRunner(summary, consumerConfig(summary), List.of(OrdersService.STREAM_TYPE));
+    if (instanceId != null) {
+      builder.instanceId(instanceId + "-v" + summary.spec().version());
+    }
+    runner = builder.build();
     runner.start();
     LOG.info("read side serves {} from topic {} at {}", summary.spec(), OrdersService.STREAM_TYPE, bootstrapServers);
   }
 
   /**
-   * A consumer group per read side and version: the write side's own runner ({@code
-   * cairn-sample-order_summary-v1}) reads the same topic in another group, and so must a rebuild.
+   * A consumer group per read side and version ({@code <group>-order_summary-v<version>}): the
+   * write side's own runner ({@code cairn-sample-order_summary-v1}) reads the same topic in another
+   * group, and so must a rebuild and every read side with a database of its own.
    */
   private Map<String, Object> consumerConfig(Projection projection) {
     Map<String, Object> consumer = new HashMap<>();
     consumer.put("bootstrap.servers", bootstrapServers);
-    consumer.put("group.id", "cairn-sample-read-side-" + projection.spec().name() + "-v" + projection.spec().version());
+    consumer.put("group.id", group + "-" + projection.spec().name() + "-v" + projection.spec().version());
     consumer.put("auto.offset.reset", "earliest");
     return consumer;
   }
@@ -150,7 +165,12 @@ final class ReadSideService implements AutoCloseable {
       throw new ApiException(409, "rebuild_running", "a rebuild to version " + rebuilding.spec().version() + " is running");
     }
     Projection next = OrderSummaryProjection.version(version);
-    KafkaRebuild rebuild = KafkaRebuild.start(projections, next, consumerConfig(next), List.of(OrdersService.STREAM_TYPE), b -> {});
+    KafkaRebuild rebuild =
+        KafkaRebuild.start(projections, next, consumerConfig(next), List.of(OrdersService.STREAM_TYPE), b -> {
+          if (instanceId != null) {
+            b.instanceId(instanceId + "-v" + next.spec().version());
+          }
+        });
     rebuilding = rebuild;
     int target = version;
     background.execute(

@@ -44,7 +44,7 @@ class ReadSideAppTest {
   @BeforeAll
   static void start() {
     writeSide = assertStarted(() -> OrdersApp.start(0));
-    readSide = ReadSideApp.start(null, writeSide.bootstrapServers(), 0);
+    readSide = ReadSideApp.start(null, writeSide.bootstrapServers(), ReadSideApp.DEFAULT_GROUP, null, 0);
   }
 
   private interface Starter {

@@ -80,14 +80,45 @@ class TutorialTest {
   @Test
   @Order(3)
   void retryOrSkipOfADeadLetterThatDoesNotExist_is404() throws Exception {
-    for (String path : List.of("/admin/dead-letters/987654/retry", "/admin/dead-letters/987654/skip", "/admin/dead-letters/x/skip")) {
+    for (String path : List.of("/cairn/api/dead-letters/987654/retry", "/cairn/api/dead-letters/987654/skip", "/cairn/api/dead-letters/x/skip")) {
       HttpResponse<String> response =
           client.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(404);
       assertThat(json.readTree(response.body()).path("error").asText()).isEqualTo("unknown_dead_letter");
     }
+  }
+
+  @Test
+  @Order(3)
+  void faultSwitch_isBehindTheAdminRules_andAudited() throws Exception {
+    String url = "http://127.0.0.1:" + app.port() + "/admin/faults";
+    HttpResponse<String> crossSite =
+        client.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"failSku\":\"book\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(crossSite.statusCode()).as(crossSite.body()).isEqualTo(403);
+    HttpResponse<String> form =
+        client.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("failSku=book"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(form.statusCode()).as(form.body()).isEqualTo(415);
+    assertThat(OrderSummaryProjection.failSku).isNull();
+    HttpResponse<String> audit =
+        client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/cairn/api/audit?action=refused")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(json.readTree(audit.body()).path("items").get(0).path("target").asText()).isEqualTo("POST /admin/faults");
   }
 
   @Test

@@ -17,6 +17,7 @@ import dev.cairn.sample.orders.domain.ShipOrder;
 import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -72,7 +73,8 @@ public class OrdersController {
   record Accepted(String orderId, long version, boolean duplicate, List<String> events) {}
 
   /**
-   * Places an order under a new id.
+   * Places an order under a new id (derived from the {@code Idempotency-Key} when there is one, so
+   * that a retry answers the first result with {@code duplicate: true}).
    *
    * @param command the order
    * @param idempotencyKey makes a retry return the first answer
@@ -81,7 +83,11 @@ public class OrdersController {
   @PostMapping
   public ResponseEntity<Accepted> place(
       @RequestBody PlaceOrder command, @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey) {
-    String id = "ord-" + UUID.randomUUID().toString().substring(0, 8);
+    // A retry with the same key must reach the same order, so the key names it.
+    UUID uuid = idempotencyKey == null
+        ? UUID.randomUUID()
+        : UUID.nameUUIDFromBytes(idempotencyKey.getBytes(StandardCharsets.UTF_8));
+    String id = "ord-" + uuid.toString().substring(0, 13);
     CommandResult<OrderEvent> result = orders.handle(id, command, options(idempotencyKey));
     return ResponseEntity.created(URI.create("/orders/" + result.streamId()))
         .eTag(etag(result.version()))

@@ -91,7 +91,7 @@ public class ProblemDetails extends ResponseEntityExceptionHandler {
 
   private static ProblemDetail problem(HttpStatus status, String code, String detail) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-    problem.setType(URI.create("https://github.com/cairn/cairn/blob/main/sample-orders-spring/README.md#" + code));
+    problem.setType(URI.create("urn:cairn:sample-orders:" + code));
     problem.setTitle(code);
     return problem;
   }
