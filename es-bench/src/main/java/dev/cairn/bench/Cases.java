@@ -18,6 +18,7 @@ final class Cases {
         new ProjectionRebuildCase(),
         new E2eLatencyCase(),
         new StalenessCase(staleness),
+        new CheckoutCase(),
         new TracingCostCase());
   }
 
