@@ -43,7 +43,10 @@ public interface ProcessManager<S> {
   S evolve(S state, Input input);
 
   /**
-   * Decides what to do about an input, given the state with the input already folded in.
+   * Decides what to do about an input, given the state with the input already folded in. The
+   * actions run in order, each on its own: a command that is refused does not stop the later ones
+   * (its refusal arrives as a later input), so a reaction should not send a command that only
+   * makes sense if an earlier one of the same reaction succeeds.
    *
    * @param state the state after {@link #evolve}
    * @param input the input
