@@ -86,7 +86,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     this.offsets =
         new OffsetStore(
             manager.jdbi(), sql.offsets, sql.checkpoints, spec, owner, Sql.RETIRED_OWNER, Sql.REPLAY_OWNER, sql.events,
-            Sql.HANDED_OVER_OWNER, b.handoverMargin);
+            Sql.HANDED_OVER_OWNER, b.handoverMargin, sql.versions);
     this.replayPoints = new ReplayPoints(() -> KafkaAdmins.open(config), topics);
     this.kafkaLiveness = new KafkaLiveness(this, topics);
   }

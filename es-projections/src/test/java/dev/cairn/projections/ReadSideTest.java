@@ -40,6 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -197,6 +199,35 @@ class ReadSideTest {
       }
       runner.replayFrom(zero);
       awaitFoldOfTheStore(view);
+    }
+  }
+
+  @Test
+  void runnerOfARetiredVersion_thatClaimsItsFirstPartitionAfterTheSwitch_claimsNothing_andStops() throws Exception {
+    ledger.fill("acc-", 5, 2);
+    Projection v1 = Bank.balances("balances", 1, false);
+    readSide.install(v1);
+    // v1's runner runs, but holds no partition yet: its topic does not exist. So the switch finds no
+    // offset row of v1 to fence (as with a runner whose first assignment comes after the switch).
+    String later = topic + "-later";
+    Map<String, Object> config = kafka.consumerConfig(group);
+    config.put("metadata.max.age.ms", 500);
+    try (KafkaProjectionRunner old = readSide.kafkaRunner(v1, config, List.of(later)).instanceId(kafka.name("old")).build()) {
+      old.start();
+      KafkaRebuild rebuild =
+          KafkaRebuild.start(readSide, RebuildTest.balancesV2(), kafka.consumerConfig(group + "-v2"), List.of(topic), b -> {});
+      rebuild.switchOver(WAIT);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic(later, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      }
+      String claimed = "SELECT count(*) FROM " + schema + ".projection_offsets WHERE name = 'balances' AND version = 1";
+      await().atMost(WAIT).until(
+          () -> old.state() == RunnerState.STOPPED || readDb.jdbi().withHandle(h -> h.createQuery(claimed).mapTo(Long.class).one()) > 0);
+      long rows = readDb.jdbi().withHandle(h -> h.createQuery(claimed).mapTo(Long.class).one());
+      assertThat(rows).as("offset rows the retired version's runner claimed after the switch").isZero();
+      assertThat(old.state()).isEqualTo(RunnerState.STOPPED);
+      assertThat(readSide.activeVersion("balances")).hasValue(2);
+      rebuild.runner().close();
     }
   }
 

@@ -59,6 +59,15 @@ public final class OffsetStore {
       WHERE o.owner <> :retired
       RETURNING o.generation, o.next_offset, o.last_tx_id, o.last_position, %3$s""";
 
+  /**
+   * The version's status, read under a share lock: a switch that retires the version updates this
+   * row first, so a claim and a switch are serialised. A claim that runs first commits its row
+   * before the switch fences the version's rows (and the fence then covers it); a claim that runs
+   * after finds the version retired.
+   */
+  private static final String VERSION_STATUS =
+      "SELECT status FROM %s WHERE name = :name AND version = :version FOR SHARE";
+
   /** When the checkpoint's event was recorded, if a claim copied a store-fed checkpoint. */
   private static final String RECORDED_AT =
       """
@@ -118,6 +127,7 @@ public final class OffsetStore {
   private final String events;
   private final String handedOverOwner;
   private final Duration handoverMargin;
+  private final String versions;
 
   /**
    * Binds the statements to one runner of a projection version.
@@ -133,10 +143,11 @@ public final class OffsetStore {
    *     recorded); null on a read side, whose database holds no store
    * @param handedOverOwner the owner a claim writes on a store-fed runner's checkpoint to fence it
    * @param handoverMargin how far before the checkpoint's event a first read of a partition starts
+   * @param versions the qualified projection versions table (a retired version claims nothing)
    */
   public OffsetStore(
       Jdbi jdbi, String offsets, String checkpoints, ProjectionSpec spec, String owner, String retiredOwner,
-      String replayOwner, String events, String handedOverOwner, Duration handoverMargin) {
+      String replayOwner, String events, String handedOverOwner, Duration handoverMargin, String versions) {
     this.jdbi = jdbi;
     this.offsets = offsets;
     this.checkpoints = checkpoints;
@@ -147,6 +158,7 @@ public final class OffsetStore {
     this.events = events;
     this.handedOverOwner = handedOverOwner;
     this.handoverMargin = handoverMargin;
+    this.versions = versions;
   }
 
   /** Returns the owner a retired version's rows carry. */
@@ -166,6 +178,19 @@ public final class OffsetStore {
 
   /** Takes a partition's row (creating it, or bumping its generation); empty if the version is retired. */
   Optional<Claimed> claim(Handle h, TopicPartition tp) {
+    // A partition the version never held has no row for a switch to fence: without this check, a
+    // runner whose first assignment came after its version was retired would insert one and run on.
+    boolean retiredVersion =
+        h.createQuery(VERSION_STATUS.formatted(versions))
+            .bind("name", spec.name())
+            .bind("version", spec.version())
+            .mapTo(String.class)
+            .findOne()
+            .map("RETIRED"::equals)
+            .orElse(false);
+    if (retiredVersion) {
+      return Optional.empty();
+    }
     h.createUpdate(FENCE_STORE_RUNNER.formatted(checkpoints))
         .bind("name", spec.name())
         .bind("version", spec.version())
