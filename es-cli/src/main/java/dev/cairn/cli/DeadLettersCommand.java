@@ -17,14 +17,11 @@ import picocli.CommandLine.Model.CommandSpec;
       DeadLettersCommand.Skip.class},
     footerHeading = "%nExample:%n",
     footer = {"  cairn dead-letters list --projection order_summary", "  cairn dead-letters show 7"})
-final class DeadLettersCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class DeadLettersCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "a subcommand is missing: list, show, retry or skip");
+  String subcommands() {
+    return "list, show, retry or skip";
   }
 
   @Command(

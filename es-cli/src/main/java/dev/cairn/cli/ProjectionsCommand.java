@@ -2,8 +2,6 @@ package dev.cairn.cli;
 
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "projections",
@@ -20,14 +18,11 @@ import picocli.CommandLine.Model.CommandSpec;
     },
     footerHeading = "%nExample:%n",
     footer = {"  cairn projections list", "  cairn projections pause order_summary"})
-final class ProjectionsCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class ProjectionsCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "a subcommand is missing: list, replay, rebuild, switch, pause or resume");
+  String subcommands() {
+    return "list, replay, rebuild, switch, pause or resume";
   }
 
   @Command(

@@ -2,8 +2,6 @@ package dev.cairn.cli;
 
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "relay",
@@ -12,13 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
     subcommands = {RelayCommand.Status.class},
     footerHeading = "%nExample:%n",
     footer = "  cairn relay status")
-final class RelayCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class RelayCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: status");
+  String subcommands() {
+    return "status";
   }
 
   @Command(

@@ -4,8 +4,6 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "streams",
@@ -14,13 +12,11 @@ import picocli.CommandLine.Model.CommandSpec;
     subcommands = {StreamsCommand.Show.class},
     footerHeading = "%nExample:%n",
     footer = "  cairn streams show ord-1")
-final class StreamsCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class StreamsCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: show");
+  String subcommands() {
+    return "show";
   }
 
   @Command(
