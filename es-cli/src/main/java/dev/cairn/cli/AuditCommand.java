@@ -1,16 +1,13 @@
 package dev.cairn.cli;
 
+import java.io.PrintWriter;
 import java.sql.ResultSetMetaData;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "audit",
@@ -20,11 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
     footerHeading = "%nExample:%n",
     footer = {"  cairn audit --limit 20",
       "  cairn audit --action projection.pause --json"})
-final class AuditCommand implements Callable<Integer> {
-
-  @Spec private CommandSpec spec;
-  @Mixin private Connection connection;
-  @Mixin private Output output;
+final class AuditCommand extends StoreCommand {
 
   @Option(names = "--limit", paramLabel = "N", defaultValue = "50",
       description = "at most this many entries, 1..10000 (default ${DEFAULT-VALUE})")
@@ -34,38 +27,37 @@ final class AuditCommand implements Callable<Integer> {
   private String action;
 
   @Override
-  public Integer call() {
-    if (limit < 1 || limit > 10_000) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--limit must be between 1 and 10000 but was " + limit);
-    }
-    try (Connection.Session session = connection.open()) {
-      Reads reads = new Reads(session.store());
-      List<Map<String, Object>> rows = session.store().jdbi().withHandle(h -> !reads.exists(h, "admin_audit")
-          ? List.<Map<String, Object>>of()
-          : h.createQuery("SELECT * FROM " + reads.table("admin_audit")
-                  + " WHERE CAST(:action AS text) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit")
-              .bind("action", action)
-              .bind("limit", limit)
-              .map((rs, ctx) -> {
-                // Every column the table has, so the log shows what the admin API recorded.
-                ResultSetMetaData meta = rs.getMetaData();
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 1; i <= meta.getColumnCount(); i++) {
-                  Object value = rs.getObject(i);
-                  if (value instanceof java.sql.Timestamp) {
-                    value = Reads.instant(rs.getObject(i, OffsetDateTime.class));
-                  } else if (value != null && !(value instanceof Number) && !(value instanceof Boolean)) {
-                    value = value.toString();
-                  }
-                  row.put(camel(meta.getColumnLabel(i)), value);
+  void check() {
+    requireLimit(limit);
+  }
+
+  @Override
+  int run(Connection.Session session, PrintWriter out) {
+    Reads reads = new Reads(session.store());
+    List<Map<String, Object>> rows = session.store().jdbi().withHandle(h -> !reads.exists(h, "admin_audit")
+        ? List.<Map<String, Object>>of()
+        : h.createQuery("SELECT * FROM " + reads.table("admin_audit")
+                + " WHERE CAST(:action AS text) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit")
+            .bind("action", action)
+            .bind("limit", limit)
+            .map((rs, ctx) -> {
+              // Every column the table has, so the log shows what the admin API recorded.
+              ResultSetMetaData meta = rs.getMetaData();
+              Map<String, Object> row = new LinkedHashMap<>();
+              for (int i = 1; i <= meta.getColumnCount(); i++) {
+                Object value = rs.getObject(i);
+                if (value instanceof java.sql.Timestamp) {
+                  value = Reads.instant(rs.getObject(i, OffsetDateTime.class));
+                } else if (value != null && !(value instanceof Number) && !(value instanceof Boolean)) {
+                  value = value.toString();
                 }
-                return row;
-              })
-              .list());
-      output.rows(spec.commandLine().getOut(), rows, "the audit log is empty");
-      return Cairn.OK;
-    }
+                row.put(camel(meta.getColumnLabel(i)), value);
+              }
+              return row;
+            })
+            .list());
+    output.rows(out, rows, "the audit log is empty");
+    return Cairn.OK;
   }
 
   private static String camel(String column) {

@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,14 +17,11 @@ import picocli.CommandLine.Model.CommandSpec;
       DeadLettersCommand.Skip.class},
     footerHeading = "%nExample:%n",
     footer = {"  cairn dead-letters list --projection order_summary", "  cairn dead-letters show 7"})
-final class DeadLettersCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class DeadLettersCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "a subcommand is missing: list, show, retry or skip");
+  String subcommands() {
+    return "list, show, retry or skip";
   }
 
   @Command(
@@ -35,10 +33,7 @@ final class DeadLettersCommand implements Runnable {
       footer = {"  cairn dead-letters list --projection order_summary --error 'sku'",
         "  ID  PROJECTION     VERSION  STATUS  STREAM  STREAMVERSION  EVENTTYPE   POSITION  ATTEMPTS  ...",
         "  7   order_summary  1        PARKED  ord-1   2              OrderPaid   812/33    3         ..."})
-  static final class ListLetters implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
+  static final class ListLetters extends StoreCommand {
 
     @Option(names = "--projection", paramLabel = "NAME", description = "only this projection's")
     private String projection;
@@ -58,16 +53,15 @@ final class DeadLettersCommand implements Runnable {
     private int limit;
 
     @Override
-    public Integer call() {
-      if (limit < 1 || limit > 10_000) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "--limit must be between 1 and 10000 but was " + limit);
-      }
-      try (Connection.Session session = connection.open()) {
-        var rows = new Reads(session.store()).deadLetters(projection, stream, error, all, limit);
-        output.rows(spec.commandLine().getOut(), rows, all ? "no dead letters" : "no open dead letters");
-        return Cairn.OK;
-      }
+    void check() {
+      requireLimit(limit);
+    }
+
+    @Override
+    int run(Connection.Session session, PrintWriter out) {
+      var rows = new Reads(session.store()).deadLetters(projection, stream, error, all, limit);
+      output.rows(out, rows, all ? "no dead letters" : "no open dead letters");
+      return Cairn.OK;
     }
   }
 
@@ -78,36 +72,30 @@ final class DeadLettersCommand implements Runnable {
           + " with its stack and the attempts. Exits 3 if there is no such dead letter.",
       footerHeading = "%nExample:%n",
       footer = "  cairn dead-letters show 7 --json | jq .payload")
-  static final class Show implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
+  static final class Show extends StoreCommand {
 
     @Parameters(paramLabel = "ID", description = "the dead letter's id, as list shows it")
     private long id;
 
     @Override
-    public Integer call() {
-      try (Connection.Session session = connection.open()) {
-        var letter = new Reads(session.store()).deadLetter(id);
-        if (letter == null) {
-          throw new Failures.NotFound("no dead letter " + id);
-        }
-        var out = spec.commandLine().getOut();
-        if (output.json) {
-          Output.print(out, letter);
-          return Cairn.OK;
-        }
-        Object stack = letter.remove("stack");
-        Object payload = letter.remove("payload");
-        Object metadata = letter.remove("metadata");
-        output.object(out, letter);
-        out.println("payload:  " + payload);
-        out.println("metadata: " + metadata);
-        out.println("stack:");
-        out.println(stack == null ? "-" : stack.toString().stripTrailing());
+    int run(Connection.Session session, PrintWriter out) {
+      var letter = new Reads(session.store()).deadLetter(id);
+      if (letter == null) {
+        throw new Failures.NotFound("no dead letter " + id);
+      }
+      if (output.json) {
+        Output.print(out, letter);
         return Cairn.OK;
       }
+      Object stack = letter.remove("stack");
+      Object payload = letter.remove("payload");
+      Object metadata = letter.remove("metadata");
+      output.object(out, letter);
+      out.println("payload:  " + payload);
+      out.println("metadata: " + metadata);
+      out.println("stack:");
+      out.println(stack == null ? "-" : stack.toString().stripTrailing());
+      return Cairn.OK;
     }
   }
 

@@ -3,16 +3,13 @@ package dev.cairn.cli;
 import static dev.cairn.cli.Output.row;
 
 import dev.cairn.admin.Doctor;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "doctor",
@@ -31,11 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
       "  CHECK       SEVERITY  MESSAGE",
       "  fence       PROBLEM   pid 4242 in database orders (state 'idle in transaction', ...) has held the ..."
     })
-final class DoctorCommand implements Callable<Integer> {
-
-  @Spec private CommandSpec spec;
-  @Mixin private Connection connection;
-  @Mixin private Output output;
+final class DoctorCommand extends StoreCommand {
 
   @Option(names = "--fence-held-after", paramLabel = "SECONDS", defaultValue = "10",
       description = "how long an appender may hold the fence before it is a problem (default ${DEFAULT-VALUE} s)")
@@ -46,36 +39,32 @@ final class DoctorCommand implements Callable<Integer> {
   private long stalledAfter;
 
   @Override
-  public Integer call() {
-    try (Connection.Session session = connection.open()) {
-      List<Doctor.Finding> findings = Doctor.builder(session.store())
-          .kafkaSettings(connection.kafkaSettings())
-          .topicPrefix(connection.topicPrefix)
-          .fenceHeldAfter(Duration.ofSeconds(positive("--fence-held-after", fenceHeldAfter)))
-          .stalledAfter(Duration.ofSeconds(positive("--stalled-after", stalledAfter)))
-          .build()
-          .run();
-      List<Map<String, Object>> rows = new ArrayList<>();
-      findings.forEach(f -> rows.add(row("check", f.check(), "severity", f.severity().name(), "message", f.message())));
-      boolean problem = findings.stream().anyMatch(f -> f.severity() == Doctor.Severity.PROBLEM);
-      if (output.json) {
-        Output.print(spec.commandLine().getOut(), row("healthy", !problem, "findings", rows));
-      } else {
-        // Messages are printed whole: they carry the pid, query and fix an operator needs.
-        var out = spec.commandLine().getOut();
-        for (Doctor.Finding f : findings) {
-          out.printf("%-8s %-15s %s%n", f.severity(), f.check(), f.message());
-        }
-        out.println(problem ? "doctor found a problem (exit 1)" : "no problem found");
+  int run(Connection.Session session, PrintWriter out) {
+    List<Doctor.Finding> findings = Doctor.builder(session.store())
+        .kafkaSettings(connection.kafkaSettings())
+        .topicPrefix(connection.topicPrefix)
+        .fenceHeldAfter(Duration.ofSeconds(positive("--fence-held-after", fenceHeldAfter)))
+        .stalledAfter(Duration.ofSeconds(positive("--stalled-after", stalledAfter)))
+        .build()
+        .run();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    findings.forEach(f -> rows.add(row("check", f.check(), "severity", f.severity().name(), "message", f.message())));
+    boolean problem = findings.stream().anyMatch(f -> f.severity() == Doctor.Severity.PROBLEM);
+    if (output.json) {
+      Output.print(out, row("healthy", !problem, "findings", rows));
+    } else {
+      // Messages are printed whole: they carry the pid, query and fix an operator needs.
+      for (Doctor.Finding f : findings) {
+        out.printf("%-8s %-15s %s%n", f.severity(), f.check(), f.message());
       }
-      return problem ? Cairn.PROBLEM : Cairn.OK;
+      out.println(problem ? "doctor found a problem (exit 1)" : "no problem found");
     }
+    return problem ? Cairn.PROBLEM : Cairn.OK;
   }
 
   private long positive(String option, long value) {
     if (value <= 0) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          option + " must be a positive number of seconds but was " + value);
+      throw usage(option + " must be a positive number of seconds but was " + value);
     }
     return value;
   }

@@ -1,10 +1,7 @@
 package dev.cairn.cli;
 
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "projections",
@@ -21,14 +18,11 @@ import picocli.CommandLine.Model.CommandSpec;
     },
     footerHeading = "%nExample:%n",
     footer = {"  cairn projections list", "  cairn projections pause order_summary"})
-final class ProjectionsCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class ProjectionsCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "a subcommand is missing: list, replay, rebuild, switch, pause or resume");
+  String subcommands() {
+    return "list, replay, rebuild, switch, pause or resume";
   }
 
   @Command(
@@ -40,17 +34,11 @@ final class ProjectionsCommand implements Runnable {
       footer = {"  cairn projections list",
         "  NAME           VERSION  STATUS  SOURCE                 POSITION  LAG  LASTCOMMIT            PARKED",
         "  order_summary  1        ACTIVE  kafka (8 partitions)   -         -    2026-12-02T02:40:00Z  0"})
-  static final class ListVersions implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
-
+  static final class ListVersions extends StoreCommand {
     @Override
-    public Integer call() {
-      try (Connection.Session session = connection.open()) {
-        output.rows(spec.commandLine().getOut(), new Reads(session.store()).projections(), "no projections installed");
-        return Cairn.OK;
-      }
+    int run(Connection.Session session, PrintWriter out) {
+      output.rows(out, new Reads(session.store()).projections(), "no projections installed");
+      return Cairn.OK;
     }
   }
 }

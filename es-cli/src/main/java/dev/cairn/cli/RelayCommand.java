@@ -1,10 +1,7 @@
 package dev.cairn.cli;
 
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "relay",
@@ -13,13 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
     subcommands = {RelayCommand.Status.class},
     footerHeading = "%nExample:%n",
     footer = "  cairn relay status")
-final class RelayCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class RelayCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: status");
+  String subcommands() {
+    return "status";
   }
 
   @Command(
@@ -31,26 +26,19 @@ final class RelayCommand implements Runnable {
       footer = {"  cairn relay status --jdbc-url jdbc:postgresql://127.0.0.1:5432/orders?user=postgres",
         "  TRANSACTIONALID      POSITION  EVENTSBEHIND  UPDATEDAT",
         "  cairn-relay-public   812/40    0             2026-12-02T02:40:00Z"})
-  static final class Status implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
-
+  static final class Status extends StoreCommand {
     @Override
-    public Integer call() {
-      try (Connection.Session session = connection.open()) {
-        var relays = new Reads(session.store()).relays();
-        var lock = dev.cairn.admin.Doctor.builder(session.store()).build().run().stream()
-            .filter(f -> f.check().equals("relay-lock")).findFirst().orElseThrow();
-        var out = spec.commandLine().getOut();
-        if (output.json) {
-          Output.print(out, Output.row("relays", relays, "lock", lock.message()));
-          return Cairn.OK;
-        }
-        out.print(relays.isEmpty() ? "no relay has published from this store yet\n" : Output.table(relays));
-        out.println("lock: " + lock.message());
+    int run(Connection.Session session, PrintWriter out) {
+      var relays = new Reads(session.store()).relays();
+      var lock = dev.cairn.admin.Doctor.builder(session.store()).build().run().stream()
+          .filter(f -> f.check().equals("relay-lock")).findFirst().orElseThrow();
+      if (output.json) {
+        Output.print(out, Output.row("relays", relays, "lock", lock.message()));
         return Cairn.OK;
       }
+      out.print(relays.isEmpty() ? "no relay has published from this store yet\n" : Output.table(relays));
+      out.println("lock: " + lock.message());
+      return Cairn.OK;
     }
   }
 }

@@ -4,14 +4,11 @@ import static dev.cairn.cli.Output.row;
 
 import dev.cairn.store.jdbc.FenceDelay;
 import dev.cairn.store.jdbc.OpenTransaction;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "status",
@@ -21,48 +18,41 @@ import picocli.CommandLine.Model.CommandSpec;
     footerHeading = "%nExample:%n",
     footer = {"  cairn status --jdbc-url jdbc:postgresql://127.0.0.1:5432/orders?user=postgres",
       "  cairn status --json | jq '.projections[] | select(.lag > 0)'"})
-final class StatusCommand implements Callable<Integer> {
-
-  @Spec private CommandSpec spec;
-  @Mixin private Connection connection;
-  @Mixin private Output output;
+final class StatusCommand extends StoreCommand {
 
   @Override
-  public Integer call() {
-    try (Connection.Session session = connection.open()) {
-      var store = session.store();
-      Reads reads = new Reads(store);
-      List<Map<String, Object>> types = reads.streamTypes();
-      FenceDelay fence = store.fenceDelay();
-      OpenTransaction open = store.oldestOpenTransaction().orElse(null);
-      Map<String, Object> storeRow = row(
-          "head", store.headPosition().toString(),
-          "streams", types.stream().mapToLong(t -> (Long) t.get("streams")).sum(),
-          "events", types.stream().mapToLong(t -> (Long) t.get("events")).sum(),
-          "eventsWaitingAtFence", fence.eventsWaiting(),
-          "oldestOpenTransaction", open == null ? null : row("pid", open.pid(), "database", open.database(),
-              "ageMs", open.age().toMillis(), "state", open.state(), "query", open.query()));
-      List<Map<String, Object>> relays = reads.relays();
-      List<Map<String, Object>> projections = reads.projections();
-      var out = spec.commandLine().getOut();
-      if (output.json) {
-        Output.print(out, row("at", Instant.now().toString(), "store", storeRow, "streamTypes", types,
-            "relays", relays, "projections", projections));
-        return Cairn.OK;
-      }
-      out.println("Store " + store.schema() + " — head " + storeRow.get("head") + ", " + storeRow.get("streams")
-          + " streams, " + storeRow.get("events") + " events");
-      out.println(open == null
-          ? "  fence: no transaction holds it"
-          : "  fence: held " + open.age().toSeconds() + " s by pid " + open.pid() + " (" + open.state() + "), "
-              + fence.eventsWaiting() + " events wait behind it");
-      out.println();
-      out.println("Relays");
-      out.print(relays.isEmpty() ? "  none has published yet\n" : Output.table(relays));
-      out.println();
-      out.println("Projections");
-      out.print(projections.isEmpty() ? "  none installed\n" : Output.table(projections));
+  int run(Connection.Session session, PrintWriter out) {
+    var store = session.store();
+    Reads reads = new Reads(store);
+    List<Map<String, Object>> types = reads.streamTypes();
+    FenceDelay fence = store.fenceDelay();
+    OpenTransaction open = store.oldestOpenTransaction().orElse(null);
+    Map<String, Object> storeRow = row(
+        "head", store.headPosition().toString(),
+        "streams", types.stream().mapToLong(t -> (Long) t.get("streams")).sum(),
+        "events", types.stream().mapToLong(t -> (Long) t.get("events")).sum(),
+        "eventsWaitingAtFence", fence.eventsWaiting(),
+        "oldestOpenTransaction", open == null ? null : row("pid", open.pid(), "database", open.database(),
+            "ageMs", open.age().toMillis(), "state", open.state(), "query", open.query()));
+    List<Map<String, Object>> relays = reads.relays();
+    List<Map<String, Object>> projections = reads.projections();
+    if (output.json) {
+      Output.print(out, row("at", Instant.now().toString(), "store", storeRow, "streamTypes", types,
+          "relays", relays, "projections", projections));
       return Cairn.OK;
     }
+    out.println("Store " + store.schema() + " — head " + storeRow.get("head") + ", " + storeRow.get("streams")
+        + " streams, " + storeRow.get("events") + " events");
+    out.println(open == null
+        ? "  fence: no transaction holds it"
+        : "  fence: held " + open.age().toSeconds() + " s by pid " + open.pid() + " (" + open.state() + "), "
+            + fence.eventsWaiting() + " events wait behind it");
+    out.println();
+    out.println("Relays");
+    out.print(relays.isEmpty() ? "  none has published yet\n" : Output.table(relays));
+    out.println();
+    out.println("Projections");
+    out.print(projections.isEmpty() ? "  none installed\n" : Output.table(projections));
+    return Cairn.OK;
   }
 }

@@ -1,12 +1,9 @@
 package dev.cairn.cli;
 
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
     name = "streams",
@@ -15,13 +12,11 @@ import picocli.CommandLine.Model.CommandSpec;
     subcommands = {StreamsCommand.Show.class},
     footerHeading = "%nExample:%n",
     footer = "  cairn streams show ord-1")
-final class StreamsCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class StreamsCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: show");
+  String subcommands() {
+    return "show";
   }
 
   @Command(
@@ -32,10 +27,7 @@ final class StreamsCommand implements Runnable {
       footerHeading = "%nExample:%n",
       footer = {"  cairn streams show ord-1",
         "  cairn streams show ord-1 --json | jq '.events[].payload'"})
-  static final class Show implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
+  static final class Show extends StoreCommand {
 
     @Parameters(paramLabel = "STREAM-ID", description = "the stream's id, e.g. ord-1")
     private String streamId;
@@ -49,33 +41,31 @@ final class StreamsCommand implements Runnable {
     private int limit;
 
     @Override
-    public Integer call() {
-      if (limit < 1 || limit > 10_000) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "--limit must be between 1 and 10000 but was " + limit);
+    void check() {
+      requireLimit(limit);
+    }
+
+    @Override
+    int run(Connection.Session session, PrintWriter out) {
+      Reads reads = new Reads(session.store());
+      var stream = reads.stream(streamId);
+      if (stream == null) {
+        throw new Failures.NotFound("no stream " + streamId + " in " + session.store().qualifiedTable("streams"));
       }
-      try (Connection.Session session = connection.open()) {
-        Reads reads = new Reads(session.store());
-        var stream = reads.stream(streamId);
-        if (stream == null) {
-          throw new Failures.NotFound("no stream " + streamId + " in " + session.store().qualifiedTable("streams"));
-        }
-        var events = reads.streamEvents(streamId, after, limit);
-        var out = spec.commandLine().getOut();
-        if (output.json) {
-          stream.put("events", events);
-          Output.print(out, stream);
-          return Cairn.OK;
-        }
-        out.println("stream " + streamId + " (type " + stream.get("streamType") + ", version " + stream.get("version")
-            + ")");
-        events.forEach(e -> {
-          e.remove("metadata");
-          e.remove("eventId");
-        });
-        out.print(events.isEmpty() ? "no events after version " + after + "\n" : Output.table(events));
+      var events = reads.streamEvents(streamId, after, limit);
+      if (output.json) {
+        stream.put("events", events);
+        Output.print(out, stream);
         return Cairn.OK;
       }
+      out.println("stream " + streamId + " (type " + stream.get("streamType") + ", version " + stream.get("version")
+          + ")");
+      events.forEach(e -> {
+        e.remove("metadata");
+        e.remove("eventId");
+      });
+      out.print(events.isEmpty() ? "no events after version " + after + "\n" : Output.table(events));
+      return Cairn.OK;
     }
   }
 }

@@ -1,5 +1,8 @@
 package dev.cairn.sample.orders;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.admin.http.ApiResponse;
 import dev.cairn.api.Health;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,5 +56,23 @@ final class JsonViews {
       }
     }
     return b.toString();
+  }
+
+  /** A value as a JSON answer with the given status. */
+  static ApiResponse answer(ObjectMapper json, int status, Object body) {
+    try {
+      return ApiResponse.json(status, json.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("could not write the answer as JSON", e);
+    }
+  }
+
+  /**
+   * The answer to {@code GET /health}: DOWN answers 503, so that a load balancer or an
+   * orchestrator's probe takes the instance out; DEGRADED still serves and answers 200, naming
+   * its causes.
+   */
+  static ApiResponse health(ObjectMapper json, Map<String, Object> health) {
+    return answer(json, "DOWN".equals(health.get("status")) ? 503 : 200, health);
   }
 }

@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
@@ -28,7 +26,7 @@ public final class OrdersApp implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrdersApp.class);
 
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final Resources resources = new Resources(LOG);
   private final OrdersHttpServer http;
   private final OrdersService service;
   /** The database's JDBC URL, for the cairn CLI (the tutorial's CLI test uses it). */
@@ -63,7 +61,7 @@ public final class OrdersApp implements AutoCloseable {
       if (bootstrap == null || bootstrap.isBlank()) {
         kafkaDir = Files.createTempDirectory("cairn-sample-kafka");
         Path dir = kafkaDir;
-        resources.push(() -> deleteTree(dir));
+        keep(() -> deleteTree(dir));
         kafka = keep(KafkaServer.childProcess(kafkaDir));
       } else {
         kafka = keep(KafkaServer.external(bootstrap));
@@ -152,21 +150,13 @@ public final class OrdersApp implements AutoCloseable {
   }
 
   private <T extends AutoCloseable> T keep(T resource) {
-    resources.push(resource);
-    return resource;
+    return resources.keep(resource);
   }
 
   /** Stops everything in the reverse order of starting it. */
   @Override
-  public synchronized void close() {
-    while (!resources.isEmpty()) {
-      AutoCloseable r = resources.pop();
-      try {
-        r.close();
-      } catch (Exception e) {
-        LOG.warn("stopping {} failed: {}", r, e.toString());
-      }
-    }
+  public void close() {
+    resources.close();
   }
 
   private static void deleteTree(Path dir) {

@@ -1,6 +1,5 @@
 package dev.cairn.sample.orders;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.api.JacksonEventSerializer;
@@ -33,10 +32,7 @@ final class ReadSideApi implements ApiHandler {
     this.service = service;
     this.router =
         Router.builder()
-            .get("/health", r -> {
-              Map<String, Object> health = service.health();
-              return respond("DOWN".equals(health.get("status")) ? 503 : 200, health);
-            })
+            .get("/health", r -> JsonViews.health(json, service.health()))
             .get("/metrics", r -> respond(200, metrics()))
             .get("/orders/{id}", this::order)
             .get("/admin/projections", r -> respond(200, service.projectionStatus()))
@@ -102,10 +98,6 @@ final class ReadSideApi implements ApiHandler {
   }
 
   private ApiResponse respond(int status, Object body) {
-    try {
-      return ApiResponse.json(status, json.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("could not write the answer as JSON", e);
-    }
+    return JsonViews.answer(json, status, body);
   }
 }

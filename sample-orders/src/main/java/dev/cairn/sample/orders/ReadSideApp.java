@@ -7,8 +7,6 @@ import dev.cairn.admin.http.JettyServer;
 import dev.cairn.testkit.KafkaServer;
 import dev.cairn.testkit.PostgresServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import javax.sql.DataSource;
@@ -43,7 +41,7 @@ final class ReadSideApp implements AutoCloseable {
   /** The environment variable naming this process's member id in the read side's consumer group. */
   static final String INSTANCE_ENV = "READ_SIDE_INSTANCE_ID";
 
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final Resources resources = new Resources(LOG);
   private final JettyServer http;
   private final ReadSideService service;
 
@@ -127,20 +125,12 @@ final class ReadSideApp implements AutoCloseable {
   }
 
   private <T extends AutoCloseable> T keep(T resource) {
-    resources.push(resource);
-    return resource;
+    return resources.keep(resource);
   }
 
   /** Stops everything in the reverse order of starting it. */
   @Override
-  public synchronized void close() {
-    while (!resources.isEmpty()) {
-      AutoCloseable r = resources.pop();
-      try {
-        r.close();
-      } catch (Exception e) {
-        LOG.warn("stopping {} failed: {}", r, e.toString());
-      }
-    }
+  public void close() {
+    resources.close();
   }
 }
