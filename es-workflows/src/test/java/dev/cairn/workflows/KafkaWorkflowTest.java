@@ -171,6 +171,13 @@ class KafkaWorkflowTest {
       a.startDeadlines();
       rb.start();
       b.startDeadlines();
+      // The group shares the partitions out: each runner holds some, none holds one twice.
+      await().atMost(WAIT).until(() -> {
+        var pa = ra.status().positions().keySet();
+        var pb = rb.status().positions().keySet();
+        return !pa.isEmpty() && !pb.isEmpty() && pa.size() + pb.size() == topics.size() * PARTITIONS
+            && pa.stream().noneMatch(pb::contains);
+      });
       for (int i = 0; i < requests; i++) {
         world.requests.handle("q" + i, new Open(i % 2 == 0 ? "nut" : "slow", 1));
       }
@@ -194,6 +201,8 @@ class KafkaWorkflowTest {
       }
       assertThat(world.events("nut").stream().filter(e -> e instanceof Reserved)).hasSize(requests / 2);
       assertThat(a.status().deadlines().fired()).isEqualTo(requests / 2);
+      assertThat(ra.status().eventsApplied()).as("events applied by a").isPositive();
+      assertThat(rb.status().eventsApplied()).as("events applied by b").isPositive();
     }
   }
 }
