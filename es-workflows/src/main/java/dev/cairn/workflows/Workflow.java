@@ -153,7 +153,9 @@ public final class Workflow<S> implements AutoCloseable {
   /**
    * Returns the process manager as a projection, for a runner started elsewhere (a {@link
    * dev.cairn.projections.KafkaProjectionRunner}, say). Its event types are those of the followed
-   * classes and the three process records.
+   * classes and the three process records, so a Kafka runner consumes the followed aggregates'
+   * topics and the topic of the workflow's own process streams (stream type = the workflow's name);
+   * call {@link #startDeadlines()} beside it.
    *
    * @return the projection
    */

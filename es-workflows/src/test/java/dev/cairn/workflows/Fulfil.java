@@ -294,7 +294,11 @@ final class Fulfil {
     }
 
     Workflow.Builder<Progress> workflow(java.util.function.Function<String, Duration> timeoutBySku) {
-      return Workflow.builder("fulfil", new FulfilProcess(timeoutBySku), Progress.class)
+      return workflow(new FulfilProcess(timeoutBySku));
+    }
+
+    Workflow.Builder<Progress> workflow(ProcessManager<Progress> process) {
+      return Workflow.builder("fulfil", process, Progress.class)
           .store(store)
           .projections(projections)
           .serializer(SERIALIZER)

@@ -8,6 +8,7 @@ import dev.cairn.api.EventMetadata;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.projections.FailurePolicy;
 import dev.cairn.projections.ParkedEvent;
+import dev.cairn.projections.StoreProjectionRunner;
 import dev.cairn.testkit.PostgresExtension;
 import dev.cairn.workflows.Fulfil.Add;
 import dev.cairn.workflows.Fulfil.Completed;
@@ -23,7 +24,9 @@ import dev.cairn.workflows.Fulfil.World;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -226,6 +229,73 @@ class WorkflowTest {
       }
       assertThat(world.events("nut").stream().filter(e -> e instanceof Reserved)).hasSize(requests / 2);
       assertThat(a.status().deadlines().fired()).isEqualTo(requests / 2);
+    }
+  }
+
+  @Test
+  void deadlineFired_thenCancelledByTheProcessBeforeItsTurn_theFiringIsDropped() throws InterruptedException {
+    world.stock.handle("date", new Add(3));
+    CountDownLatch evolvingReserved = new CountDownLatch(1);
+    CountDownLatch firingRecorded = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    Fulfil.FulfilProcess real = new Fulfil.FulfilProcess(sku -> Duration.ofMillis(200));
+    // The process, held while it evolves the reservation (its runner's transaction open) until the
+    // deadline has fired and its firing is recorded after the reservation in the process stream.
+    ProcessManager<Progress> held =
+        new ProcessManager<>() {
+          @Override
+          public java.util.Optional<String> processId(dev.cairn.api.EventEnvelope<?> e) {
+            return real.processId(e);
+          }
+
+          @Override
+          public Progress initialState() {
+            return real.initialState();
+          }
+
+          @Override
+          public Progress evolve(Progress s, Input input) {
+            if (input instanceof Input.Received r && r.event() instanceof Reserved && first.getAndSet(false)) {
+              evolvingReserved.countDown();
+              try {
+                assertThat(firingRecorded.await(60, TimeUnit.SECONDS)).isTrue();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+              }
+            }
+            return real.evolve(s, input);
+          }
+
+          @Override
+          public List<Action> react(Progress s, Input input) {
+            return real.react(s, input);
+          }
+        };
+    try (Workflow<Progress> wf = world.workflow(held).build()) {
+      wf.migrate();
+      // A runner without the deadline scheduler: the test fires the deadline itself.
+      try (StoreProjectionRunner runner = world.projections.storeRunner(wf.projection()).build()) {
+        runner.start();
+        world.requests.handle("r7", new Open("date", 1));
+        assertThat(evolvingReserved.await(60, TimeUnit.SECONDS)).isTrue();
+        await().atMost(WAIT).until(() -> wf.fireDueDeadlines() == 1);
+        // Opened, Reserved, then the firing: the firing's turn comes after the reservation's.
+        assertThat(processStream(wf, "r7")).hasSize(3).last().isInstanceOf(ProcessRecord.Fired.class);
+        assertThat(wf.deadlines("r7")).extracting(DeadlineView::status).containsExactly("fired");
+        firingRecorded.countDown();
+
+        await().atMost(WAIT).until(() -> wf.history("r7").size() == 3);
+        List<HistoryEntry> history = wf.history("r7");
+        assertThat(history).extracting(HistoryEntry::input).containsExactly("Opened", "Reserved", "deadline:expire");
+        assertThat(history.get(2).detail()).isEqualTo("ignored: cancelled before its turn");
+        assertThat(history.get(2).actions()).isEmpty();
+        assertThat(phase(wf, "r7")).isEqualTo(Phase.RESERVED);
+        assertThat(wf.deadlines("r7")).extracting(DeadlineView::status).containsExactly("cancelled");
+        await().atMost(WAIT).until(() -> world.events("r7").size() == 2);
+        assertThat(world.events("r7")).containsExactly(new Opened("date", 1), new Completed());
+        assertThat(world.events("date")).containsExactly(new Fulfil.Added(3), new Reserved("r7", 1));
+      }
     }
   }
 
