@@ -201,4 +201,25 @@ class WorkflowAdminTest {
     assertThat(audit.get("actor").asText()).isEqualTo("ops-ann");
     assertThat(audit.get("status").asInt()).isEqualTo(200);
   }
+
+  @Test
+  void console_listsTheWorkflowsWithTheirDeadlineCounts_withoutErrorsOrOverflowAt375() {
+    Browser.assumeInstalled();
+    fourInstances();
+    org.openqa.selenium.chrome.ChromeDriver driver = Browser.start(375, 812);
+    try {
+      driver.get(http.base() + "/cairn/#overview");
+      org.openqa.selenium.WebElement row =
+          new org.openqa.selenium.support.ui.WebDriverWait(driver, WAIT)
+              .until(d -> d.findElements(org.openqa.selenium.By.cssSelector("#wf-table tbody tr")).stream().findFirst().orElse(null));
+      assertThat(row.getText()).contains("welcome", "4", "2", "1", "ago");
+      assertThat(driver.findElement(org.openqa.selenium.By.id("wf-empty")).isDisplayed()).isFalse();
+      assertThat(Browser.consoleErrors(driver)).as("the browser console's errors").isEmpty();
+      assertThat((Long) driver.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth;"))
+          .as("horizontal overflow at 375 px").isLessThanOrEqualTo(0);
+      Browser.screenshot(driver, "console-workflows-375");
+    } finally {
+      driver.quit();
+    }
+  }
 }
