@@ -20,16 +20,17 @@ import picocli.CommandLine.Spec;
     name = "workflows",
     mixinStandardHelpOptions = true,
     description = "The process managers (es-workflows): their instances and deadlines (pending, fired, failed, cancelled).",
-    subcommands = {WorkflowsCommand.ListWorkflows.class, WorkflowsCommand.Show.class},
+    subcommands = {WorkflowsCommand.ListWorkflows.class, WorkflowsCommand.Show.class, WorkflowsCommand.RetryFailed.class},
     footerHeading = "%nExample:%n",
-    footer = {"  cairn workflows list", "  cairn workflows show checkout order-17"})
+    footer = {"  cairn workflows list", "  cairn workflows show checkout order-17",
+      "  cairn workflows retry-failed checkout --actor ann"})
 final class WorkflowsCommand implements Runnable {
 
   @Spec private CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list or show");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list, show or retry-failed");
   }
 
   private static WorkflowService service(Connection.Session session) {
@@ -146,6 +147,42 @@ final class WorkflowsCommand implements Runnable {
     private static Map<String, Object> row(DeadlineView d) {
       return Output.row("name", d.name(), "due", iso(d.due()), "status", d.status(), "attempts", d.attempts(),
           "lastError", d.lastError(), "id", d.id().toString());
+    }
+  }
+
+  @Command(
+      name = "retry-failed",
+      mixinStandardHelpOptions = true,
+      description = "Puts a workflow's failed deadlines back to pending; a running deadline scheduler (in any"
+          + " service) fires them at its next round. Recorded in the audit log. Exit code 3 if there is no such"
+          + " workflow.",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn workflows retry-failed checkout --actor ann", "  retried: 2"})
+  static final class RetryFailed implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "the workflow's name")
+    String name;
+
+    @picocli.CommandLine.Option(names = "--actor", paramLabel = "NAME", defaultValue = "${sys:user.name}",
+        description = "who asks, for the audit log (default: your user name, ${DEFAULT-VALUE})")
+    String actor;
+
+    @Override
+    public Integer call() {
+      if (actor == null || actor.isBlank() || actor.length() > 100) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--actor must be 1 to 100 characters but was '" + actor + "'");
+      }
+      try (Connection.Session session = connection.open()) {
+        CairnAdmin admin = CairnAdmin.builder(session.store()).build();
+        admin.migrate(); // the audit table, if no service created it yet
+        WorkflowService.Retried r = admin.workflows().retryFailedDeadlines(name, actor, Mutation.remote());
+        output.object(spec.commandLine().getOut(), Output.row("workflow", r.workflow(), "retried", r.retried()));
+        return Cairn.OK;
+      }
     }
   }
 }

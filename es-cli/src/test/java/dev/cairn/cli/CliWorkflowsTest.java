@@ -153,4 +153,24 @@ class CliWorkflowsTest {
     assertThat(one.exitCode()).as(one.toString()).isEqualTo(Cairn.NOT_FOUND);
     assertThat(one.err()).contains("acc-9");
   }
+
+  @Test
+  void retryFailed_putsTheFailedDeadlineBackToPending_andIsAudited() throws Exception {
+    Cli.Result unknown = Cli.run(args("workflows", "retry-failed", "nope", "--actor", "ann"));
+    assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(Cairn.NOT_FOUND);
+
+    Cli.Result r = Cli.run(args("workflows", "retry-failed", "welcome", "--actor", "ann", "--json"));
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(JSON.readTree(r.out()).get("retried").asInt()).isEqualTo(1);
+    try {
+      assertThat(workflow.deadlines("acc-3").get(0).status()).isEqualTo("pending");
+      Cli.Result audit = Cli.run(args("audit"));
+      assertThat(audit.out()).contains("workflow.retry-failed-deadlines", "workflow welcome", "ann");
+    } finally {
+      // Back to failed, for the other tests of this class.
+      store.jdbi().useHandle(h -> h.execute(
+          "UPDATE " + store.tables().qualified("workflow_deadlines") + " SET status = 'failed', last_error = 'boom'"
+              + " WHERE process_id = 'acc-3'"));
+    }
+  }
 }
