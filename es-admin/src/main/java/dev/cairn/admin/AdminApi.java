@@ -72,6 +72,10 @@ public final class AdminApi implements ApiHandler {
             .get(api + "/events", this::events)
             .get(api + "/commands", this::commands)
             .get(api + "/commands/{id}", r -> ok(admin.operations().command(id(r.pathParam("id"), "command"))))
+            .get(api + "/workflows", r -> ok(admin.workflows().list()))
+            .get(api + "/workflows/{name}", r -> ok(admin.workflows().get(r.pathParam("name"))))
+            .get(api + "/workflows/{name}/instances/{id}", r -> ok(admin.workflows().instance(r.pathParam("name"), r.pathParam("id"))))
+            .post(api + "/workflows/{name}/deadlines/retry-failed", this::retryFailedDeadlines)
             .get(api + "/audit", r -> ok(admin.audit().list(r.query("action").orElse(null), intParam(r, "limit", 50), intParam(r, "offset", 0))))
             .build();
   }
@@ -243,6 +247,11 @@ public final class AdminApi implements ApiHandler {
     return respond(202, admin.operations().resolve(id, action.equals("skip"), security.actor(r), r.remoteAddress()));
   }
 
+  private ApiResponse retryFailedDeadlines(ApiRequest r) {
+    body(r, Set.of());
+    return ok(admin.workflows().retryFailedDeadlines(r.pathParam("name"), security.actor(r), r.remoteAddress()));
+  }
+
   private ApiResponse deadLetters(ApiRequest r) {
     return ok(
         admin.deadLetters()
@@ -371,6 +380,9 @@ public final class AdminApi implements ApiHandler {
     }
     if (rest.startsWith("streams")) {
       return "unknown_stream";
+    }
+    if (rest.startsWith("workflows")) {
+      return "unknown_workflow";
     }
     if (rest.startsWith("commands")) {
       return "unknown_command";

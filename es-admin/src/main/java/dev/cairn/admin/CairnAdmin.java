@@ -57,6 +57,7 @@ public final class CairnAdmin implements AutoCloseable {
   private final ProjectionService projections;
   private final DeadLetterService deadLetters;
   private final StreamService streams;
+  private final WorkflowService workflows;
   private final AuditLog audit;
   private final Operations operations;
   private final CommandExecutor executor;
@@ -76,6 +77,7 @@ public final class CairnAdmin implements AutoCloseable {
     this.streams = new StreamService(store);
     this.audit = store != null ? new AuditLog(store) : new AuditLog(b.readSide, b.tables);
     this.operations = new Operations(manager.commands(), deadLetters, audit);
+    this.workflows = new WorkflowService(store, manager, audit);
     MeterRegistry meters = b.meters != null ? b.meters : store != null ? store.meterRegistry() : new SimpleMeterRegistry();
     this.executor = new CommandExecutor(manager, b.catalog, b.onSwitch, b.rebuildTimeout, meters);
     this.api = new AdminApi(this, security, b.basePath, meters);
@@ -233,6 +235,15 @@ public final class CairnAdmin implements AutoCloseable {
    */
   public StreamService streams() {
     return streams;
+  }
+
+  /**
+   * Returns the process managers' service (es-workflows), read from the store.
+   *
+   * @return the service
+   */
+  public WorkflowService workflows() {
+    return workflows;
   }
 
   /**

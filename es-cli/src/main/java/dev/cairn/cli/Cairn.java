@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       StreamsCommand.class,
       RelayCommand.class,
       AuditCommand.class,
+      WorkflowsCommand.class,
       DoctorCommand.class,
       AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class

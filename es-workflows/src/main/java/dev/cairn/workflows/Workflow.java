@@ -143,11 +143,13 @@ public final class Workflow<S> implements AutoCloseable {
 
   /**
    * Creates or upgrades the module's table (the deadlines), with Flyway and a history table of its
-   * own ({@code <prefix>cairn_workflows_schema_history}), and installs the process projection.
+   * own ({@code <prefix>cairn_workflows_schema_history}), installs the process projection and
+   * registers the workflow (for {@link WorkflowCatalog}).
    */
   public void migrate() {
     store.migrate(MIGRATIONS, store.tables().prefixed("cairn_workflows_schema_history"));
     projections.install(projection);
+    WorkflowCatalog.register(store, name, projection.spec().version());
   }
 
   /**

@@ -397,6 +397,24 @@ async function audit() {
   $('#audit-empty').hidden = page.items.length > 0;
 }
 
+// ---------- workflows (process managers and their deadlines) ----------
+
+async function workflows() {
+  let list = [];
+  try {
+    list = await api.get('workflows');
+  } catch (e) {
+    if (e.status !== 503) throw e;  // a read side has no workflows
+  }
+  $('#wf-table tbody').replaceChildren(...list.map(w => el('tr', {},
+    el('td', {}, el('code', { text: w.name })), el('td', {}, w.instances),
+    el('td', {}, w.deadlines.pending), el('td', {}, w.deadlines.fired),
+    el('td', {}, w.deadlines.failed ? pill(w.deadlines.failed, 'bad') : '0'), el('td', {}, w.deadlines.cancelled),
+    el('td', { class: w.oldestOverdue ? 'err' : '' }, w.oldestOverdue ? ago(w.oldestOverdue) : '–'))));
+  $('#wf-table').hidden = list.length === 0;
+  $('#wf-empty').hidden = list.length > 0;
+}
+
 // ---------- polling ----------
 
 let busy = false;
@@ -406,6 +424,7 @@ async function refresh() {
   busy = true;
   try {
     await overview();
+    if (view === 'overview') await workflows();
     if (view === 'dead-letters') await deadLetters();
     if (view === 'audit') await audit();
     setStatus('updated ' + new Date().toLocaleTimeString() + (api.token() ? ' · token set' : ''));

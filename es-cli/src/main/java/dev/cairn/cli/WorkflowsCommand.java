@@ -1,0 +1,188 @@
+package dev.cairn.cli;
+
+import dev.cairn.admin.CairnAdmin;
+import dev.cairn.admin.WorkflowService;
+import dev.cairn.workflows.DeadlineView;
+import dev.cairn.workflows.HistoryEntry;
+import dev.cairn.workflows.WorkflowCatalog;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "workflows",
+    mixinStandardHelpOptions = true,
+    description = "The process managers (es-workflows): their instances and deadlines (pending, fired, failed, cancelled).",
+    subcommands = {WorkflowsCommand.ListWorkflows.class, WorkflowsCommand.Show.class, WorkflowsCommand.RetryFailed.class},
+    footerHeading = "%nExample:%n",
+    footer = {"  cairn workflows list", "  cairn workflows show checkout order-17",
+      "  cairn workflows retry-failed checkout --actor ann"})
+final class WorkflowsCommand implements Runnable {
+
+  @Spec private CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list, show or retry-failed");
+  }
+
+  private static WorkflowService service(Connection.Session session) {
+    return CairnAdmin.builder(session.store()).build().workflows();
+  }
+
+  private static String iso(Instant t) {
+    return t == null ? null : t.toString();
+  }
+
+  private static Map<String, Object> summaryRow(WorkflowService.Summary s) {
+    return Output.row(
+        "name", s.name(), "version", s.version(), "instances", s.instances(),
+        "pending", s.deadlines().get("pending"), "fired", s.deadlines().get("fired"),
+        "failed", s.deadlines().get("failed"), "cancelled", s.deadlines().get("cancelled"),
+        "nextDue", iso(s.nextDue()), "oldestOverdue", iso(s.oldestOverdue()));
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists the workflows with their instances and their deadlines by state; OLDESTOVERDUE is the due"
+          + " time of the oldest pending deadline that is past due (a scheduler that is not running, or behind).",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn workflows list --jdbc-url jdbc:postgresql://127.0.0.1:5432/orders?user=postgres",
+        "  NAME      VERSION  INSTANCES  PENDING  FIRED  FAILED  CANCELLED  NEXTDUE               OLDESTOVERDUE",
+        "  checkout  1        42         3        17     0       22         2026-12-02T03:10:00Z  -"})
+  static final class ListWorkflows implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Override
+    public Integer call() {
+      try (Connection.Session session = connection.open()) {
+        List<Map<String, Object>> rows = service(session).list().stream().map(WorkflowsCommand::summaryRow).toList();
+        output.rows(spec.commandLine().getOut(), rows, "no workflow is installed in this store");
+        return Cairn.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Shows one workflow with its most recently active instances, or one process instance: its state,"
+          + " the inputs it handled with what it did, and its deadlines. Exit code 3 if there is no such workflow"
+          + " or instance.",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn workflows show checkout", "  cairn workflows show checkout order-17 --json"})
+  static final class Show implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "the workflow's name")
+    String name;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "a process instance's id")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (Connection.Session session = connection.open()) {
+        PrintWriter out = spec.commandLine().getOut();
+        WorkflowService service = service(session);
+        if (id == null) {
+          WorkflowService.Detail d = service.get(name);
+          List<Map<String, Object>> instances = d.instances().stream().map(Show::row).toList();
+          if (output.json) {
+            Map<String, Object> all = summaryRow(d.summary());
+            all.put("instances", instances);
+            Output.print(out, all);
+            return Cairn.OK;
+          }
+          output.object(out, summaryRow(d.summary()));
+          out.println();
+          out.print(instances.isEmpty() ? "no instance has handled an input yet\n" : Output.table(instances));
+          return Cairn.OK;
+        }
+        WorkflowService.Instance i = service.instance(name, id);
+        List<Map<String, Object>> history = i.history().stream().map(Show::row).toList();
+        List<Map<String, Object>> deadlines = i.deadlines().stream().map(Show::row).toList();
+        Map<String, Object> head =
+            Output.row("workflow", i.workflow(), "processId", i.processId(), "streamId", i.streamId(),
+                "inputs", i.inputs(), "updatedAt", iso(i.updatedAt()));
+        if (output.json) {
+          head.put("state", i.state() == null ? null : new com.fasterxml.jackson.databind.util.RawValue(i.state()));
+          head.put("history", history);
+          head.put("deadlines", deadlines);
+          Output.print(out, head);
+          return Cairn.OK;
+        }
+        head.put("state", i.state());
+        output.object(out, head);
+        out.println();
+        out.print(history.isEmpty() ? "no input handled\n" : Output.table(history));
+        out.println();
+        out.print(deadlines.isEmpty() ? "no deadline\n" : Output.table(deadlines));
+        return Cairn.OK;
+      }
+    }
+
+    private static Map<String, Object> row(WorkflowCatalog.InstanceSummary s) {
+      return Output.row("processId", s.processId(), "inputs", s.inputs(), "pendingDeadlines", s.pendingDeadlines(),
+          "updatedAt", iso(s.updatedAt()));
+    }
+
+    private static Map<String, Object> row(HistoryEntry h) {
+      return Output.row("seq", h.seq(), "at", iso(h.at()), "input", h.input(), "detail", h.detail(),
+          "actions", String.join("; ", h.actions()));
+    }
+
+    private static Map<String, Object> row(DeadlineView d) {
+      return Output.row("name", d.name(), "due", iso(d.due()), "status", d.status(), "attempts", d.attempts(),
+          "lastError", d.lastError(), "id", d.id().toString());
+    }
+  }
+
+  @Command(
+      name = "retry-failed",
+      mixinStandardHelpOptions = true,
+      description = "Puts a workflow's failed deadlines back to pending; a running deadline scheduler (in any"
+          + " service) fires them at its next round. Recorded in the audit log. Exit code 3 if there is no such"
+          + " workflow.",
+      footerHeading = "%nExample:%n",
+      footer = {"  cairn workflows retry-failed checkout --actor ann", "  retried: 2"})
+  static final class RetryFailed implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private Connection connection;
+    @Mixin private Output output;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "the workflow's name")
+    String name;
+
+    @picocli.CommandLine.Option(names = "--actor", paramLabel = "NAME", defaultValue = "${sys:user.name}",
+        description = "who asks, for the audit log (default: your user name, ${DEFAULT-VALUE})")
+    String actor;
+
+    @Override
+    public Integer call() {
+      if (actor == null || actor.isBlank() || actor.length() > 100) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--actor must be 1 to 100 characters but was '" + actor + "'");
+      }
+      try (Connection.Session session = connection.open()) {
+        CairnAdmin admin = CairnAdmin.builder(session.store()).build();
+        admin.migrate(); // the audit table, if no service created it yet
+        WorkflowService.Retried r = admin.workflows().retryFailedDeadlines(name, actor, Mutation.remote());
+        output.object(spec.commandLine().getOut(), Output.row("workflow", r.workflow(), "retried", r.retried()));
+        return Cairn.OK;
+      }
+    }
+  }
+}
