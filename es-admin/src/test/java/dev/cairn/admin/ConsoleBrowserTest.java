@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -121,7 +122,10 @@ class ConsoleBrowserTest {
   }
 
   static WebDriverWait waiting() {
-    return new WebDriverWait(driver, WAIT, Duration.ofMillis(200));
+    // The page re-renders its tables as it polls: an element found a moment ago may be gone.
+    WebDriverWait wait = new WebDriverWait(driver, WAIT, Duration.ofMillis(200));
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
   }
 
   static void open(String view) {
@@ -214,21 +218,30 @@ class ConsoleBrowserTest {
   void poisonEvent_appearsAsADeadLetter_isRetriedFromThePage_andDisappears() {
     f.append("ord-poison", new Fixture.Opened("eve"), new Fixture.Deposited(Fixture.POISON));
     open("dead-letters");
-    WebElement row = waiting().until(d -> d.findElements(By.cssSelector("#dl-table tbody tr")).stream()
-        .filter(r -> r.getText().contains("ord-poison") && r.getText().contains("PARKED")).findFirst().orElse(null));
-    assertThat(row.getText()).contains("balances v1", "Deposited", "poison deposit in ord-poison");
+    assertThat(onParkedRow("ord-poison", WebElement::getText)).contains("balances v1", "Deposited", "poison deposit in ord-poison");
     assertThat(driver.findElement(By.id("dl-count")).getText()).isEqualTo("1");
-    row.findElement(By.cssSelector("button.linklike")).click();
+    onParkedRow("ord-poison", r -> click(r, "button.linklike"));
     waiting().until(d -> d.findElement(By.id("dl-detail")).getText().contains("\"amount\": 13"));
     Browser.screenshot(driver, "console-dead-letters");
 
     Fixture.POISON_FIXED.set(true);
-    row.findElement(By.cssSelector("button.retry")).click();
+    onParkedRow("ord-poison", r -> click(r, "button.retry"));
     waiting().until(d -> d.findElement(By.id("status")).getText().contains("Retry dead letter"));
     waiting().until(d -> d.findElements(By.cssSelector("#dl-table tbody tr")).stream()
         .noneMatch(r -> r.getText().contains("ord-poison")));
     assertThat(f.balances()).containsEntry("ord-poison", Fixture.POISON);
     assertThat(Browser.consoleErrors(driver)).isEmpty();
+  }
+
+  /** Finds the parked row of a stream afresh and acts on it, again if the page re-rendered it meanwhile. */
+  private static <T> T onParkedRow(String stream, java.util.function.Function<WebElement, T> action) {
+    return waiting().until(d -> d.findElements(By.cssSelector("#dl-table tbody tr")).stream()
+        .filter(r -> r.getText().contains(stream) && r.getText().contains("PARKED")).findFirst().map(action).orElse(null));
+  }
+
+  private static Boolean click(WebElement row, String button) {
+    row.findElement(By.cssSelector(button)).click();
+    return true;
   }
 
   @Test

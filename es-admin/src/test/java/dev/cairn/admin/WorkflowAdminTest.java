@@ -209,10 +209,13 @@ class WorkflowAdminTest {
     org.openqa.selenium.chrome.ChromeDriver driver = Browser.start(375, 812);
     try {
       driver.get(http.base() + "/cairn/#overview");
-      org.openqa.selenium.WebElement row =
+      // The overview re-renders as it polls, so the row's text is read inside the wait.
+      String row =
           new org.openqa.selenium.support.ui.WebDriverWait(driver, WAIT)
-              .until(d -> d.findElements(org.openqa.selenium.By.cssSelector("#wf-table tbody tr")).stream().findFirst().orElse(null));
-      assertThat(row.getText()).contains("welcome", "4", "2", "1", "ago");
+              .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+              .until(d -> d.findElements(org.openqa.selenium.By.cssSelector("#wf-table tbody tr")).stream()
+                  .findFirst().map(org.openqa.selenium.WebElement::getText).orElse(null));
+      assertThat(row).contains("welcome", "4", "2", "1", "ago");
       assertThat(driver.findElement(org.openqa.selenium.By.id("wf-empty")).isDisplayed()).isFalse();
       assertThat(Browser.consoleErrors(driver)).as("the browser console's errors").isEmpty();
       assertThat((Long) driver.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth;"))

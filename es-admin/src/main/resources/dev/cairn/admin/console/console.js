@@ -43,6 +43,11 @@ function ago(iso) {
 
 function ms(v) { return v == null ? '–' : v < 1000 ? v + ' ms' : (v / 1000).toFixed(1) + ' s'; }
 
+// An operator's action and its outcome stay in the status line for a while: the periodic
+// refresh must not replace them with its 'updated ...' line a moment later.
+let actionShownUntil = 0;
+const ACTION_STATUS_MS = 15000;
+
 function setStatus(text, error) {
   const s = $('#status');
   s.textContent = text;
@@ -227,11 +232,14 @@ function confirmDialog(title, text, fields = []) {
 
 async function act(path, body, what) {
   try {
+    actionShownUntil = Date.now() + ACTION_STATUS_MS;
     setStatus(what + '…');
     const command = await api.post(path, body);
     const done = await api.awaitCommand(command);
+    actionShownUntil = Date.now() + ACTION_STATUS_MS;
     setStatus(`${what}: ${done.status}${done.result ? ' — ' + done.result : ''}`, done.status === 'FAILED');
   } catch (e) {
+    actionShownUntil = Date.now() + ACTION_STATUS_MS;
     setStatus(`${what}: refused (${e.status || ''} ${e.message})`, true);
   }
   refresh();
@@ -427,7 +435,9 @@ async function refresh() {
     if (view === 'overview') await workflows();
     if (view === 'dead-letters') await deadLetters();
     if (view === 'audit') await audit();
-    setStatus('updated ' + new Date().toLocaleTimeString() + (api.token() ? ' · token set' : ''));
+    if (Date.now() > actionShownUntil) {
+      setStatus('updated ' + new Date().toLocaleTimeString() + (api.token() ? ' · token set' : ''));
+    }
   } catch (e) {
     setStatus(e.status === 401 ? 'the admin API wants a token: enter it above' : 'cannot reach the admin API: ' + e.message, true);
   } finally {
