@@ -36,9 +36,7 @@ final class Mutation {
     if (waitSeconds < 0) {
       throw new CommandLine.ParameterException(cl, "--wait must be 0 or more seconds but was " + waitSeconds);
     }
-    if (actor == null || actor.isBlank() || actor.length() > 100) {
-      throw new CommandLine.ParameterException(cl, "--actor must be 1 to 100 characters but was '" + actor + "'");
-    }
+    requireActor(cl, actor);
     try (Connection.Session session = connection.open()) {
       CairnAdmin admin = CairnAdmin.builder(session.store()).build();
       admin.migrate(); // the audit table, if no service created it yet
@@ -64,6 +62,13 @@ final class Mutation {
           yield Cairn.OK;
         }
       };
+    }
+  }
+
+  /** Refuses an {@code --actor} the audit log cannot record: 1 to 100 characters. */
+  static void requireActor(CommandLine cl, String actor) {
+    if (actor == null || actor.isBlank() || actor.length() > 100) {
+      throw new CommandLine.ParameterException(cl, "--actor must be 1 to 100 characters but was '" + actor + "'");
     }
   }
 

@@ -9,12 +9,8 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "workflows",
@@ -24,13 +20,11 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExample:%n",
     footer = {"  cairn workflows list", "  cairn workflows show checkout order-17",
       "  cairn workflows retry-failed checkout --actor ann"})
-final class WorkflowsCommand implements Runnable {
-
-  @Spec private CommandSpec spec;
+final class WorkflowsCommand extends CommandGroup {
 
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list, show or retry-failed");
+  String subcommands() {
+    return "list, show or retry-failed";
   }
 
   private static WorkflowService service(Connection.Session session) {
@@ -58,18 +52,12 @@ final class WorkflowsCommand implements Runnable {
       footer = {"  cairn workflows list --jdbc-url jdbc:postgresql://127.0.0.1:5432/orders?user=postgres",
         "  NAME      VERSION  INSTANCES  PENDING  FIRED  FAILED  CANCELLED  NEXTDUE               OLDESTOVERDUE",
         "  checkout  1        42         3        17     0       22         2026-12-02T03:10:00Z  -"})
-  static final class ListWorkflows implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
-
+  static final class ListWorkflows extends StoreCommand {
     @Override
-    public Integer call() {
-      try (Connection.Session session = connection.open()) {
-        List<Map<String, Object>> rows = service(session).list().stream().map(WorkflowsCommand::summaryRow).toList();
-        output.rows(spec.commandLine().getOut(), rows, "no workflow is installed in this store");
-        return Cairn.OK;
-      }
+    int run(Connection.Session session, PrintWriter out) {
+      List<Map<String, Object>> rows = service(session).list().stream().map(WorkflowsCommand::summaryRow).toList();
+      output.rows(out, rows, "no workflow is installed in this store");
+      return Cairn.OK;
     }
   }
 
@@ -81,10 +69,7 @@ final class WorkflowsCommand implements Runnable {
           + " or instance.",
       footerHeading = "%nExample:%n",
       footer = {"  cairn workflows show checkout", "  cairn workflows show checkout order-17 --json"})
-  static final class Show implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
+  static final class Show extends StoreCommand {
 
     @Parameters(index = "0", paramLabel = "NAME", description = "the workflow's name")
     String name;
@@ -93,45 +78,42 @@ final class WorkflowsCommand implements Runnable {
     String id;
 
     @Override
-    public Integer call() {
-      try (Connection.Session session = connection.open()) {
-        PrintWriter out = spec.commandLine().getOut();
-        WorkflowService service = service(session);
-        if (id == null) {
-          WorkflowService.Detail d = service.get(name);
-          List<Map<String, Object>> instances = d.instances().stream().map(Show::row).toList();
-          if (output.json) {
-            Map<String, Object> all = summaryRow(d.summary());
-            all.put("instances", instances);
-            Output.print(out, all);
-            return Cairn.OK;
-          }
-          output.object(out, summaryRow(d.summary()));
-          out.println();
-          out.print(instances.isEmpty() ? "no instance has handled an input yet\n" : Output.table(instances));
-          return Cairn.OK;
-        }
-        WorkflowService.Instance i = service.instance(name, id);
-        List<Map<String, Object>> history = i.history().stream().map(Show::row).toList();
-        List<Map<String, Object>> deadlines = i.deadlines().stream().map(Show::row).toList();
-        Map<String, Object> head =
-            Output.row("workflow", i.workflow(), "processId", i.processId(), "streamId", i.streamId(),
-                "inputs", i.inputs(), "updatedAt", iso(i.updatedAt()));
+    int run(Connection.Session session, PrintWriter out) {
+      WorkflowService service = service(session);
+      if (id == null) {
+        WorkflowService.Detail d = service.get(name);
+        List<Map<String, Object>> instances = d.instances().stream().map(Show::row).toList();
         if (output.json) {
-          head.put("state", i.state() == null ? null : new com.fasterxml.jackson.databind.util.RawValue(i.state()));
-          head.put("history", history);
-          head.put("deadlines", deadlines);
-          Output.print(out, head);
+          Map<String, Object> all = summaryRow(d.summary());
+          all.put("instances", instances);
+          Output.print(out, all);
           return Cairn.OK;
         }
-        head.put("state", i.state());
-        output.object(out, head);
+        output.object(out, summaryRow(d.summary()));
         out.println();
-        out.print(history.isEmpty() ? "no input handled\n" : Output.table(history));
-        out.println();
-        out.print(deadlines.isEmpty() ? "no deadline\n" : Output.table(deadlines));
+        out.print(instances.isEmpty() ? "no instance has handled an input yet\n" : Output.table(instances));
         return Cairn.OK;
       }
+      WorkflowService.Instance i = service.instance(name, id);
+      List<Map<String, Object>> history = i.history().stream().map(Show::row).toList();
+      List<Map<String, Object>> deadlines = i.deadlines().stream().map(Show::row).toList();
+      Map<String, Object> head =
+          Output.row("workflow", i.workflow(), "processId", i.processId(), "streamId", i.streamId(),
+              "inputs", i.inputs(), "updatedAt", iso(i.updatedAt()));
+      if (output.json) {
+        head.put("state", i.state() == null ? null : new com.fasterxml.jackson.databind.util.RawValue(i.state()));
+        head.put("history", history);
+        head.put("deadlines", deadlines);
+        Output.print(out, head);
+        return Cairn.OK;
+      }
+      head.put("state", i.state());
+      output.object(out, head);
+      out.println();
+      out.print(history.isEmpty() ? "no input handled\n" : Output.table(history));
+      out.println();
+      out.print(deadlines.isEmpty() ? "no deadline\n" : Output.table(deadlines));
+      return Cairn.OK;
     }
 
     private static Map<String, Object> row(WorkflowCatalog.InstanceSummary s) {
@@ -158,10 +140,7 @@ final class WorkflowsCommand implements Runnable {
           + " workflow.",
       footerHeading = "%nExample:%n",
       footer = {"  cairn workflows retry-failed checkout --actor ann", "  retried: 2"})
-  static final class RetryFailed implements Callable<Integer> {
-    @Spec private CommandSpec spec;
-    @Mixin private Connection connection;
-    @Mixin private Output output;
+  static final class RetryFailed extends StoreCommand {
 
     @Parameters(index = "0", paramLabel = "NAME", description = "the workflow's name")
     String name;
@@ -171,18 +150,17 @@ final class WorkflowsCommand implements Runnable {
     String actor;
 
     @Override
-    public Integer call() {
-      if (actor == null || actor.isBlank() || actor.length() > 100) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(), "--actor must be 1 to 100 characters but was '" + actor + "'");
-      }
-      try (Connection.Session session = connection.open()) {
-        CairnAdmin admin = CairnAdmin.builder(session.store()).build();
-        admin.migrate(); // the audit table, if no service created it yet
-        WorkflowService.Retried r = admin.workflows().retryFailedDeadlines(name, actor, Mutation.remote());
-        output.object(spec.commandLine().getOut(), Output.row("workflow", r.workflow(), "retried", r.retried()));
-        return Cairn.OK;
-      }
+    void check() {
+      Mutation.requireActor(spec.commandLine(), actor);
+    }
+
+    @Override
+    int run(Connection.Session session, PrintWriter out) {
+      CairnAdmin admin = CairnAdmin.builder(session.store()).build();
+      admin.migrate(); // the audit table, if no service created it yet
+      WorkflowService.Retried r = admin.workflows().retryFailedDeadlines(name, actor, Mutation.remote());
+      output.object(out, Output.row("workflow", r.workflow(), "retried", r.retried()));
+      return Cairn.OK;
     }
   }
 }
