@@ -79,7 +79,9 @@ public final class JdbcEventStore implements EventStore, HealthIndicator {
     GlobalFence fence = new GlobalFence(tables.qualified("events"));
     this.globalOrder = new GlobalOrderReader(tables, fence);
     this.appender =
-        new Appender(jdbi, tables, fence, streams, b.maxEventBytes, b.notify ? NOTIFY_CHANNEL : null, meters);
+        new Appender(
+            jdbi, tables, fence, streams, b.maxEventBytes, b.notify ? NOTIFY_CHANNEL : null, meters,
+            b.groupCommit.maxSize() == 1 ? null : b.groupCommit);
     this.health = new StoreHealth(jdbi, fence, globalOrder, b.fenceHeldThreshold, meters);
     this.idempotencyKeys = new IdempotencyKeys(jdbi, tables, streams);
   }

@@ -3,6 +3,7 @@ package dev.cairn.store.jdbc;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.spi.Checks;
+import dev.cairn.store.jdbc.internal.GroupCommitSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -23,6 +24,8 @@ public final class JdbcEventStoreBuilder {
   MeterRegistry meters = Metrics.globalRegistry;
   Duration fenceHeldThreshold = Duration.ofSeconds(10);
   OpenTelemetry openTelemetry;
+  GroupCommitSettings groupCommit = GroupCommitSettings.DEFAULTS;
+  private boolean groupCommitSet;
 
   JdbcEventStoreBuilder(DataSource dataSource) {
     this.dataSource = requireNonNull(dataSource, "dataSource");
@@ -116,6 +119,34 @@ public final class JdbcEventStoreBuilder {
       throw new IllegalStateException("OpenTelemetry was already set to " + openTelemetry);
     }
     this.openTelemetry = value;
+    return this;
+  }
+
+  /**
+   * Sets how concurrent appends to different streams are combined into one transaction (group
+   * commit; on by default with groups of up to 64, at most 2 groups committing at once and no
+   * extra wait). Each member of a group keeps its own outcome: a member whose stream moved on gets
+   * its own {@link dev.cairn.api.ConcurrencyConflictException}, the others commit. A writer alone
+   * never waits; writers that arrive while groups commit go together in the next group, on one
+   * connection and one commit (one WAL flush on a durable server). Appends inside a caller's
+   * transaction ({@link JdbcEventStore#append(org.jdbi.v3.core.Handle, dev.cairn.api.AppendRequest)})
+   * are never grouped.
+   *
+   * @param maxSize the most appends in one group; 1 turns grouping off
+   * @param maxInFlight the most groups committing at once, each on a connection of its own
+   * @param maxWait how long a leader waits for its group to fill up while another group is in flight
+   *     (0 to 1 s; zero lets groups form only while earlier ones commit)
+   * @return this builder
+   * @throws IllegalArgumentException if a size is below 1 or the wait outside 0 to 1 s
+   * @throws IllegalStateException if already set
+   */
+  public JdbcEventStoreBuilder groupCommit(int maxSize, int maxInFlight, Duration maxWait) {
+    GroupCommitSettings value = new GroupCommitSettings(maxSize, maxInFlight, maxWait);
+    if (groupCommitSet) {
+      throw new IllegalStateException("group commit was already set to " + groupCommit);
+    }
+    this.groupCommit = value;
+    this.groupCommitSet = true;
     return this;
   }
 

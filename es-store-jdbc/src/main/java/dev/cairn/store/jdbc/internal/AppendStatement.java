@@ -210,13 +210,22 @@ final class AppendStatement {
         row = latest;
       }
     }
-    if (row.isPresent() && !request.streamType().equals(row.get().streamType())) {
+    return lostCompareAndSet(request, row.orElse(null));
+  }
+
+  /**
+   * Says why a compare-and-set failed, given the stream's row as the append saw it.
+   *
+   * @param request the append
+   * @param row the stream's row, or null if the stream does not exist
+   * @return an {@link IllegalArgumentException} if the stream is of another type, else the conflict
+   */
+  static RuntimeException lostCompareAndSet(AppendRequest request, StreamReader.StreamRow row) {
+    if (row != null && !request.streamType().equals(row.streamType())) {
       return new IllegalArgumentException(
-          "stream " + request.streamId() + " is of type " + row.get().streamType()
-              + ", not " + request.streamType());
+          "stream " + request.streamId() + " is of type " + row.streamType() + ", not " + request.streamType());
     }
-    long actual = row.map(StreamReader.StreamRow::version).orElse(0L);
-    return ConcurrencyConflictException.of(
-        request.streamId(), request.expectedVersion(), actual, null);
+    long actual = row == null ? 0L : row.version();
+    return ConcurrencyConflictException.of(request.streamId(), request.expectedVersion(), actual, null);
   }
 }

@@ -6,10 +6,14 @@ import dev.cairn.api.ConcurrencyConflictException;
 import dev.cairn.api.EventTooLargeException;
 import dev.cairn.api.NewEvent;
 import dev.cairn.store.jdbc.spi.StoreTables;
+import dev.cairn.api.EventStoreException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -36,6 +40,11 @@ public final class Appender {
   private final Timer appendTimer;
   private final Counter eventsAppended;
   private final Counter conflicts;
+  private final GroupAppendStatement groupStatement;
+  /** Null when appends are not grouped. */
+  private final GroupCommit groups;
+  private final DistributionSummary groupSizes;
+  private final Counter groupFallbacks;
 
   /**
    * Creates the appender and registers its meters.
@@ -47,6 +56,7 @@ public final class Appender {
    * @param maxEventBytes the largest payload of one event
    * @param notifyChannel the LISTEN/NOTIFY channel to announce appends on, or null for none
    * @param meters where the meters are registered
+   * @param grouping how concurrent appends are grouped, or null to run each alone
    */
   public Appender(
       Jdbi jdbi,
@@ -55,7 +65,8 @@ public final class Appender {
       StreamReader streams,
       int maxEventBytes,
       String notifyChannel,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      GroupCommitSettings grouping) {
     this.jdbi = jdbi;
     this.streams = streams;
     this.fence = fence;
@@ -73,6 +84,19 @@ public final class Appender {
         Counter.builder("cairn.store.conflicts")
             .description("Appends rejected because the stream was at another version")
             .register(meters);
+    this.groupStatement = new GroupAppendStatement(tables, fence, notifyChannel);
+    this.groups =
+        grouping == null
+            ? null
+            : new GroupCommit(grouping, this::runGroup);
+    this.groupSizes =
+        DistributionSummary.builder("cairn.store.append.group.size")
+            .description("Appends committed together in one transaction by group commit")
+            .register(meters);
+    this.groupFallbacks =
+        Counter.builder("cairn.store.append.group.fallbacks")
+            .description("Groups rolled back because one member failed, whose members then appended alone")
+            .register(meters);
   }
 
   /**
@@ -83,7 +107,7 @@ public final class Appender {
    * @throws ConcurrencyConflictException if the stream is at another version
    */
   public AppendResult append(AppendRequest request) {
-    return timedAppend(request, h -> statement.execute(h, request, true));
+    return append(request, null);
   }
 
   /**
@@ -95,17 +119,117 @@ public final class Appender {
    * @throws ConcurrencyConflictException if the stream is at another version
    */
   public AppendResult append(AppendRequest request, Consumer<Handle> before) {
-    if (before == null) {
-      return append(request);
+    checkSizes(request);
+    Timer.Sample sample = Timer.start(meters);
+    try {
+      AppendResult result;
+      if (groups == null) {
+        result = alone(request, before);
+      } else {
+        GroupCommit.Outcome outcome = groups.submit(request, before);
+        if (outcome.failure() != null) {
+          throw outcome.failure();
+        }
+        result = outcome.result();
+      }
+      afterCommit(result);
+      return result;
+    } finally {
+      sample.stop(appendTimer);
     }
-    return timedAppend(
-        request,
+  }
+
+  /** The append alone, in a transaction of its own. */
+  private AppendResult alone(AppendRequest request, Consumer<Handle> before) {
+    if (before == null) {
+      return inAppendTransaction(request.streamId(), request.expectedVersion(), h -> statement.execute(h, request, true));
+    }
+    return inAppendTransaction(
+        request.streamId(),
+        request.expectedVersion(),
         h -> {
           // Declared before the key's insert, the transaction's first write.
           h.execute(AppendStatement.REPEATABLE_READ + "; " + fence.declareSql());
           before.accept(h);
           return statement.execute(h, request, false);
         });
+  }
+
+  /**
+   * Runs one group (on the leader's thread). A group of one is an append alone. A larger group is
+   * one REPEATABLE READ transaction: the group statement, then the winners' work (their idempotency
+   * keys), then the commit. A failure before the commit rolls the whole group back and every member
+   * appends alone, in the order they arrived, where each gets its own outcome (a member's serialization failure, a
+   * unique violation, a key already used); a failure of the commit itself leaves the outcome unknown,
+   * as it would for an append alone, and fails every member.
+   */
+  private List<GroupCommit.Outcome> runGroup(List<GroupCommit.Member> members) {
+    if (members.size() == 1) {
+      return List.of(runAlone(members.get(0)));
+    }
+    List<AppendRequest> requests = new ArrayList<>(members.size());
+    for (GroupCommit.Member m : members) {
+      requests.add(m.request);
+    }
+    List<GroupCommit.Outcome> outcomes = new ArrayList<>(members.size());
+    boolean committing = false;
+    try (Handle h = jdbi.open()) {
+      try {
+        h.begin();
+        List<GroupAppendStatement.Outcome> done = groupStatement.execute(h, requests);
+        for (int i = 0; i < members.size(); i++) {
+          GroupCommit.Member m = members.get(i);
+          GroupAppendStatement.Outcome o = done.get(i);
+          if (!o.won()) {
+            conflicts.increment();
+            outcomes.add(GroupCommit.Outcome.failed(AppendStatement.lostCompareAndSet(m.request, o.actual())));
+            continue;
+          }
+          if (m.inTransaction != null) {
+            m.inTransaction.accept(h);
+          }
+          AppendRequest r = m.request;
+          outcomes.add(
+              GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), o.stored())));
+        }
+        committing = true;
+        h.commit();
+        groupSizes.record(members.size());
+        return outcomes;
+      } catch (RuntimeException e) {
+        if (committing) {
+          EventStoreException failure =
+              EventStoreException.of("committing a group of " + members.size() + " appends (whether it committed is unknown)", e);
+          return Collections.nCopies(members.size(), GroupCommit.Outcome.failed(failure));
+        }
+        rollBackQuietly(h, e);
+        groupFallbacks.increment();
+        LOG.debug("group of {} appends rolled back, its members append alone", members.size(), e);
+      }
+    }
+    // One after the other, in the order they arrived, so that members competing for the same
+    // thing (an idempotency key) are decided as they would have been without grouping.
+    List<GroupCommit.Outcome> alone = new ArrayList<>(members.size());
+    for (GroupCommit.Member m : members) {
+      alone.add(runAlone(m));
+    }
+    return alone;
+  }
+
+  private GroupCommit.Outcome runAlone(GroupCommit.Member m) {
+    try {
+      return GroupCommit.Outcome.committed(alone(m.request, m.inTransaction));
+    } catch (RuntimeException e) {
+      return GroupCommit.Outcome.failed(e);
+    }
+  }
+
+  private static void rollBackQuietly(Handle h, RuntimeException cause) {
+    try {
+      h.rollback();
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
   }
 
   /**
@@ -168,24 +292,30 @@ public final class Appender {
   private record Declaration(boolean declared, String txId) {}
 
   /**
+   * Returns how many appends wait for their group to start, 0 when appends are not grouped.
+   *
+   * @return the number
+   */
+  public int queuedAppends() {
+    return groups == null ? 0 : groups.queued();
+  }
+
+  /**
+   * Returns how many groups of appends (a lone append is a group of one) are committing now.
+   *
+   * @return the number
+   */
+  public int groupsInFlight() {
+    return groups == null ? 0 : groups.inFlight();
+  }
+
+  /**
    * Registers a listener called after every append of this appender commits.
    *
    * @param listener the listener
    */
   public void addListener(Consumer<AppendResult> listener) {
     listeners.add(listener);
-  }
-
-  private AppendResult timedAppend(AppendRequest request, HandleWork<AppendResult> work) {
-    checkSizes(request);
-    Timer.Sample sample = Timer.start(meters);
-    try {
-      AppendResult result = inAppendTransaction(request.streamId(), request.expectedVersion(), work);
-      afterCommit(result);
-      return result;
-    } finally {
-      sample.stop(appendTimer);
-    }
   }
 
   /**

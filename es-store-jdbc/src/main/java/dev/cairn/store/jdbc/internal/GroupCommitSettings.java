@@ -1,0 +1,37 @@
+package dev.cairn.store.jdbc.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * How concurrent appends are combined into groups (see {@link GroupCommit}).
+ *
+ * @param maxSize the most appends in one group
+ * @param maxInFlight the most groups committing at once, each on a connection of its own
+ * @param maxWait how long a leader waits for its group to fill while another group is in flight;
+ *     zero lets a group form only while the previous ones commit
+ */
+public record GroupCommitSettings(int maxSize, int maxInFlight, Duration maxWait) {
+
+  /** The defaults: groups of up to 64, two in flight, no extra wait. */
+  public static final GroupCommitSettings DEFAULTS = new GroupCommitSettings(64, 2, Duration.ZERO);
+
+  /**
+   * Checks the settings.
+   *
+   * @throws IllegalArgumentException if a size is below 1 or the wait negative
+   */
+  public GroupCommitSettings {
+    requireNonNull(maxWait, "maxWait");
+    if (maxSize < 1) {
+      throw new IllegalArgumentException("group commit max size must be >= 1 but was " + maxSize);
+    }
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("group commit max in flight must be >= 1 but was " + maxInFlight);
+    }
+    if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new IllegalArgumentException("group commit max wait must be between 0 and 1 s but was " + maxWait);
+    }
+  }
+}
