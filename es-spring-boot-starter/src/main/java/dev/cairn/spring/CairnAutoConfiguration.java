@@ -73,6 +73,7 @@ public class CairnAutoConfiguration {
             .notifyOnAppend(s.isNotifyOnAppend())
             .maxEventBytes(s.getMaxEventBytes())
             .fenceHeldThreshold(s.getFenceHeldThreshold())
+            .groupCommit(s.getGroupCommitMaxSize(), s.getGroupCommitMaxInFlight(), s.getGroupCommitMaxWait())
             .meterRegistry(meters.getIfUnique(() -> Metrics.globalRegistry));
     if (!s.getTablePrefix().isEmpty()) {
       builder.tablePrefix(s.getTablePrefix());

@@ -17,6 +17,12 @@ public class StoreProperties {
   private boolean migrate = true;
   /** How long committed events may wait behind an open appender before the store is DEGRADED. */
   private Duration fenceHeldThreshold = Duration.ofSeconds(10);
+  /** Group commit: the most concurrent appends committed together in one transaction; 1 turns it off. */
+  private int groupCommitMaxSize = 64;
+  /** Group commit: the most groups committing at once, each on a connection of its own. */
+  private int groupCommitMaxInFlight = 2;
+  /** Group commit: how long a group's leader waits for as many members as the last group had. */
+  private Duration groupCommitMaxWait = Duration.ofMillis(1);
 
   /**
    * Returns the schema.
@@ -128,5 +134,66 @@ public class StoreProperties {
    */
   public void setFenceHeldThreshold(Duration fenceHeldThreshold) {
     this.fenceHeldThreshold = Checks.positive("cairn.store.fence-held-threshold", fenceHeldThreshold);
+  }
+
+  /**
+   * Returns the largest group of appends committed together.
+   *
+   * @return the size
+   */
+  public int getGroupCommitMaxSize() {
+    return groupCommitMaxSize;
+  }
+
+  /**
+   * Sets the largest group of appends committed together.
+   *
+   * @param groupCommitMaxSize at least 1 (1 turns group commit off)
+   * @throws IllegalArgumentException if below 1
+   */
+  public void setGroupCommitMaxSize(int groupCommitMaxSize) {
+    this.groupCommitMaxSize = Checks.positive("cairn.store.group-commit-max-size", groupCommitMaxSize);
+  }
+
+  /**
+   * Returns how many groups may commit at once.
+   *
+   * @return the number
+   */
+  public int getGroupCommitMaxInFlight() {
+    return groupCommitMaxInFlight;
+  }
+
+  /**
+   * Sets how many groups may commit at once.
+   *
+   * @param groupCommitMaxInFlight at least 1
+   * @throws IllegalArgumentException if below 1
+   */
+  public void setGroupCommitMaxInFlight(int groupCommitMaxInFlight) {
+    this.groupCommitMaxInFlight = Checks.positive("cairn.store.group-commit-max-in-flight", groupCommitMaxInFlight);
+  }
+
+  /**
+   * Returns how long a group's leader waits for its group.
+   *
+   * @return the wait
+   */
+  public Duration getGroupCommitMaxWait() {
+    return groupCommitMaxWait;
+  }
+
+  /**
+   * Sets how long a group's leader waits for its group.
+   *
+   * @param groupCommitMaxWait 0 to 1 s
+   * @throws IllegalArgumentException if negative or above 1 s
+   */
+  public void setGroupCommitMaxWait(Duration groupCommitMaxWait) {
+    if (groupCommitMaxWait == null || groupCommitMaxWait.isNegative() || groupCommitMaxWait.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new IllegalArgumentException(
+          "cairn.store.group-commit-max-wait must be between 0 and 1s but was " + groupCommitMaxWait);
+    }
+    this.groupCommitMaxWait = groupCommitMaxWait;
   }
 }

@@ -124,18 +124,19 @@ public final class JdbcEventStoreBuilder {
 
   /**
    * Sets how concurrent appends to different streams are combined into one transaction (group
-   * commit; on by default with groups of up to 64, at most 2 groups committing at once and no
-   * extra wait). Each member of a group keeps its own outcome: a member whose stream moved on gets
+   * commit; on by default with groups of up to 64, at most 2 groups committing at once and a wait
+   * of up to 1 ms). Each member of a group keeps its own outcome: a member whose stream moved on gets
    * its own {@link dev.cairn.api.ConcurrencyConflictException}, the others commit. A writer alone
    * never waits; writers that arrive while groups commit go together in the next group, on one
-   * connection and one commit (one WAL flush on a durable server). Appends inside a caller's
+   * connection and one commit (one WAL flush on a durable server), and a group's leader waits up to
+   * {@code maxWait} for as many members as the last group had. Appends inside a caller's
    * transaction ({@link JdbcEventStore#append(org.jdbi.v3.core.Handle, dev.cairn.api.AppendRequest)})
    * are never grouped.
    *
    * @param maxSize the most appends in one group; 1 turns grouping off
    * @param maxInFlight the most groups committing at once, each on a connection of its own
-   * @param maxWait how long a leader waits for its group to fill up while another group is in flight
-   *     (0 to 1 s; zero lets groups form only while earlier ones commit)
+   * @param maxWait how long a leader waits for as many members as the last group had (0 to 1 s;
+   *     zero lets groups form only while earlier ones commit)
    * @return this builder
    * @throws IllegalArgumentException if a size is below 1 or the wait outside 0 to 1 s
    * @throws IllegalStateException if already set

@@ -20,11 +20,11 @@ import org.jdbi.v3.core.Handle;
  * transaction: the waiting is done by the callers' own threads, and the one that finds a free
  * slot leads the next group.
  *
- * <p>A writer that finds a slot free and nobody queued before it leads at once, alone: a lone
- * writer never waits. Writers that arrive while groups are committing queue up and go together
- * in the next group, so the group size follows the load. With {@code maxWait} above zero, a leader
- * that is not alone (another group is in flight) waits up to that long for the group to reach
- * {@code maxSize}. A stream is never in two groups at once, nor twice in one group: its appends go
+ * <p>Writers that arrive while groups are committing queue up and go together in the next group,
+ * so the group size follows the load. A leader waits up to {@code maxWait} for as many members as
+ * the last group had (at most {@code maxSize}): when a group's writers come back together with
+ * their next appends, they go together again instead of the first of them leading a group of one
+ * and the rest queueing behind it. A lone writer (the last group had one member) never waits. A stream is never in two groups at once, nor twice in one group: its appends go
  * one after the other, so concurrent groups touch disjoint stream rows and cannot deadlock on them.
  *
  * <p>The group is run on the leader's thread by a function given the members (the {@link
@@ -70,6 +70,8 @@ final class GroupCommit {
   private final ArrayDeque<Member> queue = new ArrayDeque<>();
   private final Set<String> streamsInFlight = new HashSet<>();
   private int inFlight;
+  /** The size of the last group taken: how many writers were recently appending together. */
+  private int lastGroupSize = 1;
 
   GroupCommit(GroupCommitSettings settings, Function<List<Member>, List<Outcome>> runGroup) {
     this.settings = settings;
@@ -96,10 +98,12 @@ final class GroupCommit {
           return me.outcome;
         }
         if (inFlight < settings.maxInFlight() && canLead(me)) {
-          if (inFlight > 0 && !settings.maxWait().isZero() && queue.size() < settings.maxSize()) {
-            interrupted |= fill();
+          int target = Math.min(lastGroupSize, settings.maxSize());
+          if (queue.size() < target && !settings.maxWait().isZero()) {
+            interrupted |= fill(target);
           }
           List<Member> group = take();
+          lastGroupSize = Math.max(1, group.size());
           if (group.isEmpty()) {
             interrupted |= await();
             continue;
@@ -158,11 +162,11 @@ final class GroupCommit {
     return false;
   }
 
-  /** Waits (lock held) until the queue holds a full group or the wait is over. */
-  private boolean fill() {
+  /** Waits (lock held) until the queue holds the target or the wait is over. */
+  private boolean fill(int target) {
     long left = settings.maxWait().toNanos();
     boolean interrupted = false;
-    while (queue.size() < settings.maxSize() && left > 0) {
+    while (queue.size() < target && left > 0) {
       try {
         left = arrived.awaitNanos(left);
       } catch (InterruptedException e) {

@@ -9,13 +9,13 @@ import java.time.Duration;
  *
  * @param maxSize the most appends in one group
  * @param maxInFlight the most groups committing at once, each on a connection of its own
- * @param maxWait how long a leader waits for its group to fill while another group is in flight;
- *     zero lets a group form only while the previous ones commit
+ * @param maxWait how long a leader waits for as many members as the last group had; zero lets a
+ *     group form only while earlier ones commit
  */
 public record GroupCommitSettings(int maxSize, int maxInFlight, Duration maxWait) {
 
-  /** The defaults: groups of up to 64, two in flight, no extra wait. */
-  public static final GroupCommitSettings DEFAULTS = new GroupCommitSettings(64, 2, Duration.ZERO);
+  /** The defaults: groups of up to 64, two in flight, a leader waits up to 1 ms for its group. */
+  public static final GroupCommitSettings DEFAULTS = new GroupCommitSettings(64, 2, Duration.ofMillis(1));
 
   /**
    * Checks the settings.
