@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.api.AggregateRepository;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.AppendResult;
+import dev.cairn.api.EventIds;
 import dev.cairn.api.CommandOptions;
 import dev.cairn.api.CommandResult;
 import dev.cairn.api.ConcurrencyConflictException;
@@ -26,7 +27,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,7 +152,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
       requireNonNull(event, "decider returned a null event");
       SerializedEvent s = serializer.serialize(event);
       newEvents.add(
-          new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), metadata));
+          new NewEvent(EventIds.next(), s.eventType(), s.revision(), s.json(), metadata));
     }
     AppendRequest request = new AppendRequest(streamId, streamType, loaded.version(), newEvents);
     long from = loaded.version() + 1;
