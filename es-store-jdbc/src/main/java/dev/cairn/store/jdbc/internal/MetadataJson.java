@@ -1,10 +1,11 @@
 package dev.cairn.store.jdbc.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.api.EventMetadata;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -38,23 +39,47 @@ final class MetadataJson {
     if (json == null || json.equals("{}")) {
       return EventMetadata.EMPTY;
     }
-    try {
-      JsonNode node = MAPPER.readTree(json);
-      Map<String, String> extra = new HashMap<>();
-      JsonNode extraNode = node.path("extra");
-      for (Map.Entry<String, JsonNode> e : extraNode.properties()) {
-        extra.put(e.getKey(), e.getValue().asText());
+    // A streaming read: every event read from the store passes here, and the metadata is a flat
+    // object of a few strings (and "extra", one more), so no tree is built.
+    String correlation = null;
+    String causation = null;
+    String tenant = null;
+    String user = null;
+    String traceparent = null;
+    Map<String, String> extra = Map.of();
+    try (JsonParser p = MAPPER.getFactory().createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalStateException("stored event metadata is not a JSON object: " + json);
       }
-      return new EventMetadata(
-          text(node, CORRELATION),
-          text(node, CAUSATION),
-          text(node, TENANT),
-          text(node, USER),
-          text(node, TRACEPARENT),
-          extra);
-    } catch (JsonProcessingException e) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("extra") && value == JsonToken.START_OBJECT) {
+          extra = new HashMap<>();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            if (p.nextToken().isStructStart()) {
+              p.skipChildren();
+              continue;
+            }
+            extra.put(key, p.getValueAsString(p.getText()));
+          }
+          continue;
+        }
+        String text = value == JsonToken.VALUE_NULL ? null : p.getValueAsString(p.getText());
+        switch (name) {
+          case CORRELATION -> correlation = text;
+          case CAUSATION -> causation = text;
+          case TENANT -> tenant = text;
+          case USER -> user = text;
+          case TRACEPARENT -> traceparent = text;
+          default -> p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
       throw new IllegalStateException("stored event metadata is not JSON: " + json, e);
     }
+    return new EventMetadata(correlation, causation, tenant, user, traceparent, extra);
   }
 
   private static void putIfPresent(ObjectNode node, String key, String value) {
@@ -63,8 +88,4 @@ final class MetadataJson {
     }
   }
 
-  private static String text(JsonNode node, String key) {
-    JsonNode v = node.get(key);
-    return v == null || v.isNull() ? null : v.asText();
-  }
 }
