@@ -4,6 +4,10 @@ import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.RecordedEvent;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies a batch of events to a projection inside the caller's transaction. The whole batch first
- * runs under one savepoint; only if an event fails is it run again event by event, each under its
- * own savepoint, with parking as the failure policy says. An event to be retried ends the batch
+ * runs under one savepoint (a {@link BatchProjection} gets its handled events in one {@link
+ * BatchProjection#applyBatch} call); only if that fails is it run again event by event, each under
+ * its own savepoint, with parking as the failure policy says. An event to be retried ends the batch
  * there: the runner commits what came before it and waits out the backoff outside any
  * transaction, so a failing projection never holds a transaction id (and with it the store's
  * global-order fence, and so the relay and every other reader) through its retries.
@@ -76,6 +81,8 @@ final class BatchApplier {
    */
   private final Map<UUID, Integer> failedAttempts = new ConcurrentHashMap<>();
   private final ProjectionTracing tracing;
+  /** The projection if it applies whole batches, else null. */
+  private final BatchProjection batchProjection;
 
   BatchApplier(
       Projection projection, ReadModel model, EventSerializer serializer, FailurePolicy policy, DeadLetters deadLetters,
@@ -88,6 +95,7 @@ final class BatchApplier {
     this.deadLetters = deadLetters;
     this.handles = Projections.handledTypes(projection, serializer);
     this.tracing = tracing;
+    this.batchProjection = projection instanceof BatchProjection b ? b : null;
   }
 
   static void applyOne(
@@ -111,20 +119,7 @@ final class BatchApplier {
     if (blocked.isEmpty() && !retrying) {
       h.savepoint("cairn_batch");
       try {
-        int applied = 0;
-        for (Item i : items) {
-          if (handles.test(i.event().eventType())) {
-            try (ProjectionTracing.Apply span = tracing.start(i, 1)) {
-              try {
-                applyOne(projection, serializer, model, h, i.event());
-              } catch (RuntimeException e) {
-                span.failed(e);
-                throw e;
-              }
-            }
-            applied++;
-          }
-        }
+        int applied = batchProjection != null ? applyAsBatch(h, items) : applyEach(h, items);
         h.releaseSavepoint("cairn_batch");
         return Outcome.complete(applied, 0, items.size());
       } catch (RuntimeException e) {
@@ -133,6 +128,65 @@ final class BatchApplier {
       }
     }
     return carefully(h, items, blocked);
+  }
+
+  /** Applies the handled events one by one (the fast path of a per-event projection). */
+  private int applyEach(Handle h, List<Item> items) {
+    int applied = 0;
+    for (Item i : items) {
+      if (handles.test(i.event().eventType())) {
+        try (ProjectionTracing.Apply span = tracing.start(i, 1)) {
+          try {
+            applyOne(projection, serializer, model, h, i.event());
+          } catch (RuntimeException e) {
+            span.failed(e);
+            throw e;
+          }
+        }
+        applied++;
+      }
+    }
+    return applied;
+  }
+
+  /**
+   * Hands the handled events to the batch projection in one call. With tracing on, each event's
+   * span is open around the call (and marked failed with it); without an SDK nothing is made.
+   */
+  private int applyAsBatch(Handle h, List<Item> items) {
+    List<EventEnvelope<?>> envelopes = new ArrayList<>(items.size());
+    List<Item> handled = tracing.enabled() ? new ArrayList<>(items.size()) : null;
+    for (Item i : items) {
+      if (handles.test(i.event().eventType())) {
+        RecordedEvent e = i.event();
+        envelopes.add(EventEnvelope.of(e, serializer.deserialize(e)));
+        if (handled != null) {
+          handled.add(i);
+        }
+      }
+    }
+    if (envelopes.isEmpty()) {
+      return 0;
+    }
+    if (handled == null) {
+      batchProjection.applyBatch(Collections.unmodifiableList(envelopes), h, model);
+      return envelopes.size();
+    }
+    Deque<ProjectionTracing.Apply> spans = new ArrayDeque<>(handled.size());
+    try {
+      for (Item i : handled) {
+        spans.push(tracing.start(i, 1));
+      }
+      batchProjection.applyBatch(Collections.unmodifiableList(envelopes), h, model);
+    } catch (RuntimeException e) {
+      spans.forEach(span -> span.failed(e));
+      throw e;
+    } finally {
+      while (!spans.isEmpty()) {
+        spans.pop().close(); // the last opened first: each restores the context it replaced
+      }
+    }
+    return envelopes.size();
   }
 
   /** Forgets the attempts of events waiting for a retry (a replay or a rebalance moved on). */
