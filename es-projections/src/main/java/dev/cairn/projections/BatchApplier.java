@@ -106,12 +106,24 @@ final class BatchApplier {
 
   /** Applies the batch in the caller's transaction, which must hold the version's shared lock. */
   Outcome apply(Handle h, List<Item> items) {
-    Set<String> streams = new LinkedHashSet<>();
-    for (Item i : items) {
-      streams.add(i.event().streamId());
+    return apply(h, items, true);
+  }
+
+  /**
+   * Applies the batch in the caller's transaction, which must hold the version's shared lock.
+   *
+   * @param mayHaveOpenDeadLetters false if the caller knows the version has no open dead letters
+   *     (then no stream of the batch waits behind one, and the dead letters are not read)
+   */
+  Outcome apply(Handle h, List<Item> items, boolean mayHaveOpenDeadLetters) {
+    Set<String> blocked = new java.util.HashSet<>();
+    if (policy.streamWaitsBehindParked() && mayHaveOpenDeadLetters) {
+      Set<String> streams = new LinkedHashSet<>();
+      for (Item i : items) {
+        streams.add(i.event().streamId());
+      }
+      blocked = deadLetters.openStreams(h, spec, streams);
     }
-    Set<String> blocked =
-        policy.streamWaitsBehindParked() ? deadLetters.openStreams(h, spec, streams) : new java.util.HashSet<>();
     // An event waiting for its retry is tried on its own, with its attempts counted. It need not
     // be in the next batch: a Kafka runner's next poll may bring other partitions' records first.
     boolean retrying =

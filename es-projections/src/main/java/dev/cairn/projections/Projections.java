@@ -182,9 +182,38 @@ public final class Projections {
      */
     public <E> Builder onBatch(Class<E> type, BatchHandler<E> handler) {
       requireNonNull(type, "type");
+      return onBatch(handler, List.of(type));
+    }
+
+    /**
+     * Handles events of several classes with one handler, a run at a time: a run is each stretch
+     * of consecutive events of any of these classes, so a handler that folds several event types
+     * per key (an order placed, then paid) sees them together. Otherwise as {@link
+     * #onBatch(Class, BatchHandler)}.
+     *
+     * @param handler what to do with a run; it gets events of any of the classes
+     * @param types the classes, at least one
+     * @param <E> a common supertype of the classes
+     * @return this builder
+     * @throws IllegalArgumentException if no class is given
+     * @throws IllegalStateException if a class already has a handler
+     */
+    public <E> Builder onBatch(BatchHandler<E> handler, List<Class<? extends E>> types) {
       requireNonNull(handler, "handler");
-      if (handlers.putIfAbsent(type, new RunHandler<>(handler)) != null) {
-        throw new IllegalStateException(type.getName() + " already has a handler in " + name);
+      requireNonNull(types, "types");
+      if (types.isEmpty()) {
+        throw new IllegalArgumentException("a batch handler of " + name + " needs at least one class");
+      }
+      for (Class<? extends E> type : types) {
+        requireNonNull(type, "type");
+        if (handlers.containsKey(type)) {
+          throw new IllegalStateException(type.getName() + " already has a handler in " + name);
+        }
+      }
+      // One handler object for all the classes: a run is a stretch of events with the same one.
+      RunHandler<E> run = new RunHandler<>(handler);
+      for (Class<? extends E> type : types) {
+        handlers.put(type, run);
       }
       return this;
     }

@@ -106,13 +106,14 @@ public final class StoreProjectionRunner extends AbstractRunner {
             .inTransaction(
                 h -> {
                   Sql.lockVersion(h, spec, false);
+                  // Whether the version has open dead letters comes in the same round trip: without
+                  // any, no batch needs to look for streams waiting behind one.
                   Optional<Checkpoint> row =
-                      h.createQuery(
-                              "SELECT generation, owner, tx_id, position FROM " + manager.sql().checkpoints
-                                  + " WHERE name = :name AND version = :version FOR UPDATE")
+                      h.createQuery(CHECKPOINT.formatted(manager.sql().checkpoints, manager.sql().deadLetters))
                           .bind("name", spec.name())
                           .bind("version", spec.version())
-                          .map((rs, ctx) -> new Checkpoint(rs.getLong(1), rs.getString(2), new GlobalPosition(rs.getLong(3), rs.getLong(4))))
+                          .map((rs, ctx) -> new Checkpoint(
+                              rs.getLong(1), rs.getString(2), new GlobalPosition(rs.getLong(3), rs.getLong(4)), rs.getBoolean(5)))
                           .findOne();
                   if (row.isPresent() && row.get().owner().equals(Sql.HANDED_OVER_OWNER)) {
                     rejected();
@@ -134,7 +135,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   for (RecordedEvent e : events) {
                     items.add(BatchApplier.Item.of(e));
                   }
-                  BatchApplier.Outcome outcome = applier.apply(h, items);
+                  BatchApplier.Outcome outcome = applier.apply(h, items, row.get().openDeadLetters());
                   // Up to the event to retry, if any: it is read again after the backoff.
                   GlobalPosition last = outcome.handled() == 0 ? from : events.get(outcome.handled() - 1).position();
                   int moved =
@@ -183,7 +184,17 @@ public final class StoreProjectionRunner extends AbstractRunner {
     return more;
   }
 
-  private record Checkpoint(long generation, String owner, GlobalPosition position) {}
+  /**
+   * The checkpoint row, locked, and whether the version has open dead letters. Only the runner that
+   * holds the row parks events of the version, so none can appear during the batch.
+   */
+  private record Checkpoint(long generation, String owner, GlobalPosition position, boolean openDeadLetters) {}
+
+  private static final String CHECKPOINT =
+      """
+      SELECT generation, owner, tx_id, position,
+        EXISTS (SELECT 1 FROM %2$s d WHERE d.name = c.name AND d.version = c.version AND d.status IN ('PARKED', 'HELD'))
+      FROM %1$s c WHERE c.name = :name AND c.version = :version FOR UPDATE OF c""";
 
   /**
    * Replays the projection from the start of the global order: empties this version's tables and
