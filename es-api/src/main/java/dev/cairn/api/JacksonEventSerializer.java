@@ -92,10 +92,14 @@ public final class JacksonEventSerializer implements EventSerializer {
     }
   }
 
+  /** Where an event lies, for an error's message; built only on the error path (reads are hot). */
+  private static String where(RecordedEvent recorded) {
+    return "in stream " + recorded.streamId() + " at " + recorded.position();
+  }
+
   @Override
   public Object deserialize(RecordedEvent recorded) {
     String name = recorded.eventType();
-    String where = "in stream " + recorded.streamId() + " at " + recorded.position();
     EventType type =
         registry
             .forName(name)
@@ -115,7 +119,7 @@ public final class JacksonEventSerializer implements EventSerializer {
       JsonNode tree = mapper.readTree(recorded.payload());
       if (!(tree instanceof ObjectNode node)) {
         throw EventSerializationException.unreadable(
-            name, revision, where, new IllegalArgumentException("payload is not a JSON object"));
+            name, revision, where(recorded), new IllegalArgumentException("payload is not a JSON object"));
       }
       ObjectNode current = node;
       for (int r = revision; r < type.revision(); r++) {
@@ -131,7 +135,7 @@ public final class JacksonEventSerializer implements EventSerializer {
       }
       return mapper.treeToValue(current, type.javaClass());
     } catch (JsonProcessingException e) {
-      throw EventSerializationException.unreadable(name, type.revision(), where, e);
+      throw EventSerializationException.unreadable(name, type.revision(), where(recorded), e);
     }
   }
 

@@ -22,7 +22,8 @@ import java.time.Duration;
  * cairn.attempt}; a failed attempt has status ERROR and a {@code cairn.retry} event when it is to
  * be retried, a {@code cairn.dead_letter.parked} event carrying the error when it is parked, or a
  * {@code cairn.skipped} event. A batch that failed as a whole is applied again event by event, so
- * the events before the failing one show two spans.
+ * the events before the failing one show two spans. For a {@link BatchProjection} the spans of a
+ * batch's events are all open around its one {@code applyBatch} call.
  *
  * <p>Without an SDK (the API's no-op OpenTelemetry) nothing is made at all.
  */
@@ -56,6 +57,11 @@ final class ProjectionTracing {
     this.projection = spec.toString();
     // With the API's no-op tracer there is nothing to do per event (not even reading the traceparent).
     this.enabled = openTelemetry.getTracerProvider() != TracerProvider.noop();
+  }
+
+  /** Tells whether spans are made at all (false without an SDK). */
+  boolean enabled() {
+    return enabled;
   }
 
   /**

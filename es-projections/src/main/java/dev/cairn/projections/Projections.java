@@ -27,6 +27,9 @@ import org.jdbi.v3.core.Handle;
  *         .bind("id", e.streamId()).bind("amount", e.event().amount()).execute())
  *     .build();
  * }</pre>
+ *
+ * <p>{@link Builder#onBatch} takes a handler that gets runs of consecutive events of a class at
+ * once, for multi-row writes; the projection is then a {@link BatchProjection}.
  */
 public final class Projections {
 
@@ -47,6 +50,23 @@ public final class Projections {
      * @param model names the version's tables
      */
     void apply(EventEnvelope<E> envelope, Handle handle, ReadModel model);
+  }
+
+  /**
+   * Applies a run of consecutive events of one type at once (see {@link Builder#onBatch}).
+   *
+   * @param <E> the events' class
+   */
+  @FunctionalInterface
+  public interface BatchHandler<E> {
+    /**
+     * Applies the events, in order.
+     *
+     * @param envelopes the events, never empty
+     * @param handle the runner's transaction
+     * @param model names the version's tables
+     */
+    void apply(List<EventEnvelope<E>> envelopes, Handle handle, ReadModel model);
   }
 
   /**
@@ -148,6 +168,57 @@ public final class Projections {
     }
 
     /**
+     * Handles events of a class (and its subclasses) a run at a time: the handler gets each run of
+     * consecutive events of the class in a batch, in order, so the order across classes stays that
+     * of the events. A projection with such a handler is a {@link BatchProjection}; if a run fails,
+     * the runner applies the batch's events one by one again, the handler getting a list of one.
+     * Several events of a run may be for the same row: fold them per key before a multi-row upsert.
+     *
+     * @param type the class
+     * @param handler what to do with a run
+     * @param <E> the class
+     * @return this builder
+     * @throws IllegalStateException if the class already has a handler
+     */
+    public <E> Builder onBatch(Class<E> type, BatchHandler<E> handler) {
+      requireNonNull(type, "type");
+      return onBatch(handler, List.of(type));
+    }
+
+    /**
+     * Handles events of several classes with one handler, a run at a time: a run is each stretch
+     * of consecutive events of any of these classes, so a handler that folds several event types
+     * per key (an order placed, then paid) sees them together. Otherwise as {@link
+     * #onBatch(Class, BatchHandler)}.
+     *
+     * @param handler what to do with a run; it gets events of any of the classes
+     * @param types the classes, at least one
+     * @param <E> a common supertype of the classes
+     * @return this builder
+     * @throws IllegalArgumentException if no class is given
+     * @throws IllegalStateException if a class already has a handler
+     */
+    public <E> Builder onBatch(BatchHandler<E> handler, List<Class<? extends E>> types) {
+      requireNonNull(handler, "handler");
+      requireNonNull(types, "types");
+      if (types.isEmpty()) {
+        throw new IllegalArgumentException("a batch handler of " + name + " needs at least one class");
+      }
+      for (Class<? extends E> type : types) {
+        requireNonNull(type, "type");
+        if (handlers.containsKey(type)) {
+          throw new IllegalStateException(type.getName() + " already has a handler in " + name);
+        }
+      }
+      // One handler object for all the classes: a run is a stretch of events with the same one.
+      RunHandler<E> run = new RunHandler<>(handler);
+      for (Class<? extends E> type : types) {
+        handlers.put(type, run);
+      }
+      return this;
+    }
+
+    /**
      * Builds the projection.
      *
      * @return the projection
@@ -157,8 +228,12 @@ public final class Projections {
       if (ddl.isEmpty() || handlers.isEmpty()) {
         throw new IllegalStateException("projection " + name + " needs at least one table and one handler");
       }
-      return new Built(
-          new ProjectionSpec(name, version, types), Map.copyOf(ddl), List.copyOf(statements), new LinkedHashMap<>(handlers));
+      ProjectionSpec spec = new ProjectionSpec(name, version, types);
+      Map<Class<?>, Handler<?>> byClass = new LinkedHashMap<>(handlers);
+      if (handlers.values().stream().anyMatch(RunHandler.class::isInstance)) {
+        return new BuiltBatch(spec, Map.copyOf(ddl), List.copyOf(statements), byClass);
+      }
+      return new Built(spec, Map.copyOf(ddl), List.copyOf(statements), byClass);
     }
   }
 
@@ -191,7 +266,45 @@ public final class Projections {
     return Set.copyOf(types)::contains;
   }
 
-  private static final class Built implements Projection {
+  /** A batch handler in the map of handlers; applied alone, it gets a run of one. */
+  private record RunHandler<E>(BatchHandler<E> batch) implements Handler<E> {
+    @Override
+    public void apply(EventEnvelope<E> envelope, Handle handle, ReadModel model) {
+      batch.apply(List.of(envelope), handle, model);
+    }
+  }
+
+  /** A built projection with at least one batch handler: runs of a batch handler's class go at once. */
+  private static final class BuiltBatch extends Built implements BatchProjection {
+    BuiltBatch(ProjectionSpec spec, Map<String, String> ddl, List<String> statements, Map<Class<?>, Handler<?>> handlers) {
+      super(spec, ddl, statements, handlers);
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public void applyBatch(List<EventEnvelope<?>> events, Handle handle, ReadModel model) {
+      int i = 0;
+      while (i < events.size()) {
+        EventEnvelope<?> first = events.get(i);
+        Handler<?> handler = handlerOf(first.event());
+        if (!(handler instanceof RunHandler<?> run)) {
+          if (handler != null) {
+            ((Handler) handler).apply(first, handle, model);
+          }
+          i++;
+          continue;
+        }
+        int end = i + 1;
+        while (end < events.size() && handlerOf(events.get(end).event()) == handler) {
+          end++;
+        }
+        ((BatchHandler) run.batch()).apply(events.subList(i, end), handle, model);
+        i = end;
+      }
+    }
+  }
+
+  private static class Built implements Projection {
     private final ProjectionSpec spec;
     private final Map<String, String> ddl;
     private final List<String> statements;
@@ -228,13 +341,20 @@ public final class Projections {
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
     public void apply(EventEnvelope<?> envelope, Handle handle, ReadModel model) {
-      Object event = envelope.event();
+      Handler<?> handler = handlerOf(envelope.event());
+      if (handler != null) {
+        ((Handler) handler).apply(envelope, handle, model);
+      }
+    }
+
+    /** The first handler whose class the event is an instance of, or null. */
+    final Handler<?> handlerOf(Object event) {
       for (Map.Entry<Class<?>, Handler<?>> e : handlers.entrySet()) {
         if (e.getKey().isInstance(event)) {
-          ((Handler) e.getValue()).apply(envelope, handle, model);
-          return;
+          return e.getValue();
         }
       }
+      return null;
     }
 
     @Override

@@ -71,9 +71,24 @@ final class Sql {
     h.createQuery(
             "SELECT " + (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")
                 + "(hashtext('cairn_projection'), hashtext(:key))")
-        .bind("key", spec.name() + "_v" + spec.version())
+        .bind("key", lockKey(spec))
         .mapTo(String.class)
         .one();
+  }
+
+  /**
+   * The version's shared lock of {@link #lockVersion} as a condition of a query, binding {@code
+   * :lockKey} to {@link #lockKey}: it takes the lock in the same round trip as the query. An
+   * uncorrelated subquery is a one-time filter that PostgreSQL evaluates before it reads any row,
+   * so the lock is taken before the query's rows are locked ({@code FOR UPDATE}), in the order of
+   * the callers of {@code lockVersion}; the condition is always true.
+   */
+  static final String SHARED_VERSION_LOCK =
+      "(SELECT true FROM (SELECT pg_advisory_xact_lock_shared(hashtext('cairn_projection'), hashtext(:lockKey))) l)";
+
+  /** The key of a version's lock. */
+  static String lockKey(ProjectionSpec spec) {
+    return spec.name() + "_v" + spec.version();
   }
 
   /** Serialises installs and switches of one projection name. */

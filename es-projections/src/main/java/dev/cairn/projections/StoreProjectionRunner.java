@@ -33,6 +33,8 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private long generation;
   private long lagMeasuredAt = System.nanoTime();
   private final PositionAheadCheck aheadCheck;
+  /** The last batch failed as a whole: apply the next one event by event. */
+  private boolean applyCarefully;
 
   private StoreProjectionRunner(Builder b) {
     super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
@@ -101,18 +103,37 @@ public final class StoreProjectionRunner extends AbstractRunner {
   @Override
   boolean step() {
     long readStart = System.nanoTime();
-    Batch batch =
+    // After a batch failed as a whole, the same batch (same checkpoint, same first events) is
+    // read again and applied event by event, each under a savepoint.
+    boolean careful = applyCarefully;
+    applyCarefully = false;
+    Batch batch;
+    try {
+      batch = readApplyCommit(careful);
+    } catch (BatchApplier.WholeBatchFailed failed) {
+      applyCarefully = true;
+      return true;
+    }
+    return afterCommit(batch, readStart);
+  }
+
+  /** Reads a batch after the checkpoint, applies it and moves the checkpoint, in one transaction. */
+  private Batch readApplyCommit(boolean careful) {
+    return
         manager.jdbi()
             .inTransaction(
                 h -> {
-                  Sql.lockVersion(h, spec, false);
+                  // One round trip takes the version's shared lock, then locks the checkpoint row and
+                  // tells whether the version has open dead letters (without any, no batch needs to
+                  // look for streams waiting behind one).
                   Optional<Checkpoint> row =
                       h.createQuery(
-                              "SELECT generation, owner, tx_id, position FROM " + manager.sql().checkpoints
-                                  + " WHERE name = :name AND version = :version FOR UPDATE")
+                              CHECKPOINT.formatted(manager.sql().checkpoints, manager.sql().deadLetters, Sql.SHARED_VERSION_LOCK))
+                          .bind("lockKey", Sql.lockKey(spec))
                           .bind("name", spec.name())
                           .bind("version", spec.version())
-                          .map((rs, ctx) -> new Checkpoint(rs.getLong(1), rs.getString(2), new GlobalPosition(rs.getLong(3), rs.getLong(4))))
+                          .map((rs, ctx) -> new Checkpoint(
+                              rs.getLong(1), rs.getString(2), new GlobalPosition(rs.getLong(3), rs.getLong(4)), rs.getBoolean(5)))
                           .findOne();
                   if (row.isPresent() && row.get().owner().equals(Sql.HANDED_OVER_OWNER)) {
                     rejected();
@@ -134,7 +155,10 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   for (RecordedEvent e : events) {
                     items.add(BatchApplier.Item.of(e));
                   }
-                  BatchApplier.Outcome outcome = applier.apply(h, items);
+                  BatchApplier.Outcome outcome =
+                      applier.apply(
+                          h, items, row.get().openDeadLetters(),
+                          careful ? BatchApplier.Mode.CAREFULLY : BatchApplier.Mode.WHOLE_OR_THROW);
                   // Up to the event to retry, if any: it is read again after the backoff.
                   GlobalPosition last = outcome.handled() == 0 ? from : events.get(outcome.handled() - 1).position();
                   int moved =
@@ -157,6 +181,9 @@ public final class StoreProjectionRunner extends AbstractRunner {
                   Instant retry = outcome.isComplete() ? null : events.get(outcome.handled()).recordedAt();
                   return new Batch(events.size(), outcome, last, retry, events.get(events.size() - 1).recordedAt());
                 });
+  }
+
+  private boolean afterCommit(Batch batch, long readStart) {
     positions.put("global", batch.last().toString());
     if (batch.read() == 0) {
       checkNotAhead(batch.last());
@@ -183,7 +210,17 @@ public final class StoreProjectionRunner extends AbstractRunner {
     return more;
   }
 
-  private record Checkpoint(long generation, String owner, GlobalPosition position) {}
+  /**
+   * The checkpoint row, locked, and whether the version has open dead letters. Only the runner that
+   * holds the row parks events of the version, so none can appear during the batch.
+   */
+  private record Checkpoint(long generation, String owner, GlobalPosition position, boolean openDeadLetters) {}
+
+  private static final String CHECKPOINT =
+      """
+      SELECT generation, owner, tx_id, position,
+        EXISTS (SELECT 1 FROM %2$s d WHERE d.name = c.name AND d.version = c.version AND d.status IN ('PARKED', 'HELD'))
+      FROM %1$s c WHERE %3$s AND c.name = :name AND c.version = :version FOR UPDATE OF c""";
 
   /**
    * Replays the projection from the start of the global order: empties this version's tables and

@@ -24,5 +24,9 @@
  * database, with no event store, and {@link dev.cairn.projections.KafkaRebuild} rebuilds there
  * from the retained topics; {@link dev.cairn.projections.DeadLetters} lists, retries and skips parked events; {@link
  * dev.cairn.projections.StreamsProjection} folds a topic into a Kafka Streams state store.
+ *
+ * <p>A {@link dev.cairn.projections.Projection} is applied event by event; a {@link
+ * dev.cairn.projections.BatchProjection} gets each batch's events in one call, for multi-row
+ * writes, and falls back to event by event (under savepoints) when a batch fails.
  */
 package dev.cairn.projections;

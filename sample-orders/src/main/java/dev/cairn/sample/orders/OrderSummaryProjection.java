@@ -20,6 +20,10 @@ import org.jdbi.v3.core.Handle;
  * The {@code order_summary} read model: one row per order (status, total, line count, customer,
  * timestamps) and its lines. Version 2 adds the amount paid and the tracking number, to show a
  * rebuild without downtime. Public so that the Spring Boot sample serves the same read model.
+ *
+ * <p>It is a {@link dev.cairn.projections.BatchProjection}: a runner hands it each batch at once,
+ * and {@link OrderSummaryBatch} writes a batch with four statements. {@link #perEvent} builds the
+ * same read model with a handler per event type, the simpler style for small volumes.
  */
 public final class OrderSummaryProjection {
 
@@ -38,17 +42,29 @@ public final class OrderSummaryProjection {
    * @return the projection
    */
   public static Projection version(int version) {
+    return batched(NAME, version);
+  }
+
+  /**
+   * The projection as the sample runs it: one batch handler for the summary's event types, which
+   * folds a batch per order and writes each order once ({@link OrderSummaryBatch}).
+   */
+  static Projection batched(String name, int version) {
+    return tables(name, version)
+        .onBatch(
+            new OrderSummaryBatch(version >= 2),
+            List.of(OrderPlaced.class, LineAdded.class, LineRemoved.class, OrderPaid.class, OrderShipped.class,
+                OrderCancelled.class))
+        .build();
+  }
+
+  /**
+   * The same read model written per event: two or three statements per event. Kept to show the
+   * per-event style beside the batched one, and to check that both fold to the same rows.
+   */
+  static Projection perEvent(String name, int version) {
     boolean v2 = version >= 2;
-    return Projections.builder(NAME, version)
-        .table(
-            "CREATE TABLE {table} (order_id text PRIMARY KEY, customer_id text NOT NULL, status text NOT NULL,"
-                + " total_cents bigint NOT NULL, line_count int NOT NULL, version bigint NOT NULL,"
-                + (v2 ? " paid_cents bigint NOT NULL DEFAULT 0, tracking_number text," : "")
-                + " placed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)")
-        .table(
-            "lines",
-            "CREATE TABLE {table} (order_id text NOT NULL, sku text NOT NULL, quantity int NOT NULL,"
-                + " unit_price_cents bigint NOT NULL, PRIMARY KEY (order_id, sku))")
+    return tables(name, version)
         .on(OrderPlaced.class, (e, h, m) -> placed(e, h, m))
         .on(LineAdded.class, (e, h, m) -> lineAdded(e, h, m))
         .on(LineRemoved.class, (e, h, m) -> {
@@ -62,6 +78,20 @@ public final class OrderSummaryProjection {
             status(e, h, m, "SHIPPED", v2 ? ", tracking_number = :tracking" : "", e.event().trackingNumber()))
         .on(OrderCancelled.class, (e, h, m) -> status(e, h, m, "CANCELLED", ""))
         .build();
+  }
+
+  private static Projections.Builder tables(String name, int version) {
+    boolean v2 = version >= 2;
+    return Projections.builder(name, version)
+        .table(
+            "CREATE TABLE {table} (order_id text PRIMARY KEY, customer_id text NOT NULL, status text NOT NULL,"
+                + " total_cents bigint NOT NULL, line_count int NOT NULL, version bigint NOT NULL,"
+                + (v2 ? " paid_cents bigint NOT NULL DEFAULT 0, tracking_number text," : "")
+                + " placed_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)")
+        .table(
+            "lines",
+            "CREATE TABLE {table} (order_id text NOT NULL, sku text NOT NULL, quantity int NOT NULL,"
+                + " unit_price_cents bigint NOT NULL, PRIMARY KEY (order_id, sku))");
   }
 
   private static void placed(EventEnvelope<OrderPlaced> e, Handle h, ReadModel m) {
@@ -125,7 +155,7 @@ public final class OrderSummaryProjection {
     update.execute();
   }
 
-  private static void checkFault(List<OrderLine> lines) {
+  static void checkFault(List<OrderLine> lines) {
     String sku = failSku;
     if (sku != null && lines.stream().anyMatch(l -> l.sku().equals(sku))) {
       throw new IllegalStateException("injected fault: the read model refuses sku " + sku);
