@@ -57,7 +57,7 @@ final class AxonPeerCase implements BenchCase {
   private static final List<Variant> VARIANTS = List.of(
       new Variant("1w", 1, 1, false),
       new Variant("8w", 8, 1, false),
-      new Variant("new_stream_8w", 8, 1, true),
+      new Variant("new_8w", 8, 1, true),
       new Variant("batch100", 1, 100, false));
 
   @Override
