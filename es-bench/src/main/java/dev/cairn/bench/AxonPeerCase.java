@@ -100,7 +100,8 @@ final class AxonPeerCase implements BenchCase {
             Wal.throughput(cairnPool, workers, v.writers(), cairn),
             Wal.throughput(axonPool, workers, v.writers(), peer));
         results.add(Result.throughput(row, f.cairn(), f.baseline(), 1.0,
-            v.writers() + " writer(s), " + v.batch() + " event(s)/append" + (v.newStreams() ? ", each a new stream" : "")
+            v.writers() + " writer(s), " + v.batch() + " event(s)/append"
+                + (v.newStreams() ? ", each a new stream" : "")
                 + "; store.append vs Axon JdbcEventStorageEngine.appendEvents, pools of " + BenchContext.POOL_SIZE)
             .withWal(f));
       }
@@ -143,7 +144,8 @@ final class AxonPeerCase implements BenchCase {
   }
 
   /** Cairn's side of an append row: the record serialized by Cairn's Jackson serializer, then appended. */
-  private static Measure.Op cairnAppend(JdbcEventStore store, JacksonEventSerializer serializer, String row, Variant v) {
+  private static Measure.Op cairnAppend(JdbcEventStore store, JacksonEventSerializer serializer, String row,
+      Variant v) {
     long[] versions = new long[v.writers()];
     long[] streams = new long[v.writers()];
     return t -> {

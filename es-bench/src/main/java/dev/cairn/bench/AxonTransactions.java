@@ -23,7 +23,10 @@ import org.axonframework.common.transaction.TransactionManager;
 final class AxonTransactions implements TransactionManager, ConnectionProvider {
 
   private final DataSource pool;
-  private final ThreadLocal<Connection> bound = new ThreadLocal<>();
+  /** The running transaction's connection and the view of it the engine gets, made once per transaction. */
+  private final ThreadLocal<Bound> bound = new ThreadLocal<>();
+
+  private record Bound(Connection connection, Connection unclosable) {}
 
   AxonTransactions(DataSource pool) {
     this.pool = pool;
@@ -41,7 +44,7 @@ final class AxonTransactions implements TransactionManager, ConnectionProvider {
     } catch (SQLException e) {
       throw new IllegalStateException("starting a transaction failed: " + e.getMessage(), e);
     }
-    bound.set(c);
+    bound.set(new Bound(c, unclosable(c)));
     return new Transaction() {
       @Override
       public void commit() {
@@ -70,10 +73,12 @@ final class AxonTransactions implements TransactionManager, ConnectionProvider {
 
   @Override
   public Connection getConnection() throws SQLException {
-    Connection c = bound.get();
-    if (c == null) {
-      return pool.getConnection();
-    }
+    Bound b = bound.get();
+    return b == null ? pool.getConnection() : b.unclosable();
+  }
+
+  /** The connection with a {@code close()} that does nothing; the transaction's end closes it. */
+  private static Connection unclosable(Connection c) {
     return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
           if (method.getName().equals("close") && method.getParameterCount() == 0) {
