@@ -27,22 +27,32 @@ final class AppendCase implements BenchCase {
   private final int batch;
   private final int[] writerCounts;
   private final double minRatio;
+  private final boolean newStreams;
 
-  private AppendCase(String name, int batch, int[] writerCounts, double minRatio) {
+  private AppendCase(String name, int batch, int[] writerCounts, double minRatio, boolean newStreams) {
     this.name = name;
     this.batch = batch;
     this.writerCounts = writerCounts.clone();
     this.minRatio = minRatio;
+    this.newStreams = newStreams;
   }
 
   /** One event per transaction, with 1 and with 8 writers; target ratio 0.8. */
   static AppendCase single() {
-    return new AppendCase("append_single", 1, new int[] {1, 8}, 0.8);
+    return new AppendCase("append_single", 1, new int[] {1, 8}, 0.8, false);
   }
 
   /** 100 events per transaction, one writer; target ratio 0.7. */
   static AppendCase batch100() {
-    return new AppendCase("append_batch100", 100, new int[] {1}, 0.7);
+    return new AppendCase("append_batch100", 100, new int[] {1}, 0.7, false);
+  }
+
+  /**
+   * One event per transaction, each the first of a new stream, 8 writers; target ratio 0.8. Cairn
+   * inserts the stream's row as well as the event's; the baseline the event's row only.
+   */
+  static AppendCase newStream() {
+    return new AppendCase("append_new_stream", 1, new int[] {8}, 0.8, true);
   }
 
   @Override
@@ -56,7 +66,8 @@ final class AppendCase implements BenchCase {
     for (int w : writerCounts) {
       writers.append(writers.length() == 0 ? "" : " and ").append(w);
     }
-    return (batch == 1 ? "1 event" : batch + " events") + " per append, " + writers + " writer(s), vs raw JDBC "
+    return (batch == 1 ? "1 event" : batch + " events") + " per append" + (newStreams ? " to a new stream" : "")
+        + ", " + writers + " writer(s), vs raw JDBC "
         + (batch == 1 ? "single-row" : "multi-row") + " INSERT per transaction";
   }
 
@@ -83,21 +94,25 @@ final class AppendCase implements BenchCase {
         // Each writer owns a stream and its version, so no append ever conflicts.
         long[] cairnVersions = new long[writers];
         long[] rawVersions = new long[writers];
+        // With new streams each append goes to a stream of its own, at version 0.
+        long[] cairnStreams = new long[writers];
+        long[] rawStreams = new long[writers];
         Measure.Op cairn = t -> {
-          long v = cairnVersions[t];
+          long v = newStreams ? 0 : cairnVersions[t];
           EventMetadata meta = EventMetadata.EMPTY.withCorrelationId(UUID.randomUUID().toString());
           List<NewEvent> events = new ArrayList<>(batch);
           for (int i = 1; i <= batch; i++) {
             events.add(new NewEvent(UUID.randomUUID(), "Deposited", 1, Accounts.depositJson(v + i), meta));
           }
-          store.append(new AppendRequest(row + "-cairn-" + t, Accounts.STREAM_TYPE, v, events));
+          String stream = row + "-cairn-" + t + (newStreams ? "-" + cairnStreams[t]++ : "");
+          store.append(new AppendRequest(stream, Accounts.STREAM_TYPE, v, events));
           cairnVersions[t] = v + batch;
           return batch;
         };
         Measure.Op raw = t -> {
-          long v = rawVersions[t];
+          long v = newStreams ? 0 : rawVersions[t];
           String meta = RawEvents.metadataJson(UUID.randomUUID().toString());
-          String stream = row + "-raw-" + t;
+          String stream = row + "-raw-" + t + (newStreams ? "-" + rawStreams[t]++ : "");
           try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(insert)) {
@@ -119,14 +134,15 @@ final class AppendCase implements BenchCase {
           rawVersions[t] = v + batch;
           return batch;
         };
-        double[] medians =
-            Interleaved.throughput(ctx.settings(), ctx.log(), row,
-                Measure.throughput(workers, writers, cairn), Measure.throughput(workers, writers, raw));
+        Wal.Figures f =
+            Wal.interleaved(ctx.settings(), ctx.log(), row,
+                Wal.throughput(pool, workers, writers, cairn), Wal.throughput(pool, workers, writers, raw));
         Result r =
-            Result.throughput(row, medians[0], medians[1], minRatio,
-                writers + " writer(s), " + batch + " event(s)/tx; store.append vs raw "
-                    + (batch == 1 ? "single-row" : batch + "-row") + " INSERT, pool " + BenchContext.POOL_SIZE);
-        results.add(r);
+            Result.throughput(row, f.cairn(), f.baseline(), minRatio,
+                writers + " writer(s), " + batch + " event(s)/tx" + (newStreams ? ", each to a new stream" : "")
+                    + "; store.append vs raw " + (batch == 1 ? "single-row" : batch + "-row") + " INSERT, pool "
+                    + BenchContext.POOL_SIZE);
+        results.add(r.withWal(f));
       }
     } finally {
       workers.shutdownNow();

@@ -149,6 +149,8 @@ public final class BenchMain implements Callable<Integer> {
       env.finish();
       env.facts().put("duration_s", Math.round((System.nanoTime() - started) / 1e9));
       Report.printTable(out, results, failed, pending);
+      out.printf("Total elapsed: %s s (load average %s at the start, %s at the end)%n", env.facts().get("duration_s"),
+          env.facts().get("load_average_at_start"), env.facts().get("load_average_at_end"));
       if (json != null) {
         Report.writeJson(json, env.facts(), results, failed, pending);
         out.println("JSON written to " + json.toAbsolutePath());

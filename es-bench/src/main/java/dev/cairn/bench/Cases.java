@@ -13,7 +13,9 @@ final class Cases {
     return List.of(
         AppendCase.single(),
         AppendCase.batch100(),
+        AppendCase.newStream(),
         new LoadCase(),
+        new AxonPeerCase(),
         new RelayCase(),
         new ProjectionRebuildCase(),
         new E2eLatencyCase(),

@@ -23,8 +23,8 @@ final class Environment implements AutoCloseable {
 
   /** The PostgreSQL settings that change what a commit costs, reported with every run. */
   private static final List<String> PG_SETTINGS =
-      List.of("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_level", "shared_buffers",
-          "max_connections");
+      List.of("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_level", "wal_compression",
+          "checkpoint_timeout", "max_wal_size", "shared_buffers", "max_connections");
 
   private final PostgresServer postgres;
   private final Map<String, Object> facts = new LinkedHashMap<>();
@@ -34,8 +34,12 @@ final class Environment implements AutoCloseable {
     this.postgres = postgres;
   }
 
-  /** The settings {@code --durable} gives the embedded server: every commit flushed to disk. */
-  static final Map<String, String> DURABLE = Map.of("fsync", "on", "synchronous_commit", "on");
+  /**
+   * The settings {@code --durable} gives the embedded server: every commit flushed to disk, and
+   * full pages written after a checkpoint (the default, said here so that no default can change it).
+   */
+  static final Map<String, String> DURABLE =
+      Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
 
   /**
    * Starts (or connects to) PostgreSQL and records the facts known before any case runs.
@@ -49,14 +53,15 @@ final class Environment implements AutoCloseable {
             ? PostgresServer.embedded(DURABLE)
             : PostgresServer.fromEnvironmentOrEmbedded();
     try {
-      return describe(new Environment(pg), settings, cases, pgUrl);
+      return describe(new Environment(pg), settings, cases, pgUrl, durable);
     } catch (RuntimeException e) {
       pg.close();
       throw e;
     }
   }
 
-  private static Environment describe(Environment env, Settings settings, List<String> cases, String pgUrl) {
+  private static Environment describe(Environment env, Settings settings, List<String> cases, String pgUrl,
+      boolean durable) {
     PostgresServer pg = env.postgres;
     Map<String, Object> f = env.facts;
     f.put("started_at", Instant.now().toString());
@@ -80,6 +85,16 @@ final class Environment implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("reading PostgreSQL's settings failed: " + e.getMessage(), e);
     }
+    boolean flushes = DURABLE.keySet().stream().allMatch(k -> "on".equals(f.get("pg_" + k)));
+    if (durable && !flushes) {
+      throw new IllegalStateException("--durable asked for " + new java.util.TreeMap<>(DURABLE)
+          + " but the server runs with fsync=" + f.get("pg_fsync") + ", synchronous_commit="
+          + f.get("pg_synchronous_commit") + ", full_page_writes=" + f.get("pg_full_page_writes"));
+    }
+    f.put("pg_durability", flushes
+        ? "durable: every commit waits for its WAL flush (fsync, synchronous_commit, full_page_writes on)"
+        : "NOT durable: commits do not wait for a WAL flush to disk (fsync or synchronous_commit off);"
+            + " ratios measure CPU and round trips, not disk");
     String bootstrap = System.getenv(KafkaServer.ENV);
     f.put("kafka", bootstrap == null || bootstrap.isBlank()
         ? "in-process KRaft broker (CAIRN_KAFKA_BOOTSTRAP not set), started only if a case needs it"

@@ -35,6 +35,9 @@ record Result(
     String note,
     Map<String, Object> details) {
 
+  /** The key of the WAL figures in {@link #details}. */
+  static final String WAL = "wal_bytes_per_event";
+
   /** A throughput row held to a minimum ratio. */
   static Result throughput(String name, double cairnPerSec, double baselinePerSec, double minRatio, String note) {
     double ratio = cairnPerSec / baselinePerSec;
@@ -67,6 +70,33 @@ record Result(
   static Result alone(String name, String unit, double value, String target, boolean met, String note,
       Map<String, Object> details) {
     return new Result(name, unit, value, Double.NaN, Double.NaN, null, null, target, met, note, details);
+  }
+
+  /**
+   * A latency row held to a minimum ratio of the p50s (baseline / Cairn), for a comparison with a
+   * peer rather than with a bound of our own.
+   */
+  static Result latencyRatio(String name, Latency cairn, Latency baseline, double minRatio, String note) {
+    double ratio = baseline.p50Ms() / cairn.p50Ms();
+    return new Result(
+        name, "ms", cairn.p50Ms(), baseline.p50Ms(), ratio, cairn, baseline,
+        String.format(java.util.Locale.ROOT, "ratio >= %.2f", minRatio), ratio >= minRatio, note, null);
+  }
+
+  /** Returns this row with both sides' WAL per event added to its details. */
+  Result withWal(Wal.Figures wal) {
+    Map<String, Object> d = details == null ? new LinkedHashMap<>() : new LinkedHashMap<>(details);
+    d.put(WAL, wal.toJson());
+    return new Result(name, unit, cairn, baseline, ratio, cairnLatency, baselineLatency, target, met, note, d);
+  }
+
+  /** Cairn's and the baseline's median WAL bytes per event, or null if this row has none. */
+  long[] walBytesPerEvent() {
+    if (details != null && details.get(WAL) instanceof Map<?, ?> w
+        && w.get("cairn") instanceof Long c && w.get("baseline") instanceof Long b) {
+      return new long[] {c, b};
+    }
+    return null;
   }
 
   /** Whether this row has a baseline to compare with. */

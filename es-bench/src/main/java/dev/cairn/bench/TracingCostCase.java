@@ -82,7 +82,7 @@ final class TracingCostCase implements KafkaCase {
   /** More, shorter repetitions than the other cases: the interval narrows with the pairs. */
   static Settings settings(Settings run) {
     return run.quick()
-        ? new Settings(true, Duration.ofSeconds(2), Duration.ofSeconds(2), 10, run.maxLatencySamples())
+        ? new Settings(true, Duration.ofSeconds(1), Duration.ofSeconds(1), 6, run.maxLatencySamples())
         : new Settings(false, Duration.ofSeconds(5), Duration.ofSeconds(3), 20, run.maxLatencySamples());
   }
 
