@@ -82,7 +82,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
             Optional.ofNullable(b.replacesTransactionalId),
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
-            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit,
+            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit, b.afterPrefetch,
             b.openTelemetry != null ? b.openTelemetry : store.openTelemetry());
     this.producerSettings = settings.producerSettings();
     this.transactionTimeout = settings.transactionTimeout();
@@ -228,6 +228,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
     private Duration stalenessBound = DEFAULT_STALENESS_BOUND;
     private Runnable afterSends = () -> {};
     private Runnable afterKafkaCommit = () -> {};
+    private Runnable afterPrefetch = () -> {};
     private OpenTelemetry openTelemetry;
 
     private Builder(JdbcEventStore store) {
@@ -484,7 +485,10 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
       return this;
     }
 
-    /** A test hook run after a batch is sent and before its transaction commits. */
+    /**
+     * A test hook run after a batch is sent and before its transaction commits; the read of the
+     * next batch has started.
+     */
     Builder afterSends(Runnable value) {
       this.afterSends = requireNonNull(value, "afterSends");
       return this;
@@ -493,6 +497,15 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
     /** A test hook run after a batch's transaction commits and before anything else. */
     Builder afterKafkaCommit(Runnable value) {
       this.afterKafkaCommit = requireNonNull(value, "afterKafkaCommit");
+      return this;
+    }
+
+    /**
+     * A test hook run on the prefetch thread after each read of the next batch that found events,
+     * while the batch before it commits.
+     */
+    Builder afterPrefetch(Runnable value) {
+      this.afterPrefetch = requireNonNull(value, "afterPrefetch");
       return this;
     }
 
