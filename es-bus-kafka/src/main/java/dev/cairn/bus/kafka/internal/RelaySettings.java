@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A relay's checked configuration, as {@code KafkaRelay.Builder} made it; the facade keeps the
+ * A relay's checked configuration, as {@code KafkaRelayBuilder} made it; the facade keeps the
  * builder and its checks, the internal classes read only this. Not API.
  *
  * @param store the store whose global order is published
