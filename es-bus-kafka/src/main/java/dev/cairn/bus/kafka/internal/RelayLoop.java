@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The relay's thread: waits for the lock, then publishes batches until it stops, loses the lock
  * or is fenced, retrying failures with a growing pause. Everything but {@link #status()}, {@link
- * #wake()} and {@link #stop()} runs on that one thread. Public only so that {@link KafkaRelay},
+ * #wake()} and {@link #stop()} runs on that one thread, except the read of the next batch while a
+ * batch commits ({@link BatchPrefetch}), which only reads the database. Public only so that {@link KafkaRelay},
  * the facade in the API package, can start it; not API.
  */
 public final class RelayLoop implements RelayWatchdog.Watched {
@@ -403,6 +404,10 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   }
 
   private void awaitWork() {
+    if (stopRequested()) {
+      // stop() released a permit, which a prefetch may have taken.
+      return;
+    }
     try {
       wakeUps.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
       wakeUps.drainPermits();
