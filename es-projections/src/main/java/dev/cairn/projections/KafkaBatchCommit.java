@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits a polled batch of a {@link KafkaProjectionRunner}: in one database transaction it checks
- * that the runner still holds the batch's partitions, applies the events, parks the records not in
- * Cairn's format and moves the offsets with a compare-and-set. A batch that stops at an event to
+ * Commits a polled batch of a {@link KafkaProjectionRunner}: in one database transaction it applies
+ * the events, parks the records not in Cairn's format and moves the offsets with a compare-and-set
+ * that fails (and rolls the batch back) unless the runner still holds each partition at the
+ * generation it took. A batch that stops at an event to
  * retry commits what came before it, rewinds its partitions to that event and backs off. A batch
  * that does not commit is read again. Runs on the runner's thread.
  */
@@ -63,7 +64,9 @@ final class KafkaBatchCommit {
               .inTransaction(
                   h -> {
                     Sql.lockVersion(h, spec, false);
-                    offsets.requireHeld(h, ownership.held(full.nextOffsets().keySet()));
+                    // No check that the partitions are still held before applying: the offsets'
+                    // compare-and-set below rolls back a batch of partitions lost meanwhile, and
+                    // one round trip less per batch shortens poll -> row visible.
                     BatchApplier.Outcome o = runner.applier.apply(h, items(full));
                     BatchPlan committing = full;
                     int retryFrom = batch.size();
@@ -80,7 +83,13 @@ final class KafkaBatchCommit {
                           o.applied(), o.parked() + committing.malformed().size(), o.handled(), o.retryAfter());
                     }
                     runner.beforeCommit();
-                    offsets.move(h, committing.moves(ownership));
+                    List<OffsetStore.Move> moves = committing.moves(ownership);
+                    if (moves.isEmpty()) {
+                      // Nothing to compare-and-set (the first event is retried): check ownership
+                      // as such, so that no commit of this runner goes unchecked.
+                      offsets.requireHeld(h, ownership.held(full.nextOffsets().keySet()));
+                    }
+                    offsets.move(h, moves);
                     return new Committed(committing, o, retryFrom);
                   });
     } catch (OffsetStore.Rejected r) {

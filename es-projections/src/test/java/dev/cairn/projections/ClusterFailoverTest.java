@@ -8,6 +8,7 @@ import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
 import dev.cairn.bus.kafka.KafkaRelay;
+import dev.cairn.bus.kafka.KafkaRelayBuilder;
 import dev.cairn.bus.kafka.RelayHooks;
 import dev.cairn.projections.Bank.Deposited;
 import dev.cairn.projections.Bank.Ledger;
@@ -127,7 +128,7 @@ class ClusterFailoverTest {
       Runnable afterKafkaCommit = () -> coordinatorAfterCommit.runIfArmed(cluster, batches.get());
 
       SimpleMeterRegistry relayMeters = new SimpleMeterRegistry();
-      KafkaRelay.Builder builder =
+      KafkaRelayBuilder builder =
           KafkaRelay.builder(store)
               .kafkaSettings(
                   Map.of(

@@ -4,6 +4,7 @@ import dev.cairn.api.EventSerializer;
 import dev.cairn.api.EventTypeRegistry;
 import dev.cairn.api.JacksonEventSerializer;
 import dev.cairn.bus.kafka.KafkaRelay;
+import dev.cairn.bus.kafka.KafkaRelayBuilder;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.spring.internal.CairnSchema;
@@ -197,7 +198,7 @@ public class CairnAutoConfiguration {
         JdbcEventStore store, CairnSchema schema, CairnProperties properties, Environment environment,
         ObjectProvider<MeterRegistry> meters) {
       RelayProperties r = properties.getRelay();
-      KafkaRelay.Builder builder =
+      KafkaRelayBuilder builder =
           KafkaRelay.builder(store)
               .kafkaSettings(new SpringKafkaSettings(environment).producer())
               .batchSize(r.getBatchSize())

@@ -43,7 +43,7 @@ class KafkaRelayTest {
   @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
-  private KafkaRelay.Builder relay(JdbcEventStore store, String prefix, String transactionalId) {
+  private KafkaRelayBuilder relay(JdbcEventStore store, String prefix, String transactionalId) {
     return KafkaRelay.builder(store)
         .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5))
         .topicPrefix(prefix)

@@ -32,7 +32,7 @@ class RelayBackwardsTest {
   void positionBeyondARestoredStore_relayGoesFailedNamingIt_andStartDoesNotThrow() {
     JdbcEventStore store = migratedStore(pg.dataSource(), "backwards");
     String prefix = kafka.name("back.");
-    java.util.function.Supplier<KafkaRelay.Builder> builder =
+    java.util.function.Supplier<KafkaRelayBuilder> builder =
         () -> KafkaRelay.builder(store)
             .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
             .topicPrefix(prefix)

@@ -41,7 +41,7 @@ class RelayChecksTest {
   @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
-  private KafkaRelay.Builder relay(JdbcEventStore store, String prefix, SimpleMeterRegistry meters) {
+  private KafkaRelayBuilder relay(JdbcEventStore store, String prefix, SimpleMeterRegistry meters) {
     return KafkaRelay.builder(store)
         .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
         .topicPrefix(prefix)

@@ -35,7 +35,7 @@ class RelayConfigurationTest {
   })
   void kafkaSettings_thatBreakTheGuarantees_areRejectedByName(String key, String value) {
     JdbcEventStore store = migratedStore(pg.dataSource(), "config_reject");
-    KafkaRelay.Builder builder = KafkaRelay.builder(store).transactionalId("relay-1");
+    KafkaRelayBuilder builder = KafkaRelay.builder(store).transactionalId("relay-1");
 
     assertThatThrownBy(() -> builder.kafkaSettings(Map.of(key, value)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -45,7 +45,7 @@ class RelayConfigurationTest {
   @Test
   void transactionalIdInSettings_differingFromTheDefault_isRejectedAtBuild() {
     JdbcEventStore store = migratedStore(pg.dataSource(), "config_default_id");
-    KafkaRelay.Builder builder =
+    KafkaRelayBuilder builder =
         KafkaRelay.builder(store).kafkaSettings(Map.of("bootstrap.servers", "x:1", "transactional.id", "other"));
 
     assertThatThrownBy(builder::build)

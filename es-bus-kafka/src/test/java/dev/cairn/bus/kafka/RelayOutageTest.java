@@ -37,7 +37,7 @@ class RelayOutageTest {
 
   @TempDir Path dir;
 
-  private static KafkaRelay.Builder relay(JdbcEventStore store, KafkaProcess broker, SimpleMeterRegistry meters) {
+  private static KafkaRelayBuilder relay(JdbcEventStore store, KafkaProcess broker, SimpleMeterRegistry meters) {
     return KafkaRelay.builder(store)
         .kafkaSettings(Map.of("bootstrap.servers", broker.bootstrapServers(), "reconnect.backoff.max.ms", 500))
         .partitions(2)

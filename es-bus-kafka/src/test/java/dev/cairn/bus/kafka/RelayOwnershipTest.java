@@ -31,7 +31,7 @@ class RelayOwnershipTest {
   @RegisterExtension static final PostgresExtension pg = new PostgresExtension();
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
-  private KafkaRelay.Builder relay(JdbcEventStore store, String prefix, String transactionalId) {
+  private KafkaRelayBuilder relay(JdbcEventStore store, String prefix, String transactionalId) {
     return KafkaRelay.builder(store)
         .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
         .topicPrefix(prefix)
@@ -76,7 +76,7 @@ class RelayOwnershipTest {
   @Test
   void replacesTransactionalId_rejectsBlankAndASecondCall() {
     JdbcEventStore store = migratedStore(pg.dataSource(), "ownership_builder");
-    KafkaRelay.Builder builder = KafkaRelay.builder(store).replacesTransactionalId("old");
+    KafkaRelayBuilder builder = KafkaRelay.builder(store).replacesTransactionalId("old");
     assertThatThrownBy(() -> builder.replacesTransactionalId("older"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("replaced transactional id was already set to old");

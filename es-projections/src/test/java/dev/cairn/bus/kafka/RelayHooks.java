@@ -15,7 +15,7 @@ public final class RelayHooks {
    * @param hook the hook, run on the relay's thread
    * @return the builder
    */
-  public static KafkaRelay.Builder afterSends(KafkaRelay.Builder builder, Runnable hook) {
+  public static KafkaRelayBuilder afterSends(KafkaRelayBuilder builder, Runnable hook) {
     return builder.afterSends(hook);
   }
 
@@ -26,7 +26,7 @@ public final class RelayHooks {
    * @param hook the hook, run on the relay's thread
    * @return the builder
    */
-  public static KafkaRelay.Builder afterKafkaCommit(KafkaRelay.Builder builder, Runnable hook) {
+  public static KafkaRelayBuilder afterKafkaCommit(KafkaRelayBuilder builder, Runnable hook) {
     return builder.afterKafkaCommit(hook);
   }
 }

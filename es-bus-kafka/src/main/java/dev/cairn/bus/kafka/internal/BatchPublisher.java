@@ -5,6 +5,7 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,7 +42,56 @@ final class BatchPublisher {
 
   /** Reads the next batch after a position; empty if there is nothing new. */
   List<RecordedEvent> read(GlobalPosition after) {
-    return settings.store().readGlobal(after, settings.batchSize());
+    return read(after, settings.batchSize());
+  }
+
+  /** Reads up to {@code max} events after a position, in the global order. */
+  List<RecordedEvent> read(GlobalPosition after, int max) {
+    return settings.store().readGlobal(after, max);
+  }
+
+  /** Reads the next batch after a position and builds its records. */
+  Prepared readPrepared(GlobalPosition after) {
+    List<RecordedEvent> events = read(after);
+    long readAt = System.currentTimeMillis();
+    return prepare(events, readAt);
+  }
+
+  /**
+   * Builds the records of a batch (CPU only: no Kafka, no database), so that it can be done while
+   * the previous batch's transaction commits.
+   *
+   * @param events the batch, in the global order
+   * @param readAtMs when the batch's first event was read, ms since the epoch
+   */
+  Prepared prepare(List<RecordedEvent> events, long readAtMs) {
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+    for (RecordedEvent e : events) {
+      records.add(CairnRecords.toRecord(settings.router().topicFor(e), e, settings.source()));
+    }
+    return new Prepared(List.copyOf(events), List.copyOf(records), readAtMs);
+  }
+
+  /**
+   * A batch read from the store with its records built, ready to send.
+   *
+   * @param events the batch's events, in the global order
+   * @param records one record per event, in the same order
+   * @param readAtMs when the batch's first event was read, ms since the epoch
+   */
+  record Prepared(List<RecordedEvent> events, List<ProducerRecord<String, byte[]>> records, long readAtMs) {
+    boolean isEmpty() {
+      return events.isEmpty();
+    }
+
+    int size() {
+      return events.size();
+    }
+
+    /** The position of the batch's last event; the batch must not be empty. */
+    GlobalPosition last() {
+      return events.get(events.size() - 1).position();
+    }
   }
 
   /**
@@ -60,16 +110,19 @@ final class BatchPublisher {
    * Publishes a non-empty batch in one transaction, creating the topics it needs first and
    * checking that they take the store's largest event.
    *
+   * @param batch the batch, its records built
+   * @param beforeCommit run after the batch and the position are sent and before the commit
+   *     (and the test hook before it): the relay starts reading the next batch there, so that it is ready when the
+   *     commit returns
    * @throws RelayCheckException if a topic's max.message.bytes is too small
    * @throws RecordRejectedException naming the event if Kafka refused one of its records
    */
-  Published publish(List<RecordedEvent> batch) {
+  Published publish(Prepared batch, Runnable beforeCommit) {
     long start = System.nanoTime();
-    Instant appendedAt = batch.get(0).recordedAt();
-    long readAt = System.currentTimeMillis();
+    Instant appendedAt = batch.events().get(0).recordedAt();
     Set<String> topics = new LinkedHashSet<>();
-    for (RecordedEvent e : batch) {
-      topics.add(settings.router().topicFor(e));
+    for (ProducerRecord<String, byte[]> r : batch.records()) {
+      topics.add(r.topic());
     }
     for (String topic : topics) {
       admin.ensure(topic, settings.partitions(), settings.replication(), settings.eventTopicConfig());
@@ -79,27 +132,28 @@ final class BatchPublisher {
       }
       hanging.own(topic);
     }
-    GlobalPosition last = batch.get(batch.size() - 1).position();
+    GlobalPosition last = batch.last();
     AtomicReference<RecordRejectedException> rejected = new AtomicReference<>();
     try (RelayTracing.Batch trace = tracing.batch(batch.size(), topics, last.toString())) {
       try {
-        send(batch, last, rejected, trace);
+        send(batch, last, rejected, trace, beforeCommit);
       } catch (RuntimeException e) {
         trace.failed(e);
         throw e;
       }
     }
     settings.afterKafkaCommit().run();
-    return new Published(last, batch.size(), start, appendedAt, readAt);
+    return new Published(last, batch.size(), start, appendedAt, batch.readAtMs());
   }
 
   private void send(
-      List<RecordedEvent> batch, GlobalPosition last, AtomicReference<RecordRejectedException> rejected,
-      RelayTracing.Batch trace) {
+      Prepared batch, GlobalPosition last, AtomicReference<RecordRejectedException> rejected, RelayTracing.Batch trace,
+      Runnable beforeCommit) {
     producer.begin();
     try {
-      for (RecordedEvent e : batch) {
-        ProducerRecord<String, byte[]> record = CairnRecords.toRecord(settings.router().topicFor(e), e, settings.source());
+      for (int i = 0; i < batch.size(); i++) {
+        RecordedEvent e = batch.events().get(i);
+        ProducerRecord<String, byte[]> record = batch.records().get(i);
         trace.record(record, e);
         producer.send(record, (metadata, error) -> {
           if (error != null && isRejection(error)) {
@@ -110,6 +164,7 @@ final class BatchPublisher {
       producer.send(
           new ProducerRecord<>(
               settings.positionTopic(), settings.transactionalId(), last.toString().getBytes(StandardCharsets.UTF_8)));
+      beforeCommit.run();
       settings.afterSends().run();
       producer.commit();
     } catch (RuntimeException e) {

@@ -101,7 +101,7 @@ public final class KafkaSettings {
     if (given != null && !transactionalId.equals(text(given))) {
       throw new IllegalArgumentException(
           ProducerConfig.TRANSACTIONAL_ID_CONFIG + "=" + given + " differs from the relay's transactional id "
-              + transactionalId + ": set it with KafkaRelay.Builder.transactionalId, so that it stays"
+              + transactionalId + ": set it with KafkaRelayBuilder.transactionalId, so that it stays"
               + " stable and fences a zombie relay");
     }
   }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The relay's thread: waits for the lock, then publishes batches until it stops, loses the lock
  * or is fenced, retrying failures with a growing pause. Everything but {@link #status()}, {@link
- * #wake()} and {@link #stop()} runs on that one thread. Public only so that {@link KafkaRelay},
+ * #wake()} and {@link #stop()} runs on that one thread, except the read of the next batch while a
+ * batch commits ({@link BatchPrefetch}), which only reads the database. Public only so that {@link KafkaRelay},
  * the facade in the API package, can start it; not API.
  */
 public final class RelayLoop implements RelayWatchdog.Watched {
@@ -77,6 +78,11 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private HangingCheck hanging;
   private BatchPublisher publisher;
   private RelayResume resume;
+  private BatchPrefetch prefetch;
+  /** The read of the batch after the one in flight (or just committed); null if none runs. */
+  private BatchPrefetch.Pending pending;
+  /** When the lock was last checked outside a prefetch ({@link System#nanoTime()}). */
+  private long lockCheckedAt;
 
   /**
    * Prepares the relay's thread and registers its meters; {@link #start()} starts it.
@@ -199,6 +205,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           id);
       publisher = new BatchPublisher(settings, admin, producer, hanging);
       resume = new RelayResume(settings, admin, producer, hanging);
+      prefetch = new BatchPrefetch(publisher, settings.batchSize(), wakeUps, lock::isHeld, settings.afterPrefetch(), id);
       LOG.info("relay {} on standby, waiting for the lock of store {}", id, store.qualifiedTable("events"));
       while (awaitLock()) {
         state = State.ACTIVE;
@@ -243,6 +250,9 @@ public final class RelayLoop implements RelayWatchdog.Watched {
       health.tracker().raise(
           STOPPED, Health.Status.DOWN, lastError != null && lastError.startsWith("relay crashed")
               ? lastError : "relay " + id + " was stopped");
+      if (prefetch != null) {
+        prefetch.close();
+      }
       if (admin != null) {
         admin.close();
       }
@@ -256,6 +266,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         boolean acquired = lock.tryAcquire();
         health.tracker().clear(RelayHealth.STORE_ERROR);
         if (acquired) {
+          lockCheckedAt = System.nanoTime();
           return true;
         }
       } catch (RuntimeException e) {
@@ -269,31 +280,42 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   }
 
   private Outcome publishUntilDone() {
+    try {
+      return publishBatches();
+    } finally {
+      // Also on a crash: the lock is released next, and the prefetch may be using its connection.
+      discardPrefetch();
+    }
+  }
+
+  private Outcome publishBatches() {
     long backoff = settings.initialBackoff().toMillis();
     while (!stopRequested()) {
       try {
         if (!producer.isOpen()) {
+          discardPrefetch();
           owner.claim();
           position = kafkaCall("opening the producer and reading the position from " + settings.positionTopic(),
               resume::resume);
           positionKnown = true;
           checkPositionNotAhead(true);
         }
-        if (!lock.isHeld()) {
-          return Outcome.LOCK_LOST;
-        }
         if (hanging.due()) {
           // Inside kafkaCall: a broker gone meanwhile blocks the admin requests, as the watchdog tells.
           kafkaCall("looking for hanging transactions", () -> hanging.abortHanging("a topic new to the relay, or a"
               + " transaction open on its topics that was too recent to judge at the last check"));
         }
-        List<RecordedEvent> batch = publisher.read(position);
+        BatchPublisher.Prepared batch = nextBatch();
+        if (batch == null) {
+          return Outcome.LOCK_LOST;
+        }
         if (batch.isEmpty()) {
           checkPositionNotAhead(false);
-        }
-        if (!batch.isEmpty()) {
+        } else {
+          // While the commit blocks, the next batch is read after this one's last position.
           BatchPublisher.Published published =
-              kafkaCall("publishing " + batch.size() + " events after position " + position, () -> publisher.publish(batch));
+              kafkaCall("publishing " + batch.size() + " events after position " + position,
+                  () -> publisher.publish(batch, () -> pending = prefetch.start(batch.last())));
           position = published.last();
           metrics.batchPublished(published);
         }
@@ -301,10 +323,12 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         backoff = settings.initialBackoff().toMillis();
         // Off the hot path: while events keep coming, at most once a second; when idle, at once.
         monitored.record(position, batch.isEmpty());
-        if (batch.size() < settings.batchSize()) {
+        if (batch.isEmpty()) {
+          // A published batch left a prefetch running, which waits for appends itself.
           awaitWork();
         }
       } catch (RelayCheckException e) {
+        discardPrefetch();
         // Publishing cannot work (or would lose the position) until the configuration changes:
         // say so, hold on, and check again at the longest backoff.
         // The error and the health first: whoever sees FAILED must find the reason beside it.
@@ -316,6 +340,9 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           break;
         }
       } catch (RuntimeException e) {
+        // The batch in flight did not commit, or its outcome is unknown: what was read after it
+        // must not be published; the relay starts over from the position committed in Kafka.
+        discardPrefetch();
         if (RelayProducer.isFenced(e)) {
           lastError = warn.report("relay " + id + " was fenced", e);
           producer.discard();
@@ -342,7 +369,45 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     return Outcome.STOPPING;
   }
 
+  /**
+   * The batch after {@link #position}: the one prefetched while the previous batch committed, or
+   * one read now. Null if the relay lost its lock.
+   */
+  private BatchPublisher.Prepared nextBatch() {
+    BatchPrefetch.Pending p = pending;
+    pending = null;
+    if (p != null && p.after().equals(position)) {
+      BatchPrefetch.Result r = p.take();
+      return r.lockHeld() ? r.batch() : null;
+    }
+    if (p != null) {
+      p.discard();
+    }
+    // Each prefetch checks the lock while a commit runs; a relay woken from idle checks it at most
+    // once per poll interval (a relay that lost it is fenced by Kafka anyway, see DESIGN.md).
+    long now = System.nanoTime();
+    if (now - lockCheckedAt >= settings.pollInterval().toNanos()) {
+      if (!lock.isHeld()) {
+        return null;
+      }
+      lockCheckedAt = now;
+    }
+    return publisher.readPrepared(position);
+  }
+
+  private void discardPrefetch() {
+    BatchPrefetch.Pending p = pending;
+    pending = null;
+    if (p != null) {
+      p.discard();
+    }
+  }
+
   private void awaitWork() {
+    if (stopRequested()) {
+      // stop() released a permit, which a prefetch may have taken.
+      return;
+    }
     try {
       wakeUps.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
       wakeUps.drainPermits();

@@ -75,7 +75,7 @@ final class RelayOwner {
             + "), but this relay is configured with " + transactionalId + (replaces.map(r -> " replacing " + r).orElse(""))
             + ": Kafka fences a zombie relay only among relays with the same id, and this one would publish every"
             + " event again from a position of its own. Configure " + owner.transactionalId() + ", or, once every"
-            + " relay with it has stopped, KafkaRelay.Builder.replacesTransactionalId(\"" + owner.transactionalId()
+            + " relay with it has stopped, KafkaRelayBuilder.replacesTransactionalId(\"" + owner.transactionalId()
             + "\")");
   }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A relay's checked configuration, as {@code KafkaRelay.Builder} made it; the facade keeps the
+ * A relay's checked configuration, as {@code KafkaRelayBuilder} made it; the facade keeps the
  * builder and its checks, the internal classes read only this. Not API.
  *
  * @param store the store whose global order is published
@@ -33,8 +33,10 @@ import java.util.Optional;
  * @param listen whether to listen on the store's LISTEN/NOTIFY channel
  * @param stalenessBound how long the oldest unpublished event may wait before the relay is
  *     degraded
- * @param afterSends a test hook run after a batch is sent and before its commit
+ * @param afterSends a test hook run after a batch is sent (and the next one's prefetch started)
+ *     and before its commit
  * @param afterKafkaCommit a test hook run after a batch's commit
+ * @param afterPrefetch a test hook run on the prefetch thread after each read that found events
  * @param openTelemetry traces the batches and their records
  */
 public record RelaySettings(
@@ -59,4 +61,5 @@ public record RelaySettings(
     Duration stalenessBound,
     Runnable afterSends,
     Runnable afterKafkaCommit,
+    Runnable afterPrefetch,
     OpenTelemetry openTelemetry) {}
