@@ -240,7 +240,12 @@ final class ScaleRelay {
     java.util.Arrays.fill(value, (byte) 'x');
     double rate;
     try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      p.send(new ProducerRecord<>(topic, "warm", value)).get();
+      // One record to each partition first, each awaited: a burst of idempotent sends to partitions
+      // whose leaders the client has not yet found gets NOT_LEADER_OR_FOLLOWER for its first
+      // batches, and their retries then fail forever with OUT_OF_ORDER_SEQUENCE_NUMBER.
+      for (int partition = 0; partition < partitions; partition++) {
+        p.send(new ProducerRecord<>(topic, partition, "warm", value)).get();
+      }
       long start = System.nanoTime();
       for (int i = 0; i < count; i++) {
         p.send(new ProducerRecord<>(topic, "scale-" + (i % (count / EVENTS_PER_STREAM + 1)), value));

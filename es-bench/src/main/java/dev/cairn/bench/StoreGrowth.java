@@ -37,10 +37,13 @@ final class StoreGrowth {
   private final JdbcEventStore store;
   private final ExecutorService workers;
   private final PrintStream log;
+  private final String label;
   private int run;
 
-  StoreGrowth(JdbcEventStore store, ExecutorService workers, PrintStream log) {
+  /** Measures {@code store}, naming it {@code label} in the log. */
+  StoreGrowth(JdbcEventStore store, String label, ExecutorService workers, PrintStream log) {
     this.store = store;
+    this.label = label;
     this.workers = workers;
     this.log = log;
   }
@@ -81,30 +84,52 @@ final class StoreGrowth {
     }
   }
 
-  /** Measures single-event appends with each writer count: a warm-up, then repetitions. */
-  List<Appends> appends(String label) throws Exception {
-    List<Appends> out = new ArrayList<>();
+  /**
+   * Measures single-event appends with each writer count on two stores, interleaved so that both
+   * see the same machine: a warm-up of each, then repetitions alternating between them.
+   *
+   * @return the figures of {@code a}, then those of {@code b}, in {@link #WRITERS} order
+   */
+  static List<List<Appends>> appendsInterleaved(StoreGrowth a, StoreGrowth b) throws Exception {
+    List<Appends> outA = new ArrayList<>();
+    List<Appends> outB = new ArrayList<>();
     for (int writers : WRITERS) {
-      int phase = ++run;
-      long[] versions = new long[writers];
-      timed(label, phase, writers, versions, WARMUP);
-      double[] rates = new double[REPETITIONS];
-      List<long[]> reps = new ArrayList<>();
-      for (int r = 0; r < REPETITIONS; r++) {
-        long[] samples = timed(label, phase, writers, versions, MEASURE);
-        rates[r] = samples.length / (MEASURE.toNanos() / 1e9);
-        reps.add(samples);
-      }
-      Appends a = new Appends(writers, Stats.median(rates), Latency.of(reps));
-      log.printf(Locale.ROOT, "  %s: append_single %d writer(s): %.0f events/s, p50 %.2f ms, p99 %.2f ms%n", label,
-          writers, a.eventsPerSecond(), a.latency().p50Ms(), a.latency().p99Ms());
-      out.add(a);
+      a.measureAppends(writers, outA, b, outB);
     }
-    return out;
+    return List.of(outA, outB);
+  }
+
+  private void measureAppends(int writers, List<Appends> out, StoreGrowth other, List<Appends> otherOut)
+      throws Exception {
+    int phase = ++run;
+    long[] versions = new long[writers];
+    long[] otherVersions = new long[writers];
+    timed(phase, writers, versions, WARMUP);
+    other.timed(phase, writers, otherVersions, WARMUP);
+    double[] rates = new double[REPETITIONS];
+    double[] otherRates = new double[REPETITIONS];
+    List<long[]> reps = new ArrayList<>();
+    List<long[]> otherReps = new ArrayList<>();
+    for (int r = 0; r < REPETITIONS; r++) {
+      long[] samples = timed(phase, writers, versions, MEASURE);
+      rates[r] = samples.length / (MEASURE.toNanos() / 1e9);
+      reps.add(samples);
+      long[] otherSamples = other.timed(phase, writers, otherVersions, MEASURE);
+      otherRates[r] = otherSamples.length / (MEASURE.toNanos() / 1e9);
+      otherReps.add(otherSamples);
+    }
+    out.add(log(new Appends(writers, Stats.median(rates), Latency.of(reps))));
+    otherOut.add(other.log(new Appends(writers, Stats.median(otherRates), Latency.of(otherReps))));
+  }
+
+  private Appends log(Appends a) {
+    log.printf(Locale.ROOT, "  %s: append_single %d writer(s): %.0f events/s, p50 %.2f ms, p99 %.2f ms%n", label,
+        a.writers(), a.eventsPerSecond(), a.latency().p50Ms(), a.latency().p99Ms());
+    return a;
   }
 
   /** Runs the writers for a while and returns every append's time in nanoseconds. */
-  private long[] timed(String label, int phase, int writers, long[] versions, Duration d) throws Exception {
+  private long[] timed(int phase, int writers, long[] versions, Duration d) throws Exception {
     long end = System.nanoTime() + d.toNanos();
     List<Future<long[]>> futures = new ArrayList<>();
     for (int w = 0; w < writers; w++) {
@@ -156,7 +181,8 @@ final class StoreGrowth {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Read r = new Read(from, read, read / seconds);
-    log.printf(Locale.ROOT, "  global read from %s: %,d events at %.0f events/s%n", from, read, r.eventsPerSecond());
+    log.printf(Locale.ROOT, "  %s: global read from %s: %,d events at %.0f events/s%n", label, from, read,
+        r.eventsPerSecond());
     return r;
   }
 
