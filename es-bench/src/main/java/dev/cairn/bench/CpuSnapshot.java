@@ -15,8 +15,11 @@ import java.lang.management.ThreadMXBean;
  * @param processNanos CPU time of this JVM
  * @param relayNanos CPU time of the relay's thread(s), named {@code cairn-relay-<id>}
  * @param producerNanos CPU time of the producer's I/O thread(s) of that id
+ * @param byGroup CPU time of every live thread, by its name without numbers (a pool's threads
+ *     together, such as the broker's request handlers)
  */
-record CpuSnapshot(long wallNanos, long processNanos, long relayNanos, long producerNanos) {
+record CpuSnapshot(long wallNanos, long processNanos, long relayNanos, long producerNanos,
+    java.util.Map<String, Long> byGroup) {
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -24,18 +27,20 @@ record CpuSnapshot(long wallNanos, long processNanos, long relayNanos, long prod
   static CpuSnapshot of(String relayId) {
     long relay = 0;
     long producer = 0;
+    java.util.Map<String, Long> groups = new java.util.HashMap<>();
     for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
       if (t == null) {
         continue;
       }
       String name = t.getThreadName();
+      groups.merge(group(name, relayId), Math.max(0, THREADS.getThreadCpuTime(t.getThreadId())), Long::sum);
       if (name.equals("cairn-relay-" + relayId)) {
         relay += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
       } else if (name.startsWith("kafka-producer-network-thread") && name.endsWith(relayId)) {
         producer += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
       }
     }
-    return new CpuSnapshot(System.nanoTime(), processCpuNanos(), relay, producer);
+    return new CpuSnapshot(System.nanoTime(), processCpuNanos(), relay, producer, groups);
   }
 
   /**
@@ -55,6 +60,26 @@ record CpuSnapshot(long wallNanos, long processNanos, long relayNanos, long prod
     double relay = (relayNanos - earlier.relayNanos) / wall;
     double producer = (producerNanos - earlier.producerNanos) / wall;
     return new Cores(process, relay, producer, process - relay - producer);
+  }
+
+  /** A thread's group: its name without the relay's id and without numbers. */
+  static String group(String threadName, String relayId) {
+    return threadName.replace(relayId, "<id>").replaceAll("[0-9]+", "N");
+  }
+
+  /**
+   * The thread groups that used the most CPU between two snapshots (threads that ended between
+   * them are not counted), in cores, highest first.
+   */
+  java.util.Map<String, Double> topGroups(CpuSnapshot earlier, int n) {
+    double wall = wallNanos - earlier.wallNanos;
+    java.util.Map<String, Double> top = new java.util.LinkedHashMap<>();
+    byGroup.entrySet().stream()
+        .map(e -> java.util.Map.entry(e.getKey(), (e.getValue() - earlier.byGroup.getOrDefault(e.getKey(), 0L)) / wall))
+        .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(n)
+        .forEach(e -> top.put(e.getKey(), Math.round(e.getValue() * 100) / 100.0));
+    return top;
   }
 
   private static long processCpuNanos() {

@@ -26,11 +26,19 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * its peak minus the same figure taken just before the drain (the in-process broker, the harness
  * and the pools are in that baseline). The forced GCs slow the drains a little, so these drains'
  * rates are reported but are not the ceiling figures.
+ *
+ * <p>The runner is sampled while it applies at most {@link #RUNNER_EVENTS} events or for at most
+ * {@link #RUNNER_WINDOW_NANOS}, with the whole backlog waiting in its topic: what a buffer that
+ * grew with the backlog would hold, its consumer fetches at once, not at the end. A runner of this
+ * machine applies a few thousand events a second, so draining a million would take the mode past
+ * its half hour.
  */
 final class ScaleMemory {
 
   private static final String ROWS_DDL = "CREATE TABLE {table} (account text PRIMARY KEY, n bigint NOT NULL)";
-  private static final long RUNNER_TIMEOUT_NANOS = 1_200_000_000_000L;
+  private static final long RUNNER_TIMEOUT_NANOS = 600_000_000_000L;
+  static final long RUNNER_EVENTS = 100_000;
+  static final long RUNNER_WINDOW_NANOS = 90_000_000_000L;
 
   private ScaleMemory() {}
 
@@ -43,9 +51,10 @@ final class ScaleMemory {
    * @param relayRate the relay's events/s in this (sampled) drain
    * @param runnerMb the runner's drain: peak live heap minus the baseline
    * @param runnerRate the runner's events/s in this (sampled) drain
+   * @param runnerEvents the events the runner applied while sampled
    */
   record Row(long backlog, double baselineMb, double relayMb, double relayRate, double runnerMb, double runnerRate,
-      int samples) {
+      long runnerEvents, int samples) {
     Map<String, Object> toJson() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("backlog", backlog);
@@ -54,6 +63,7 @@ final class ScaleMemory {
       m.put("relay_events_per_s", Math.round(relayRate));
       m.put("runner_extra_live_heap_mb", ScaleRelay.round(runnerMb));
       m.put("runner_events_per_s", Math.round(runnerRate));
+      m.put("runner_events_sampled", runnerEvents);
       m.put("heap_samples", samples);
       return m;
     }
@@ -94,21 +104,21 @@ final class ScaleMemory {
 
       double runnerBase = liveHeapMb();
       Peak runnerPeak = new Peak();
-      double runnerRate;
+      double[] runnerDrain;
       Map<String, Object> consumer = Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
           ConsumerConfig.GROUP_ID_CONFIG, id,
           ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       try (KafkaProjectionRunner runner = manager.kafkaRunner(rows, consumer, List.of(topic)).build()) {
         runner.start();
-        runnerRate = drainRunner(runner, f.events(), runnerPeak);
+        runnerDrain = drainRunner(runner, Math.min(f.events(), RUNNER_EVENTS), runnerPeak);
       }
       Topics.deleteQuietly(admin, List.of(topic, id + "." + KafkaRelay.POSITION_TOPIC), log);
       Row row = new Row(f.events(), base, relayPeak.max - base, d.eventsPerSecond(), runnerPeak.max - runnerBase,
-          runnerRate, relayPeak.samples + runnerPeak.samples);
+          runnerDrain[0], (long) runnerDrain[1], relayPeak.samples + runnerPeak.samples);
       log.printf(Locale.ROOT, "  memory, backlog %,d: live heap before %.0f MB; relay +%.1f MB at %,.0f events/s;"
-              + " runner +%.1f MB at %,.0f events/s%n", row.backlog(), base, row.relayMb(), row.relayRate(),
-          row.runnerMb(), row.runnerRate());
+              + " runner +%.1f MB at %,.0f events/s (%,d events applied while sampled)%n", row.backlog(), base,
+          row.relayMb(), row.relayRate(), row.runnerMb(), row.runnerRate(), row.runnerEvents());
       return row;
     }
   }
@@ -117,9 +127,13 @@ final class ScaleMemory {
     return "INSERT INTO " + table + " AS t (account, n) VALUES (?, 1) ON CONFLICT (account) DO UPDATE SET n = t.n + 1";
   }
 
-  /** Waits until the runner has applied {@code events} events; its rate from its first applied event. */
-  private static double drainRunner(KafkaProjectionRunner runner, long events, Peak peak) {
+  /**
+   * Waits until the runner has applied {@code events} events or the window is over; returns its
+   * rate from its first applied event, and the events applied.
+   */
+  private static double[] drainRunner(KafkaProjectionRunner runner, long events, Peak peak) {
     long deadline = System.nanoTime() + RUNNER_TIMEOUT_NANOS;
+    long windowEnd = 0;
     long nextSample = System.nanoTime();
     long start = 0;
     long first = 0;
@@ -129,10 +143,11 @@ final class ScaleMemory {
       if (start == 0 && s.eventsApplied() > 0) {
         start = now;
         first = s.eventsApplied();
+        windowEnd = now + RUNNER_WINDOW_NANOS;
       }
-      if (s.eventsApplied() >= events) {
+      if (s.eventsApplied() >= events || (start != 0 && now > windowEnd)) {
         peak.sample();
-        return (s.eventsApplied() - first) / ((now - start) / 1e9);
+        return new double[] {(s.eventsApplied() - first) / ((now - start) / 1e9), s.eventsApplied()};
       }
       if (s.lastError() != null && s.eventsApplied() == 0 && now > deadline - RUNNER_TIMEOUT_NANOS / 2) {
         throw new IllegalStateException("runner failed: " + s.lastError());

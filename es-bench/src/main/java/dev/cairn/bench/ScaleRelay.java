@@ -39,7 +39,7 @@ final class ScaleRelay {
   static final int[] PARTITIONS = {1, 4, 16};
   static final int[] PAYLOAD_BYTES = {200, 2_000, 20_000};
   /** A backlog per payload size: at most this many bytes of payload... */
-  static final long BACKLOG_BYTES = 200L << 20;
+  static final long BACKLOG_BYTES = 400L << 20;
   /** ... and at most this many events. */
   static final int MAX_BACKLOG = 100_000;
   static final int EVENTS_PER_STREAM = 10;
@@ -68,7 +68,7 @@ final class ScaleRelay {
    * @param machineLoad the whole machine's CPU use in that time, 0 to 1
    */
   record Drain(long events, double seconds, long transactions, double msPerTransaction, CpuSnapshot.Cores cores,
-      double machineLoad) {
+      double machineLoad, Map<String, Double> topThreads) {
 
     double eventsPerSecond() {
       return events / seconds;
@@ -121,6 +121,7 @@ final class ScaleRelay {
       m.put("cores_producer_io", round(drain.cores().producer()));
       m.put("cores_rest_of_jvm", round(drain.cores().rest()));
       m.put("machine_cpu", round(drain.machineLoad()));
+      m.put("top_threads_cores", drain.topThreads());
       m.put("producer_baseline_per_s", Math.round(producerBaseline));
       m.put("bound", bound());
       return m;
@@ -154,6 +155,7 @@ final class ScaleRelay {
               d.eventsPerSecond() * actual / 1e6, d.transactions(), d.msPerTransaction(), d.cycleMs(),
               d.cores().process(), d.cores().relay(), d.cores().producer(), d.cores().rest(), pct(d.machineLoad()),
               baseline, c.bound());
+          log.println("    busiest threads (cores): " + d.topThreads());
           cells.add(c);
         }
       }
@@ -207,7 +209,8 @@ final class ScaleRelay {
             throw new IllegalStateException("published " + count + " events but stopped at " + relay.status());
           }
           return new Drain(count - c0, (cpu1.wallNanos() - cpu0.wallNanos()) / 1e9, txs,
-              (tx.totalTime(TimeUnit.MILLISECONDS) - txMs0) / Math.max(1, txs), cpu1.since(cpu0), load);
+              (tx.totalTime(TimeUnit.MILLISECONDS) - txMs0) / Math.max(1, txs), cpu1.since(cpu0), load,
+              cpu1.topGroups(cpu0, 5));
         }
         RelayStatus s = relay.status();
         if (s.state() == RelayStatus.State.STOPPED) {
