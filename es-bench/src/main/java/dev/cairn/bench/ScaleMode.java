@@ -206,8 +206,9 @@ record ScaleMode(long events, long streams) {
     }
     out.println("  live heap beyond the idle baseline (MB) while draining");
     for (ScaleMemory.Row r : memory) {
-      out.printf(Locale.ROOT, "    backlog %,9d: relay %+.1f MB (%,.0f events/s), runner %+.1f MB (%,.0f events/s);"
-          + " baseline %.0f MB%n", r.backlog(), r.relayMb(), r.relayRate(), r.runnerMb(), r.runnerRate(), r.baselineMb());
+      out.printf(Locale.ROOT, "    backlog %,9d: relay %+.1f MB (%,.0f events/s), runner %+.1f MB (%,.0f events/s over"
+              + " %,d events); baseline %.0f MB%n", r.backlog(), r.relayMb(), r.relayRate(), r.runnerMb(), r.runnerRate(),
+          r.runnerEvents(), r.baselineMb());
     }
     out.println();
   }
