@@ -81,6 +81,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--scale-streams", paramLabel = "N", description = "Streams they are spread over (default ${DEFAULT-VALUE}).")
   private long scaleStreams = 1_000_000;
 
+  @Option(names = "--scale-memory-only", paramLabel = "N", split = ",",
+      description = "Run only --scale's memory part, for these backlog sizes (events).")
+  private List<Long> scaleMemoryOnly = new ArrayList<>();
+
   private final PrintStream out;
 
   private BenchMain(PrintStream out) {
@@ -119,7 +123,11 @@ public final class BenchMain implements Callable<Integer> {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
       try (Environment env = Environment.start(Settings.FULL, List.of("scale"), durable)) {
-        mode.run(env, out, json);
+        if (scaleMemoryOnly.isEmpty()) {
+          mode.run(env, out, json);
+        } else {
+          ScaleMode.memoryOnly(env, out, json, scaleMemoryOnly);
+        }
       }
       return 0;
     }

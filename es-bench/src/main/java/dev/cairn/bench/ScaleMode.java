@@ -106,6 +106,30 @@ record ScaleMode(long events, long streams) {
   }
 
   /**
+   * Runs only the memory part, for the given backlogs, with 16 partitions (the partitions the full
+   * mode picked for 200 B events in the run quoted): to add backlog sizes to a full run's two.
+   */
+  static void memoryOnly(Environment env, PrintStream out, Path json, List<Long> backlogs) throws Exception {
+    long started = System.nanoTime();
+    env.facts().put("mode", "scale, memory only");
+    Report.printEnvironment(out, env.facts());
+    List<ScaleMemory.Row> memory = new ArrayList<>();
+    try (Admin admin = Topics.admin(env.kafka().bootstrapServers())) {
+      for (long backlog : backlogs) {
+        memory.add(ScaleMemory.measure(env, admin, KafkaCase.runId(), backlog, 16, MEMORY_PAYLOAD, out));
+      }
+    }
+    env.finish();
+    env.facts().put("duration_s", Math.round((System.nanoTime() - started) / 1e9));
+    if (json != null) {
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("env", env.facts());
+      root.put("memory", memory.stream().map(ScaleMemory.Row::toJson).toList());
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+    }
+  }
+
+  /**
    * Two stores, one empty and one prefilled, measured interleaved: appends on both, then reads of
    * the prefilled one's start, middle and end against a small store (the empty one, given {@link
    * #READ_EVENTS} events), each read three times alternating, the median kept.
