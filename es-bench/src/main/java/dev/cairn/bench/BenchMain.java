@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * java -jar es-bench/target/es-bench.jar [--quick] [--durable] [--json FILE] [--case NAME[,NAME...]]
+ *     [--scale [--scale-events N] [--scale-streams N]]
  *     [--staleness-rate N] [--staleness-writers N] [--staleness-lines N] [--staleness-seconds N]
  *     [--staleness-warmup N]
  * </pre>
@@ -70,6 +71,20 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--staleness-warmup", paramLabel = "N", description = "Seconds of unmeasured load before it (default ${DEFAULT-VALUE}).")
   private int stalenessWarmup = (int) StalenessCase.Load.DEFAULT.warmup().toSeconds();
 
+  @Option(names = "--scale", description = "The scale figures instead of the cases: the store empty and prefilled, the"
+      + " relay's ceiling over partitions and event sizes, the heap of the relay and a runner (about 20 minutes).")
+  private boolean scale;
+
+  @Option(names = "--scale-events", paramLabel = "N", description = "Events of --scale's prefilled store (default ${DEFAULT-VALUE}).")
+  private long scaleEvents = 10_000_000;
+
+  @Option(names = "--scale-streams", paramLabel = "N", description = "Streams they are spread over (default ${DEFAULT-VALUE}).")
+  private long scaleStreams = 1_000_000;
+
+  @Option(names = "--scale-memory-only", paramLabel = "N", split = ",",
+      description = "Run only --scale's memory part, for these backlog sizes (events).")
+  private List<Long> scaleMemoryOnly = new ArrayList<>();
+
   private final PrintStream out;
 
   private BenchMain(PrintStream out) {
@@ -99,6 +114,22 @@ public final class BenchMain implements Callable<Integer> {
     if (durable && pgUrl != null && !pgUrl.isBlank()) {
       throw new CommandLine.ParameterException(new CommandLine(this),
           "--durable starts the embedded server durable; the server named by CAIRN_PG_URL keeps its own settings");
+    }
+    if (scale) {
+      ScaleMode mode;
+      try {
+        mode = new ScaleMode(scaleEvents, scaleStreams);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+      }
+      try (Environment env = Environment.start(Settings.FULL, List.of("scale"), durable)) {
+        if (scaleMemoryOnly.isEmpty()) {
+          mode.run(env, out, json);
+        } else {
+          ScaleMode.memoryOnly(env, out, json, scaleMemoryOnly);
+        }
+      }
+      return 0;
     }
     List<BenchCase> all = Cases.all(load);
     if (list) {
