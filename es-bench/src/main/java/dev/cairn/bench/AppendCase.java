@@ -1,6 +1,7 @@
 package dev.cairn.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.api.EventIds;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventMetadata;
 import dev.cairn.api.NewEvent;
@@ -102,7 +103,7 @@ final class AppendCase implements BenchCase {
           EventMetadata meta = EventMetadata.EMPTY.withCorrelationId(UUID.randomUUID().toString());
           List<NewEvent> events = new ArrayList<>(batch);
           for (int i = 1; i <= batch; i++) {
-            events.add(new NewEvent(UUID.randomUUID(), "Deposited", 1, Accounts.depositJson(v + i), meta));
+            events.add(new NewEvent(EventIds.next(), "Deposited", 1, Accounts.depositJson(v + i), meta));
           }
           String stream = row + "-cairn-" + t + (newStreams ? "-" + cairnStreams[t]++ : "");
           store.append(new AppendRequest(stream, Accounts.STREAM_TYPE, v, events));

@@ -1,6 +1,7 @@
 package dev.cairn.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.api.EventIds;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventMetadata;
 import dev.cairn.api.JacksonEventSerializer;
@@ -154,7 +155,7 @@ final class AxonPeerCase implements BenchCase {
       List<NewEvent> events = new ArrayList<>(v.batch());
       for (int i = 1; i <= v.batch(); i++) {
         SerializedEvent s = serializer.serialize(deposit(version + i));
-        events.add(new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), meta));
+        events.add(new NewEvent(EventIds.next(), s.eventType(), s.revision(), s.json(), meta));
       }
       String stream = row + "-cairn-" + t + (v.newStreams() ? "-" + streams[t]++ : "");
       store.append(new AppendRequest(stream, Accounts.STREAM_TYPE, version, events));

@@ -2,6 +2,7 @@ package dev.cairn.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.api.EventIds;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventMetadata;
 import dev.cairn.api.GlobalPosition;
@@ -178,7 +179,7 @@ final class E2eLatencyCase implements KafkaCase {
                 (rep, i) -> {
                   SerializedEvent s = serializer.serialize(new Accounts.Deposited(RowWatcher.tag(rep, i), "e2e"));
                   store.append(new AppendRequest("c-" + rep + "-" + i, Accounts.STREAM_TYPE, 0,
-                      List.of(new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), EventMetadata.EMPTY))));
+                      List.of(new NewEvent(EventIds.next(), s.eventType(), s.revision(), s.json(), EventMetadata.EMPTY))));
                 },
                 () -> ctx.log().println("  relay: " + relay.status() + "\n  runner: " + runner.status()));
 

@@ -1,5 +1,6 @@
 package dev.cairn.bench;
 
+import dev.cairn.api.EventIds;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventMetadata;
 import dev.cairn.api.GlobalPosition;
@@ -140,7 +141,7 @@ final class StoreGrowth {
         int n = 0;
         long seq = versions[writer];
         while (System.nanoTime() < end && n < samples.length) {
-          NewEvent e = new NewEvent(UUID.randomUUID(), "Deposited", 1, Accounts.depositJson(seq), EventMetadata.EMPTY);
+          NewEvent e = new NewEvent(EventIds.next(), "Deposited", 1, Accounts.depositJson(seq), EventMetadata.EMPTY);
           long t0 = System.nanoTime();
           store.append(new AppendRequest(stream, Accounts.STREAM_TYPE, seq, List.of(e)));
           samples[n++] = System.nanoTime() - t0;
