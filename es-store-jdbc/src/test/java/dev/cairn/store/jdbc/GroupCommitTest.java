@@ -204,7 +204,7 @@ class GroupCommitTest {
   }
 
   @Test
-  void theGroupsSessionKilledMidGroup_leavesNothingOfTheGroup_andEveryMemberCommitsExactlyOnceAlone() throws Exception {
+  void theGroupsSessionKilledMidGroup_leavesNothingOfTheGroup_andItsMembersFailWithoutARetry() throws Exception {
     store.append(request("held", 0, 1));
     Jdbi jdbi = Jdbi.create(pg.dataSource());
     List<Future<AppendResult>> members = new ArrayList<>();
@@ -218,7 +218,9 @@ class GroupCommitTest {
         other.execute("SELECT 1 FROM " + schema + ".streams WHERE stream_id = 'held' FOR UPDATE");
       }
       awaitBlockedOnALock(jdbi);
-      // The group has written k-1 and k-2's rows and waits for held's: kill its session.
+      // The group has written k-1 and k-2's rows and waits for held's: kill its session. The
+      // connection breaks inside the round trip that also carries the commit, so the store cannot
+      // know whether it committed: every member fails, none is appended again behind its back.
       int killed =
           jdbi.withHandle(
               h ->
@@ -230,17 +232,17 @@ class GroupCommitTest {
       assertThat(killed).isEqualTo(1);
       other.rollback();
     }
-    List<Long> txIds = new ArrayList<>();
     for (Future<AppendResult> f : members) {
-      txIds.add(f.get(30, TimeUnit.SECONDS).events().get(0).position().txId());
+      assertThat(failure(f)).isInstanceOf(EventStoreException.class).hasMessageContaining("unknown");
     }
-    assertThat(txIds).as("each member committed alone").doesNotHaveDuplicates();
-    assertThat(store.readStream("k-1", 0, 10)).extracting(RecordedEvent::version).containsExactly(1L);
-    assertThat(store.readStream("k-2", 0, 10)).extracting(RecordedEvent::version).containsExactly(1L, 2L, 3L);
+    // Nothing of the group was written; the same appends go through afterwards.
+    assertThat(store.readStream("k-1", 0, 10)).isEmpty();
+    assertThat(store.readStream("k-2", 0, 10)).isEmpty();
+    assertThat(store.readStream("held", 0, 10)).extracting(RecordedEvent::version).containsExactly(1L);
+    store.append(request("k-2", 0, 3));
+    store.append(request("held", 1, 2));
     assertThat(store.readStream("held", 0, 10)).extracting(RecordedEvent::version).containsExactly(1L, 2L, 3L);
-    List<RecordedEvent> all = StoreTestSupport.readAll(store, dev.cairn.api.GlobalPosition.START, 100);
-    assertThat(all).extracting(RecordedEvent::eventId).doesNotHaveDuplicates();
-    assertThat(meters.find("cairn.store.append.group.fallbacks").counter().count()).isEqualTo(1.0);
+    assertThat(meters.find("cairn.store.append.group.fallbacks").counter().count()).isZero();
   }
 
   @Test

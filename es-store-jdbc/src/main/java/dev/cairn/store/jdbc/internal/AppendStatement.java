@@ -84,13 +84,31 @@ final class AppendStatement {
     this.notifySuffix = notifyChannel == null ? null : NOTIFY.formatted(notifyChannel);
   }
 
+  /** How an append statement meets its transaction. */
+  enum Mode {
+    /** The caller's transaction, already at REPEATABLE READ and declared. */
+    IN_TRANSACTION,
+    /**
+     * A transaction just begun by the caller: the statement sets REPEATABLE READ and declares it an
+     * appender (before its first write, see {@link GlobalFence}) in its own round trip; the caller
+     * commits (a second round trip).
+     */
+    BEGUN,
+    /**
+     * A handle in auto-commit: the statement is the whole transaction, {@code BEGIN ISOLATION
+     * LEVEL REPEATABLE READ}, the declaration, the append and {@code COMMIT}, sent in one round
+     * trip. If a statement fails, PostgreSQL skips the rest, {@code COMMIT} included.
+     */
+    ONE_TRIP
+  }
+
+  static final String BEGIN_REPEATABLE_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+
   /**
-   * Appends on a handle inside a transaction. With {@code begin}, the transaction is new: the
-   * statement starts by setting REPEATABLE READ and declaring the transaction an appender (before
-   * its first write, see {@link GlobalFence}); pgjdbc sends all of it in one round trip, so the
-   * whole append costs one round trip and the commit. Without it, the caller has done both.
+   * Appends on a handle, in the transaction the mode says. pgjdbc sends all of the statements in
+   * one round trip.
    */
-  AppendResult execute(Handle h, AppendRequest request, boolean begin) {
+  AppendResult execute(Handle h, AppendRequest request, Mode mode) {
     String id = request.streamId();
     List<NewEvent> events = request.events();
     long expected = request.expectedVersion();
@@ -115,11 +133,16 @@ final class AppendStatement {
         n == 1
             ? (expected == 0 ? createStreamOneSql : advanceStreamOneSql)
             : (expected == 0 ? createStreamSql : advanceStreamSql);
-    if (begin) {
+    if (mode == Mode.BEGUN) {
       sql = REPEATABLE_READ + "; " + declare + "; " + sql;
+    } else if (mode == Mode.ONE_TRIP) {
+      sql = BEGIN_REPEATABLE_READ + "; " + declare + "; " + sql;
     }
     if (notifySuffix != null) {
       sql = sql + notifySuffix;
+    }
+    if (mode == Mode.ONE_TRIP) {
+      sql = sql + "; COMMIT";
     }
     RecordedEvent[] stored = new RecordedEvent[n];
     int count = 0;
@@ -187,10 +210,13 @@ final class AppendStatement {
         isResultSet = ps.getMoreResults();
       }
     } catch (SQLException e) {
+      if (mode == Mode.ONE_TRIP) {
+        OneTrip.rollBackFailed(c, e);
+      }
       throw EventStoreException.of("appending to stream " + id, e);
     }
     if (count == 0) {
-      throw conflictOrWrongType(h, request, begin);
+      throw conflictOrWrongType(h, request, mode != Mode.IN_TRANSACTION);
     }
     if (count != n) {
       throw new IllegalStateException("stream " + id + ": " + count + " of " + n + " events were stored");

@@ -142,7 +142,18 @@ public final class Appender {
   /** The append alone, in a transaction of its own. */
   private AppendResult alone(AppendRequest request, Consumer<Handle> before) {
     if (before == null) {
-      return inAppendTransaction(request.streamId(), request.expectedVersion(), h -> statement.execute(h, request, true));
+      // One round trip, the commit included, on a connection in auto-commit (the pool's usual
+      // state); two (the statement, then the commit) on a pool that hands out connections in a
+      // transaction already.
+      return raceMapped(
+          request.streamId(),
+          request.expectedVersion(),
+          () ->
+              jdbi.withHandle(
+                  h ->
+                      autoCommit(h)
+                          ? statement.execute(h, request, AppendStatement.Mode.ONE_TRIP)
+                          : h.inTransaction(t -> statement.execute(t, request, AppendStatement.Mode.BEGUN))));
     }
     return inAppendTransaction(
         request.streamId(),
@@ -151,17 +162,19 @@ public final class Appender {
           // Declared before the key's insert, the transaction's first write.
           h.execute(AppendStatement.REPEATABLE_READ + "; " + fence.declareSql());
           before.accept(h);
-          return statement.execute(h, request, false);
+          return statement.execute(h, request, AppendStatement.Mode.IN_TRANSACTION);
         });
   }
 
   /**
    * Runs one group (on the leader's thread). A group of one is an append alone. A larger group is
-   * one REPEATABLE READ transaction: the group statement, then the winners' work (their idempotency
-   * keys), then the commit. A failure before the commit rolls the whole group back and every member
-   * appends alone, in the order they arrived, where each gets its own outcome (a member's serialization failure, a
-   * unique violation, a key already used); a failure of the commit itself leaves the outcome unknown,
-   * as it would for an append alone, and fails every member.
+   * one REPEATABLE READ transaction: without idempotency keys, the whole transaction (the group
+   * statement and the commit) in one round trip; with keys, the group statement, then the winners'
+   * keys, then the commit. A group that surely did not commit (PostgreSQL refused a statement: a
+   * member's serialization failure, a unique violation, a key already used) is rolled back and
+   * every member appends alone, in the order they arrived, where each gets its own outcome. When
+   * the connection broke, or the commit itself failed, whether it committed is unknown, as it would
+   * be for an append alone: every member fails and none is retried.
    */
   private List<GroupCommit.Outcome> runGroup(List<GroupCommit.Member> members) {
     if (members.size() == 1) {
@@ -171,49 +184,116 @@ public final class Appender {
     for (GroupCommit.Member m : members) {
       requests.add(m.request);
     }
-    List<GroupCommit.Outcome> outcomes = new ArrayList<>(members.size());
-    boolean committing = false;
+    boolean keyed = false;
+    for (GroupCommit.Member m : members) {
+      keyed |= m.inTransaction != null;
+    }
     try (Handle h = jdbi.open()) {
-      try {
-        h.begin();
-        List<GroupAppendStatement.Outcome> done = groupStatement.execute(h, requests);
-        for (int i = 0; i < members.size(); i++) {
-          GroupCommit.Member m = members.get(i);
-          GroupAppendStatement.Outcome o = done.get(i);
-          if (!o.won()) {
-            conflicts.increment();
-            outcomes.add(GroupCommit.Outcome.failed(AppendStatement.lostCompareAndSet(m.request, o.actual())));
-            continue;
+      if (!keyed && autoCommit(h)) {
+        try {
+          List<GroupAppendStatement.Outcome> done = groupStatement.execute(h, requests, true);
+          groupSizes.record(members.size());
+          return outcomesOf(members, done);
+        } catch (GroupAppendStatement.Failed e) {
+          if (!e.rolledBack()) {
+            EventStoreException failure =
+                EventStoreException.of(
+                    "appending a group of " + members.size() + " appends (the connection broke: whether it committed is unknown)",
+                    e.getCause());
+            return Collections.nCopies(members.size(), GroupCommit.Outcome.failed(failure));
           }
-          if (m.inTransaction != null) {
-            m.inTransaction.accept(h);
-          }
-          AppendRequest r = m.request;
-          outcomes.add(
-              GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), o.stored())));
+          groupFallbacks.increment();
+          LOG.debug("group of {} appends rolled back, its members append alone", members.size(), e);
         }
-        committing = true;
-        h.commit();
-        groupSizes.record(members.size());
-        return outcomes;
-      } catch (RuntimeException e) {
-        if (committing) {
-          EventStoreException failure =
-              EventStoreException.of("committing a group of " + members.size() + " appends (whether it committed is unknown)", e);
-          return Collections.nCopies(members.size(), GroupCommit.Outcome.failed(failure));
+      } else {
+        List<GroupCommit.Outcome> outcomes = runInTransaction(h, members, requests);
+        if (outcomes != null) {
+          return outcomes;
         }
-        rollBackQuietly(h, e);
-        groupFallbacks.increment();
-        LOG.debug("group of {} appends rolled back, its members append alone", members.size(), e);
       }
     }
-    // One after the other, in the order they arrived, so that members competing for the same
-    // thing (an idempotency key) are decided as they would have been without grouping.
+    return runAlone(members);
+  }
+
+  /**
+   * Runs a group whose members have work of their own (idempotency keys) in one transaction: the
+   * group statement, the winners' work, the commit. Returns null if it rolled back.
+   */
+  private List<GroupCommit.Outcome> runInTransaction(
+      Handle h, List<GroupCommit.Member> members, List<AppendRequest> requests) {
+    List<GroupCommit.Outcome> outcomes = new ArrayList<>(members.size());
+    boolean committing = false;
+    try {
+      h.begin();
+      List<GroupAppendStatement.Outcome> done = groupStatement.execute(h, requests, false);
+      for (int i = 0; i < members.size(); i++) {
+        GroupCommit.Member m = members.get(i);
+        GroupAppendStatement.Outcome o = done.get(i);
+        if (!o.won()) {
+          conflicts.increment();
+          outcomes.add(GroupCommit.Outcome.failed(AppendStatement.lostCompareAndSet(m.request, o.actual())));
+          continue;
+        }
+        if (m.inTransaction != null) {
+          m.inTransaction.accept(h);
+        }
+        AppendRequest r = m.request;
+        outcomes.add(
+            GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), o.stored())));
+      }
+      committing = true;
+      h.commit();
+      groupSizes.record(members.size());
+      return outcomes;
+    } catch (RuntimeException e) {
+      if (committing) {
+        EventStoreException failure =
+            EventStoreException.of("committing a group of " + members.size() + " appends (whether it committed is unknown)", e);
+        return Collections.nCopies(members.size(), GroupCommit.Outcome.failed(failure));
+      }
+      rollBackQuietly(h, e);
+      groupFallbacks.increment();
+      LOG.debug("group of {} appends rolled back, its members append alone", members.size(), e);
+      return null;
+    }
+  }
+
+  /**
+   * Appends a group's members alone, one after the other in the order they arrived, so that
+   * members competing for the same thing (an idempotency key) are decided as they would have been
+   * without grouping.
+   */
+  private List<GroupCommit.Outcome> runAlone(List<GroupCommit.Member> members) {
     List<GroupCommit.Outcome> alone = new ArrayList<>(members.size());
     for (GroupCommit.Member m : members) {
       alone.add(runAlone(m));
     }
     return alone;
+  }
+
+  /** The outcomes of a committed group without work of its members. */
+  private List<GroupCommit.Outcome> outcomesOf(List<GroupCommit.Member> members, List<GroupAppendStatement.Outcome> done) {
+    List<GroupCommit.Outcome> outcomes = new ArrayList<>(members.size());
+    for (int i = 0; i < members.size(); i++) {
+      AppendRequest r = members.get(i).request;
+      GroupAppendStatement.Outcome o = done.get(i);
+      if (o.won()) {
+        outcomes.add(
+            GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), o.stored())));
+      } else {
+        conflicts.increment();
+        outcomes.add(GroupCommit.Outcome.failed(AppendStatement.lostCompareAndSet(r, o.actual())));
+      }
+    }
+    return outcomes;
+  }
+
+  private static boolean autoCommit(Handle h) {
+    try {
+      return h.getConnection().getAutoCommit();
+    } catch (java.sql.SQLException e) {
+      throw EventStoreException.of("reading the connection's auto-commit", e);
+    }
   }
 
   private GroupCommit.Outcome runAlone(GroupCommit.Member m) {
@@ -247,7 +327,7 @@ public final class Appender {
     checkSizes(request);
     declare(handle);
     try {
-      return statement.execute(handle, request, false);
+      return statement.execute(handle, request, AppendStatement.Mode.IN_TRANSACTION);
     } catch (ConcurrencyConflictException e) {
       conflicts.increment();
       throw e;
@@ -323,9 +403,14 @@ public final class Appender {
    * ConcurrencyConflictException} on the given stream.
    */
   private <T> T inAppendTransaction(String streamId, long expectedVersion, HandleWork<T> work) {
+    // The work sets REPEATABLE READ itself, in the same round trip as its first statement.
+    return raceMapped(streamId, expectedVersion, () -> jdbi.inTransaction(work::run));
+  }
+
+  /** Runs an append, mapping a lost race to a {@link ConcurrencyConflictException} on the stream. */
+  private <T> T raceMapped(String streamId, long expectedVersion, java.util.function.Supplier<T> append) {
     try {
-      // The work sets REPEATABLE READ itself, in the same round trip as its first statement.
-      return jdbi.inTransaction(work::run);
+      return append.get();
     } catch (ConcurrencyConflictException e) {
       conflicts.increment();
       throw e;

@@ -63,6 +63,7 @@ final class GroupAppendStatement {
   private static final String NOTIFY = "; SELECT pg_notify('%s', ?)";
 
   private final String sql;
+  private final String oneTripSql;
   private final String rowsSql;
   private final String schema;
   private final boolean notify;
@@ -71,9 +72,10 @@ final class GroupAppendStatement {
   GroupAppendStatement(StoreTables tables, GlobalFence fence, String notifyChannel) {
     String body = GROUP.formatted(tables.qualified("streams"), tables.qualified("events"));
     this.notify = notifyChannel != null;
-    this.sql =
-        AppendStatement.REPEATABLE_READ + "; " + fence.declareSql() + "; " + body
-            + (notify ? NOTIFY.formatted(notifyChannel) : "");
+    String notifySql = notify ? NOTIFY.formatted(notifyChannel) : "";
+    this.sql = AppendStatement.REPEATABLE_READ + "; " + fence.declareSql() + "; " + body + notifySql;
+    this.oneTripSql =
+        AppendStatement.BEGIN_REPEATABLE_READ + "; " + fence.declareSql() + "; " + body + notifySql + "; COMMIT";
     this.rowsSql = ROWS.formatted(tables.qualified("streams"));
     this.schema = tables.schema();
   }
@@ -82,8 +84,8 @@ final class GroupAppendStatement {
    * What the statement did for one request.
    *
    * @param stored the stored events, or null if the compare-and-set failed
-   * @param actual the stream's row as the group's snapshot saw it, when the compare-and-set failed
-   *     (null if the stream does not exist)
+   * @param actual the stream's row when the compare-and-set failed (null if the stream does not
+   *     exist): as the group's snapshot saw it, or just after the group committed in one trip
    */
   record Outcome(List<RecordedEvent> stored, StreamReader.StreamRow actual) {
     boolean won() {
@@ -92,14 +94,36 @@ final class GroupAppendStatement {
   }
 
   /**
-   * Runs the group as the first statement of a new transaction on the handle: sets REPEATABLE
-   * READ, declares the transaction an appender and appends, in one round trip.
+   * The group failed: whether it surely did not commit, and why.
+   */
+  static final class Failed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final boolean rolledBack;
+
+    Failed(boolean rolledBack, RuntimeException cause) {
+      super(cause.getMessage(), cause);
+      this.rolledBack = rolledBack;
+    }
+
+    /** True if nothing of the group was committed; false if that is unknown. */
+    boolean rolledBack() {
+      return rolledBack;
+    }
+  }
+
+  /**
+   * Runs the group. With {@code oneTrip} the handle is in auto-commit and the group is a whole
+   * transaction in one round trip ({@code BEGIN ISOLATION LEVEL REPEATABLE READ}, the declaration,
+   * the group, {@code COMMIT}); a failure is a {@link Failed} saying whether it surely did not
+   * commit. Without it the handle's transaction has just begun: the statement sets REPEATABLE READ,
+   * declares the transaction an appender and appends in one round trip, and the caller commits.
    *
-   * @param h a handle whose transaction has just begun
+   * @param h the handle
    * @param requests the requests, at most one per stream
+   * @param oneTrip whether the group commits in the same round trip
    * @return an outcome per request, in the requests' order
    */
-  List<Outcome> execute(Handle h, List<AppendRequest> requests) {
+  List<Outcome> execute(Handle h, List<AppendRequest> requests, boolean oneTrip) {
     int streams = requests.size();
     String[] ids = new String[streams];
     String[] streamTypes = new String[streams];
@@ -139,7 +163,7 @@ final class GroupAppendStatement {
     }
     Map<String, RecordedEvent[]> stored = new HashMap<>();
     Connection c = h.getConnection();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = c.prepareStatement(oneTrip ? oneTripSql : sql)) {
       int p = 1;
       ps.setArray(p++, c.createArrayOf("text", ids));
       ps.setArray(p++, c.createArrayOf("text", streamTypes));
@@ -190,7 +214,13 @@ final class GroupAppendStatement {
         isResultSet = ps.getMoreResults();
       }
     } catch (SQLException e) {
-      throw EventStoreException.of("appending to " + streams + " streams in one group", e);
+      EventStoreException failure = EventStoreException.of("appending to " + streams + " streams in one group", e);
+      if (!oneTrip) {
+        throw failure;
+      }
+      boolean rolledBack = OneTrip.surelyRolledBack(c, e);
+      OneTrip.rollBackFailed(c, e);
+      throw new Failed(rolledBack, failure);
     }
     List<String> losers = new ArrayList<>();
     for (AppendRequest r : requests) {
@@ -216,7 +246,7 @@ final class GroupAppendStatement {
     return outcomes;
   }
 
-  /** Reads the rows of streams whose compare-and-set failed, in the group's snapshot. */
+  /** Reads the rows of streams whose compare-and-set failed, in the handle's transaction. */
   private Map<String, StreamReader.StreamRow> rows(Handle h, List<String> streamIds) {
     Map<String, StreamReader.StreamRow> rows = new HashMap<>();
     h.createQuery(rowsSql)
