@@ -20,7 +20,7 @@ public class StoreProperties {
   /** Group commit: the most concurrent appends committed together in one transaction; 1 turns it off. */
   private int groupCommitMaxSize = 64;
   /** Group commit: the most groups committing at once, each on a connection of its own. */
-  private int groupCommitMaxInFlight = 2;
+  private int groupCommitMaxInFlight = 1;
   /** Group commit: how long a group's leader waits for as many members as the last group had. */
   private Duration groupCommitMaxWait = Duration.ofMillis(1);
 

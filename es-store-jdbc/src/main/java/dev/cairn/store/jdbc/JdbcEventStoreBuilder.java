@@ -124,7 +124,7 @@ public final class JdbcEventStoreBuilder {
 
   /**
    * Sets how concurrent appends to different streams are combined into one transaction (group
-   * commit; on by default with groups of up to 64, at most 2 groups committing at once and a wait
+   * commit; on by default with groups of up to 64, one group committing at a time and a wait
    * of up to 1 ms). Each member of a group keeps its own outcome: a member whose stream moved on gets
    * its own {@link dev.cairn.api.ConcurrencyConflictException}, the others commit. A writer alone
    * never waits; writers that arrive while groups commit go together in the next group, on one

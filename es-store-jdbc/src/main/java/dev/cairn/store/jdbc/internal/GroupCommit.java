@@ -102,7 +102,7 @@ final class GroupCommit {
           if (queue.size() < target && !settings.maxWait().isZero()) {
             interrupted |= fill(target);
           }
-          List<Member> group = take();
+          List<Member> group = take(settings.maxSize());
           lastGroupSize = Math.max(1, group.size());
           if (group.isEmpty()) {
             interrupted |= await();
@@ -185,11 +185,11 @@ final class GroupCommit {
     }
   }
 
-  /** Takes the next group off the queue (lock held): up to max size, one member per stream. */
-  private List<Member> take() {
-    List<Member> group = new ArrayList<>(Math.min(queue.size(), settings.maxSize()));
+  /** Takes the next group off the queue (lock held): up to {@code limit}, one member per stream. */
+  private List<Member> take(int limit) {
+    List<Member> group = new ArrayList<>(Math.min(queue.size(), limit));
     Iterator<Member> it = queue.iterator();
-    while (it.hasNext() && group.size() < settings.maxSize()) {
+    while (it.hasNext() && group.size() < limit) {
       Member m = it.next();
       if (streamsInFlight.add(m.request.streamId())) {
         group.add(m);
