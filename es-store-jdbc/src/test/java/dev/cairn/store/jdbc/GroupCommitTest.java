@@ -311,18 +311,7 @@ class GroupCommitTest {
   }
 
   private void awaitBlockedOnALock(Jdbi jdbi) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                jdbi.withHandle(
-                    h ->
-                        h.createQuery(
-                                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                    + " AND query LIKE '%unnest%'")
-                            .mapTo(Integer.class)
-                            .one())
-                    == 1);
+    StoreTestSupport.awaitOneWaitingOnALock(jdbi, "%unnest%");
   }
 
   private double conflicts() {

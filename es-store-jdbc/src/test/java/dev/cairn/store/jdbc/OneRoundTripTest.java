@@ -3,7 +3,6 @@ package dev.cairn.store.jdbc;
 import static dev.cairn.store.jdbc.StoreTestSupport.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -15,7 +14,6 @@ import dev.cairn.api.EventStoreException;
 import dev.cairn.api.NewEvent;
 import dev.cairn.testkit.PostgresExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,18 +79,7 @@ class OneRoundTripTest {
       other.begin();
       other.execute("UPDATE trip_level.streams SET updated_at = now() WHERE stream_id = 'lvl'");
       Future<AppendResult> append = pool.submit(() -> store.append(request("lvl", 1, 1)));
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () ->
-                  jdbi.withHandle(
-                      h ->
-                          h.createQuery(
-                                  "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                      + " AND query LIKE '%trip_level.streams SET version%'")
-                              .mapTo(Integer.class)
-                              .one())
-                      == 1);
+      StoreTestSupport.awaitOneWaitingOnALock(jdbi, "%trip_level.streams SET version%");
       other.commit();
       // At READ COMMITTED the append would go on and commit on top of the other transaction.
       assertThatThrownBy(() -> append.get(30, TimeUnit.SECONDS))

@@ -145,7 +145,7 @@ final class AppendStatement {
       sql = sql + "; COMMIT";
     }
     RecordedEvent[] stored = new RecordedEvent[n];
-    int count = 0;
+    int count;
     Connection c = h.getConnection();
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int p = 1;
@@ -181,34 +181,14 @@ final class AppendStatement {
       if (notifySuffix != null) {
         ps.setString(p, tables.schema());
       }
-      boolean isResultSet = ps.execute();
-      while (true) {
-        if (isResultSet) {
-          try (ResultSet rs = ps.getResultSet()) {
-            while (rs.next() && rs.getMetaData().getColumnCount() == 4) {
-              long version = rs.getLong("version");
-              int i = (int) (version - expected - 1);
-              NewEvent e = events.get(i);
-              stored[i] =
-                  new RecordedEvent(
-                      e.eventId(),
-                      id,
-                      request.streamType(),
-                      version,
-                      new GlobalPosition(Long.parseLong(rs.getString("tx_text")), rs.getLong("global_position")),
-                      rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
-                      e.eventType(),
-                      e.schemaRevision(),
-                      e.payload(),
-                      e.metadata());
-              count++;
-            }
-          }
-        } else if (ps.getUpdateCount() == -1) {
-          break;
-        }
-        isResultSet = ps.getMoreResults();
-      }
+      count =
+          forEachRow(
+              ps,
+              4,
+              rs -> {
+                long version = rs.getLong("version");
+                stored[(int) (version - expected - 1)] = stored(request, version, rs);
+              });
     } catch (SQLException e) {
       if (mode == Mode.ONE_TRIP) {
         OneTrip.rollBackFailed(c, e);
@@ -237,6 +217,53 @@ final class AppendStatement {
       }
     }
     return lostCompareAndSet(request, row.orElse(null));
+  }
+
+  /** Reads one row of a result set. */
+  @FunctionalInterface
+  interface RowReader {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Executes a statement of several parts and reads every row of its result sets that have the
+   * given number of columns (the others, such as a declaration's or a notification's, are passed
+   * over).
+   *
+   * @return how many rows were read
+   */
+  static int forEachRow(PreparedStatement ps, int columns, RowReader reader) throws SQLException {
+    int rows = 0;
+    boolean isResultSet = ps.execute();
+    while (true) {
+      if (isResultSet) {
+        try (ResultSet rs = ps.getResultSet()) {
+          while (rs.next() && rs.getMetaData().getColumnCount() == columns) {
+            reader.read(rs);
+            rows++;
+          }
+        }
+      } else if (ps.getUpdateCount() == -1) {
+        return rows;
+      }
+      isResultSet = ps.getMoreResults();
+    }
+  }
+
+  /** The stored event of a request at a version, from a row holding its position and time. */
+  static RecordedEvent stored(AppendRequest request, long version, ResultSet rs) throws SQLException {
+    NewEvent e = request.events().get((int) (version - request.expectedVersion() - 1));
+    return new RecordedEvent(
+        e.eventId(),
+        request.streamId(),
+        request.streamType(),
+        version,
+        new GlobalPosition(Long.parseLong(rs.getString("tx_text")), rs.getLong("global_position")),
+        rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
+        e.eventType(),
+        e.schemaRevision(),
+        e.payload(),
+        e.metadata());
   }
 
   /**

@@ -2,15 +2,12 @@ package dev.cairn.store.jdbc.internal;
 
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventStoreException;
-import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.NewEvent;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -184,35 +181,16 @@ final class GroupAppendStatement {
       for (AppendRequest r : requests) {
         byStream.put(r.streamId(), r);
       }
-      boolean isResultSet = ps.execute();
-      while (true) {
-        if (isResultSet) {
-          try (ResultSet rs = ps.getResultSet()) {
-            while (rs.next() && rs.getMetaData().getColumnCount() == 5) {
-              String id = rs.getString("stream_id");
-              AppendRequest r = byStream.get(id);
-              long version = rs.getLong("version");
-              int i = (int) (version - r.expectedVersion() - 1);
-              NewEvent e = r.events().get(i);
-              stored.computeIfAbsent(id, x -> new RecordedEvent[r.events().size()])[i] =
-                  new RecordedEvent(
-                      e.eventId(),
-                      id,
-                      r.streamType(),
-                      version,
-                      new GlobalPosition(Long.parseLong(rs.getString("tx_text")), rs.getLong("global_position")),
-                      rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
-                      e.eventType(),
-                      e.schemaRevision(),
-                      e.payload(),
-                      e.metadata());
-            }
-          }
-        } else if (ps.getUpdateCount() == -1) {
-          break;
-        }
-        isResultSet = ps.getMoreResults();
-      }
+      AppendStatement.forEachRow(
+          ps,
+          5,
+          rs -> {
+            String id = rs.getString("stream_id");
+            AppendRequest r = byStream.get(id);
+            long version = rs.getLong("version");
+            stored.computeIfAbsent(id, x -> new RecordedEvent[r.events().size()])[(int) (version - r.expectedVersion() - 1)] =
+                AppendStatement.stored(r, version, rs);
+          });
     } catch (SQLException e) {
       EventStoreException failure = EventStoreException.of("appending to " + streams + " streams in one group", e);
       if (!oneTrip) {
