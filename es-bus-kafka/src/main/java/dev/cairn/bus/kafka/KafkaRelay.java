@@ -76,7 +76,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
             Optional.ofNullable(b.replacesTransactionalId),
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
-            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit, b.afterPrefetch,
+            b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit, b.afterPrefetch, b.readAhead,
             b.openTelemetry != null ? b.openTelemetry : store.openTelemetry());
     this.producerSettings = settings.producerSettings();
     this.transactionTimeout = settings.transactionTimeout();

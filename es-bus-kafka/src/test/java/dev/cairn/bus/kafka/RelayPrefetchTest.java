@@ -67,6 +67,7 @@ class RelayPrefetchTest {
             .pollInterval(Duration.ofMillis(200))
             .maxBackoff(Duration.ofSeconds(1))
             .meterRegistry(meters)
+            .readAhead(true)
             .afterPrefetch(() -> {
               prefetchReads.incrementAndGet();
               prefetched.countDown();

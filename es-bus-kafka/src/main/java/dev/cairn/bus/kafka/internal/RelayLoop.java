@@ -205,7 +205,10 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           id);
       publisher = new BatchPublisher(settings, admin, producer, hanging);
       resume = new RelayResume(settings, admin, producer, hanging);
-      prefetch = new BatchPrefetch(publisher, settings.batchSize(), wakeUps, lock::isHeld, settings.afterPrefetch(), id);
+      prefetch =
+          settings.readAhead()
+              ? new BatchPrefetch(publisher, settings.batchSize(), wakeUps, lock::isHeld, settings.afterPrefetch(), id)
+              : null;
       LOG.info("relay {} on standby, waiting for the lock of store {}", id, store.qualifiedTable("events"));
       while (awaitLock()) {
         state = State.ACTIVE;
@@ -315,7 +318,11 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           // While the commit blocks, the next batch is read after this one's last position.
           BatchPublisher.Published published =
               kafkaCall("publishing " + batch.size() + " events after position " + position,
-                  () -> publisher.publish(batch, () -> pending = prefetch.start(batch.last())));
+                  () -> publisher.publish(batch, () -> {
+                    if (prefetch != null) {
+                      pending = prefetch.start(batch.last());
+                    }
+                  }));
           position = published.last();
           metrics.batchPublished(published);
         }
@@ -323,8 +330,9 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         backoff = settings.initialBackoff().toMillis();
         // Off the hot path: while events keep coming, at most once a second; when idle, at once.
         monitored.record(position, batch.isEmpty());
-        if (batch.isEmpty()) {
-          // A published batch left a prefetch running, which waits for appends itself.
+        if (batch.isEmpty() || prefetch == null && batch.size() < settings.batchSize()) {
+          // A published batch left a prefetch running, which waits for appends itself; without
+          // one, a batch short of full means the relay has caught up.
           awaitWork();
         }
       } catch (RelayCheckException e) {

@@ -37,6 +37,8 @@ import java.util.Optional;
  *     and before its commit
  * @param afterKafkaCommit a test hook run after a batch's commit
  * @param afterPrefetch a test hook run on the prefetch thread after each read that found events
+ * @param readAhead whether the next batch is read while the previous one commits ({@code
+ *     BatchPrefetch})
  * @param openTelemetry traces the batches and their records
  */
 public record RelaySettings(
@@ -62,4 +64,5 @@ public record RelaySettings(
     Runnable afterSends,
     Runnable afterKafkaCommit,
     Runnable afterPrefetch,
+    boolean readAhead,
     OpenTelemetry openTelemetry) {}
