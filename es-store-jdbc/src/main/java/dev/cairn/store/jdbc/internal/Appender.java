@@ -221,30 +221,20 @@ public final class Appender {
    */
   private List<GroupCommit.Outcome> runInTransaction(
       Handle h, List<GroupCommit.Member> members, List<AppendRequest> requests) {
-    List<GroupCommit.Outcome> outcomes = new ArrayList<>(members.size());
     boolean committing = false;
     try {
       h.begin();
       List<GroupAppendStatement.Outcome> done = groupStatement.execute(h, requests, false);
       for (int i = 0; i < members.size(); i++) {
         GroupCommit.Member m = members.get(i);
-        GroupAppendStatement.Outcome o = done.get(i);
-        if (!o.won()) {
-          conflicts.increment();
-          outcomes.add(GroupCommit.Outcome.failed(AppendStatement.lostCompareAndSet(m.request, o.actual())));
-          continue;
-        }
-        if (m.inTransaction != null) {
+        if (done.get(i).won() && m.inTransaction != null) {
           m.inTransaction.accept(h);
         }
-        AppendRequest r = m.request;
-        outcomes.add(
-            GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), o.stored())));
       }
       committing = true;
       h.commit();
       groupSizes.record(members.size());
-      return outcomes;
+      return outcomesOf(members, done);
     } catch (RuntimeException e) {
       if (committing) {
         EventStoreException failure =
