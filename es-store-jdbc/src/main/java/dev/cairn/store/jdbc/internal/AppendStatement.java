@@ -13,7 +13,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -59,14 +61,12 @@ final class AppendStatement {
 
   private static final String NOTIFY = "; SELECT pg_notify('%s', ?)";
 
-  private final String createStreamSql;
-  private final String advanceStreamSql;
-  private final String createStreamOneSql;
-  private final String advanceStreamOneSql;
   private final StoreTables tables;
   private final String notifySuffix;
   private final StreamReader streams;
   private final String declare;
+  /** By mode: create many, advance many, create one, advance one. */
+  private final Map<Mode, String[]> statements = new EnumMap<>(Mode.class);
 
   /** With a null {@code notifyChannel}, appends are not announced. */
   AppendStatement(StoreTables tables, GlobalFence fence, String notifyChannel, StreamReader streams) {
@@ -77,11 +77,19 @@ final class AppendStatement {
     String events = tables.qualified("events");
     String create = CREATE_STREAM.formatted(streamTable);
     String advance = ADVANCE_STREAM.formatted(streamTable);
-    this.createStreamSql = create + INSERT_EVENTS.formatted(events);
-    this.advanceStreamSql = advance + INSERT_EVENTS.formatted(events);
-    this.createStreamOneSql = create + INSERT_ONE_EVENT.formatted(events);
-    this.advanceStreamOneSql = advance + INSERT_ONE_EVENT.formatted(events);
+    String createStreamSql = create + INSERT_EVENTS.formatted(events);
+    String advanceStreamSql = advance + INSERT_EVENTS.formatted(events);
+    String createStreamOneSql = create + INSERT_ONE_EVENT.formatted(events);
+    String advanceStreamOneSql = advance + INSERT_ONE_EVENT.formatted(events);
     this.notifySuffix = notifyChannel == null ? null : NOTIFY.formatted(notifyChannel);
+    // Every form of the statement built once, not per append: (events, new stream) x mode.
+    for (Mode mode : Mode.values()) {
+      String[] forms = {createStreamSql, advanceStreamSql, createStreamOneSql, advanceStreamOneSql};
+      for (int i = 0; i < forms.length; i++) {
+        forms[i] = wrap(mode, forms[i]);
+      }
+      statements.put(mode, forms);
+    }
   }
 
   /** How an append statement meets its transaction. */
@@ -103,6 +111,19 @@ final class AppendStatement {
   }
 
   static final String BEGIN_REPEATABLE_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+
+  /** The statement in its transaction: the mode's prefix, the notification, the commit. */
+  private String wrap(Mode mode, String body) {
+    String sql = switch (mode) {
+      case IN_TRANSACTION -> body;
+      case BEGUN -> REPEATABLE_READ + "; " + declare + "; " + body;
+      case ONE_TRIP -> BEGIN_REPEATABLE_READ + "; " + declare + "; " + body;
+    };
+    if (notifySuffix != null) {
+      sql = sql + notifySuffix;
+    }
+    return mode == Mode.ONE_TRIP ? sql + "; COMMIT" : sql;
+  }
 
   /**
    * Appends on a handle, in the transaction the mode says. pgjdbc sends all of the statements in
@@ -129,21 +150,7 @@ final class AppendStatement {
       payloads[i] = e.payload();
       metadatas[i] = MetadataJson.write(e.metadata());
     }
-    String sql =
-        n == 1
-            ? (expected == 0 ? createStreamOneSql : advanceStreamOneSql)
-            : (expected == 0 ? createStreamSql : advanceStreamSql);
-    if (mode == Mode.BEGUN) {
-      sql = REPEATABLE_READ + "; " + declare + "; " + sql;
-    } else if (mode == Mode.ONE_TRIP) {
-      sql = BEGIN_REPEATABLE_READ + "; " + declare + "; " + sql;
-    }
-    if (notifySuffix != null) {
-      sql = sql + notifySuffix;
-    }
-    if (mode == Mode.ONE_TRIP) {
-      sql = sql + "; COMMIT";
-    }
+    String sql = statements.get(mode)[(n == 1 ? 2 : 0) + (expected == 0 ? 0 : 1)];
     RecordedEvent[] stored = new RecordedEvent[n];
     int count;
     Connection c = h.getConnection();
