@@ -6,6 +6,7 @@ import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
 import dev.cairn.bus.kafka.KafkaRelay;
+import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.bus.kafka.RelayStatus;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresDatabase;
@@ -40,11 +41,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Why the baseline reads PostgreSQL rather than sending records built beforehand: a producer
  * that begins its next transaction the moment the previous commit returns finds that
- * transaction's markers still being written and is told CONCURRENT_TRANSACTIONS; the Kafka client
- * then waits a fixed 20 ms ({@code TransactionManager.ADD_PARTITIONS_RETRY_BACKOFF_MS}) before it
- * retries. Such a baseline measured that back-off, not Kafka: it ran at about half the relay's
- * rate, whose read between transactions hides the markers. Reading the batch puts the same gap
- * in both sides.
+ * transaction's markers still being written; the broker answers its first records with
+ * CONCURRENT_TRANSACTIONS and the client retries them after {@code retry.backoff.ms}. Such a
+ * baseline measures that back-off, not Kafka. Reading the batch puts the same gap in both sides,
+ * and the baseline's producer has the relay's {@code retry.backoff.ms}.
  *
  * <p>A repetition is one drain of all the events, not a timed window. Both sides are timed from
  * the commit of their first transaction to the commit of their last, over the events after the
@@ -148,6 +148,9 @@ final class RelayCase implements KafkaCase {
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
+        // The relay's retry back-off, which decides how soon a transaction begun while the
+        // previous one's markers are written is retried.
+        config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, KafkaSettings.RETRY_BACKOFF_MS);
         long start = 0;
         long end = 0;
         int first = 0;
