@@ -9,8 +9,10 @@ import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.ProjectionStatus;
 import dev.cairn.projections.Projections;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.testkit.KafkaServer;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +25,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * The heap the relay and a Kafka-fed projection runner hold while they drain a backlog at full
  * speed, for two backlog sizes: a bounded buffer does not grow with the backlog. The figure is the
  * live heap, the heap used right after a forced full GC, sampled every 2 seconds during the drain,
- * its peak minus the same figure taken just before the drain (the in-process broker, the harness
- * and the pools are in that baseline). The forced GCs slow the drains a little, so these drains'
+ * its peak minus the same figure taken just before the drain (the harness and the pools are in
+ * that baseline). The broker runs outside this JVM ({@link #broker}), so that what it keeps for a
+ * growing topic is not counted as the relay's or the runner's. The forced GCs slow the drains a little, so these drains'
  * rates are reported but are not the ceiling figures.
  *
  * <p>The runner is sampled while it applies at most {@link #RUNNER_EVENTS} events or for at most
@@ -75,10 +78,39 @@ final class ScaleMemory {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
   }
 
+  /**
+   * The broker the memory figures use: the one {@code CAIRN_KAFKA_BOOTSTRAP} names (already outside
+   * this JVM, and not closed here), else a broker in a child JVM of its own, closed with the result.
+   *
+   * @param env the environment
+   * @param dataDir where a child broker keeps its logs
+   * @return the broker
+   */
+  static KafkaServer broker(Environment env, Path dataDir) {
+    String external = System.getenv(KafkaServer.ENV);
+    if (external != null && !external.isBlank()) {
+      KafkaServer shared = env.kafka();
+      return new KafkaServer() {
+        @Override
+        public String bootstrapServers() {
+          return shared.bootstrapServers();
+        }
+
+        @Override
+        public String describe() {
+          return shared.describe();
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+    return KafkaServer.childProcess(dataDir);
+  }
+
   /** Measures one backlog of {@code events} events of about {@code payload} bytes. */
-  static Row measure(Environment env, Admin admin, String run, long events, int partitions, int payload,
-      PrintStream log) throws Exception {
-    String bootstrap = env.kafka().bootstrapServers();
+  static Row measure(Environment env, String bootstrap, Admin admin, String run, long events, int partitions,
+      int payload, PrintStream log) throws Exception {
     try (var db = env.postgres().createDatabase("bench_scale_mem_" + events);
         HikariDataSource pool = ScaleRelay.pool(db.jdbcUrl(), "scale-mem-" + events)) {
       JdbcEventStore store = ScaleRelay.store(pool);

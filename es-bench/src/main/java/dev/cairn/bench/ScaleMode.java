@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.store.jdbc.JdbcEventStore;
+import dev.cairn.testkit.KafkaServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,9 +75,7 @@ record ScaleMode(long events, long streams) {
       out.println("Scale 3/3: live heap of the relay and a Kafka-fed runner, " + best + " partitions, two backlogs");
       t = System.nanoTime();
       try {
-        for (long backlog : new long[] {events / 100, events / 10}) {
-          memory.add(ScaleMemory.measure(env, admin, run, backlog, best, MEMORY_PAYLOAD, out));
-        }
+        memory.addAll(measureMemory(env, run, new long[] {events / 100, events / 10}, best, out));
       } catch (Exception e) {
         // The first two parts' figures are still worth reporting.
         e.printStackTrace(out);
@@ -113,12 +112,8 @@ record ScaleMode(long events, long streams) {
     long started = System.nanoTime();
     env.facts().put("mode", "scale, memory only");
     Report.printEnvironment(out, env.facts());
-    List<ScaleMemory.Row> memory = new ArrayList<>();
-    try (Admin admin = Topics.admin(env.kafka().bootstrapServers())) {
-      for (long backlog : backlogs) {
-        memory.add(ScaleMemory.measure(env, admin, KafkaCase.runId(), backlog, 16, MEMORY_PAYLOAD, out));
-      }
-    }
+    List<ScaleMemory.Row> memory =
+        measureMemory(env, KafkaCase.runId(), backlogs.stream().mapToLong(Long::longValue).toArray(), 16, out);
     env.finish();
     env.facts().put("duration_s", Math.round((System.nanoTime() - started) / 1e9));
     if (json != null) {
@@ -127,6 +122,27 @@ record ScaleMode(long events, long streams) {
       root.put("memory", memory.stream().map(ScaleMemory.Row::toJson).toList());
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
     }
+  }
+
+  /** The memory part: each backlog against a broker outside this JVM ({@link ScaleMemory#broker}). */
+  private static List<ScaleMemory.Row> measureMemory(Environment env, String run, long[] backlogs, int partitions,
+      PrintStream out) throws Exception {
+    List<ScaleMemory.Row> memory = new ArrayList<>();
+    Path dataDir = Files.createTempDirectory("cairn-scale-memory-kafka");
+    try (KafkaServer broker = ScaleMemory.broker(env, dataDir);
+        Admin admin = Topics.admin(broker.bootstrapServers())) {
+      out.println("  memory: Kafka " + broker.describe());
+      for (long backlog : backlogs) {
+        memory.add(ScaleMemory.measure(env, broker.bootstrapServers(), admin, run, backlog, partitions, MEMORY_PAYLOAD,
+            out));
+      }
+    } finally {
+      // The child broker's logs hold every backlog's records.
+      try (var paths = Files.walk(dataDir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    return memory;
   }
 
   /**
