@@ -31,6 +31,11 @@ final class Topics {
    * Creates topics with replication factor 1 and waits until they exist. They accept records of
    * up to 2 MiB, as the relay requires of an existing event topic for the store's default 1 MiB
    * events (1.5 x for jsonb's spacing plus headers); the raw baselines' topics get the same.
+   *
+   * <p>Then it waits until every partition's leader answers for its end offset, as the relay's
+   * own topic creation does: an idempotent producer whose first batch meets a leader that is not
+   * ready yet (NOT_LEADER_OR_FOLLOWER) was seen to retry it into OutOfOrderSequence for good, and
+   * the raw relay baseline's commit then timed out after 60 s.
    */
   static void create(Admin admin, int partitions, String... names) throws Exception {
     List<NewTopic> topics =
@@ -38,6 +43,27 @@ final class Topics {
             .map(n -> new NewTopic(n, partitions, (short) 1).configs(Map.of("max.message.bytes", String.valueOf(2 << 20))))
             .toList();
     get(admin.createTopics(topics).all());
+    for (String name : names) {
+      awaitLeaders(admin, name, partitions);
+    }
+  }
+
+  private static void awaitLeaders(Admin admin, String topic, int partitions) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    long pauseMillis = 5;
+    while (true) {
+      try {
+        endOffsets(admin, topic, partitions);
+        return;
+      } catch (org.apache.kafka.common.errors.RetriableException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic " + topic + " has no ready leaders after " + TIMEOUT_S + " s", notYet);
+        }
+        // The metadata of a topic just created reaches the broker within milliseconds.
+        TimeUnit.MILLISECONDS.sleep(pauseMillis);
+        pauseMillis = Math.min(pauseMillis * 2, 200);
+      }
+    }
   }
 
   /** Returns the sum of a topic's end offsets (records plus transaction markers). */
