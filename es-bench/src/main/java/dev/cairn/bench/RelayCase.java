@@ -6,7 +6,6 @@ import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
 import dev.cairn.bus.kafka.KafkaRelay;
-import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.bus.kafka.RelayStatus;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresDatabase;
@@ -150,7 +149,7 @@ final class RelayCase implements KafkaCase {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         // The relay's retry back-off, which decides how soon a transaction begun while the
         // previous one's markers are written is retried.
-        config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, KafkaSettings.RETRY_BACKOFF_MS);
+        config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, KafkaRelay.DEFAULT_RETRY_BACKOFF_MS);
         long start = 0;
         long end = 0;
         int first = 0;

@@ -27,8 +27,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * live heap, the heap used right after a forced full GC, sampled every 2 seconds during the drain,
  * its peak minus the same figure taken just before the drain (the harness and the pools are in
  * that baseline). The broker runs outside this JVM ({@link #broker}), so that what it keeps for a
- * growing topic is not counted as the relay's or the runner's. The forced GCs slow the drains a little, so these drains'
- * rates are reported but are not the ceiling figures.
+ * growing topic is not counted as the relay's or the runner's. The forced GCs slow the drains a
+ * little, so these drains' rates are reported but are not the ceiling figures.
  *
  * <p>The runner is sampled while it applies at most {@link #RUNNER_EVENTS} events or for at most
  * {@link #RUNNER_WINDOW_NANOS}, with the whole backlog waiting in its topic: what a buffer that

@@ -38,6 +38,13 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
 
   /** The default number of events read and published per Kafka transaction. */
   public static final int DEFAULT_BATCH_SIZE = 500;
+
+  /**
+   * The producer's {@code retry.backoff.ms} unless the Kafka settings give one (Kafka's default is
+   * 100): how soon a transaction begun while the previous commit's markers are still being
+   * written is retried.
+   */
+  public static final int DEFAULT_RETRY_BACKOFF_MS = KafkaSettings.RETRY_BACKOFF_MS;
   /** The default interval at which the relay polls the store when nothing woke it. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   /** The default longest pause between retries after a failure. */

@@ -27,9 +27,10 @@ public final class KafkaSettings {
    * {@code retry.backoff.ms}, 100 ms by Kafka's default. That wait, not Kafka's work, was most of
    * the relay's latency: on the in-process broker a transaction of about 17 records took 24 ms at
    * p50 with the default and 3.6 ms with 2 ms (records readable p50 42 -> 7 ms, p99 104 -> 42 ms at
-   * 1000 records/s); es-bench's e2e_latency went from p50 33 / p99 77 ms to 14 / 31 ms. Produce retries still back off exponentially up to {@code
-   * retry.backoff.max.ms} (1 s by default); the transaction coordinator's own requests retry every
-   * 2 ms while a coordinator moves, which a relay's single producer can afford.
+   * 1000 records/s); es-bench's e2e_latency went from p50 33 / p99 77 ms to 14 / 31 ms. Produce
+   * retries still back off exponentially up to {@code retry.backoff.max.ms} (1 s by default); the
+   * transaction coordinator's own requests retry every 2 ms while a coordinator moves, which a
+   * relay's single producer can afford.
    */
   public static final int RETRY_BACKOFF_MS = 2;
 
@@ -124,8 +125,8 @@ public final class KafkaSettings {
    * transactional id forced; serializers are given as instances, so any configured are dropped.
    *
    * <p>Unless set, {@code retry.backoff.ms} is {@value #RETRY_BACKOFF_MS} (see there), and {@code
-   * max.request.size} is raised to fit the largest record of the store's
-   * events, so that no event the store accepts can stall the relay.
+   * max.request.size} is raised to fit the largest record of the store's events, so that no event
+   * the store accepts can stall the relay.
    *
    * @param raw the user's producer settings, already checked
    * @param transactionalId the relay's transactional id
