@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -36,7 +37,10 @@ final class GroupCommit {
   static final class Member {
     final AppendRequest request;
     final Consumer<Handle> inTransaction;
-    private Outcome outcome;
+    /** The caller's thread, unparked when the outcome is set or when it may lead. */
+    private final Thread thread = Thread.currentThread();
+    /** Set once, by the group's leader, before it unparks {@link #thread}; read without the lock. */
+    private volatile Outcome outcome;
 
     Member(AppendRequest request, Consumer<Handle> inTransaction) {
       this.request = request;
@@ -60,26 +64,43 @@ final class GroupCommit {
     }
   }
 
+  /** The longest a waiting member parks before it looks again by itself (a safety net, not a poll). */
+  static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final GroupCommitSettings settings;
   private final Function<List<Member>, List<Outcome>> runGroup;
   private final ReentrantLock lock = new ReentrantLock();
-  /** Signalled when a group ends: members check their outcome, leaders their slot. */
-  private final Condition changed = lock.newCondition();
-  /** Signalled when a member arrives, for a leader waiting for its group to fill. */
-  private final Condition arrived = lock.newCondition();
+  /** Signalled when the queue reaches {@link #fillTarget}, for a leader waiting for its group to fill. */
+  private final Condition filled = lock.newCondition();
   private final ArrayDeque<Member> queue = new ArrayDeque<>();
   private final Set<String> streamsInFlight = new HashSet<>();
   private int inFlight;
   /** The size of the last group taken: how many writers were recently appending together. */
   private int lastGroupSize = 1;
+  /** While a leader waits for its group to fill, the queue size it waits for; otherwise 0. */
+  private int fillTarget;
+  /** How many leaders wait for their groups to fill (more than one only with several in flight). */
+  private int fillers;
+  private final long recheckNanos;
 
   GroupCommit(GroupCommitSettings settings, Function<List<Member>, List<Outcome>> runGroup) {
+    this(settings, runGroup, RECHECK_NANOS);
+  }
+
+  /** With the safety net's interval given: tests set it out of reach, so that a lost wake-up hangs. */
+  GroupCommit(GroupCommitSettings settings, Function<List<Member>, List<Outcome>> runGroup, long recheckNanos) {
     this.settings = settings;
     this.runGroup = runGroup;
+    this.recheckNanos = recheckNanos;
   }
 
   /**
    * Appends in a group, waiting on the caller's thread until the group committed.
+   *
+   * <p>Waiting members park without the lock and are woken one by one: the members of a group
+   * that ended by its leader, the member that may lead next by whoever freed its slot or stream.
+   * So the members of a group go back to their callers side by side, not one after the other
+   * through the lock, which matters when those callers come back together with their next appends.
    *
    * @param request what to append
    * @param inTransaction work for the same transaction (an idempotency key), or null
@@ -92,43 +113,87 @@ final class GroupCommit {
     lock.lock();
     try {
       queue.add(me);
-      arrived.signal();
+      if (fillers > 0 && queue.size() >= fillTarget) {
+        filled.signalAll();
+      }
       while (true) {
+        if (inFlight < settings.maxInFlight() && canLead(me)) {
+          interrupted |= lead(me);
+        }
         if (me.outcome != null) {
           return me.outcome;
         }
-        if (inFlight < settings.maxInFlight() && canLead(me)) {
-          int target = Math.min(lastGroupSize, settings.maxSize());
-          if (queue.size() < target && !settings.maxWait().isZero()) {
-            interrupted |= fill(target);
+        lock.unlock();
+        try {
+          LockSupport.parkNanos(this, recheckNanos);
+          interrupted |= Thread.interrupted();
+          if (me.outcome != null) {
+            return me.outcome;
           }
-          List<Member> group = take(settings.maxSize());
-          lastGroupSize = Math.max(1, group.size());
-          if (group.isEmpty()) {
-            interrupted |= await();
-            continue;
-          }
-          inFlight++;
-          lock.unlock();
-          try {
-            run(group);
-          } finally {
-            lock.lock();
-            inFlight--;
-            for (Member m : group) {
-              streamsInFlight.remove(m.request.streamId());
-            }
-            changed.signalAll();
-          }
-          continue;
+        } finally {
+          lock.lock();
         }
-        interrupted |= await();
       }
     } finally {
       lock.unlock();
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * Leads the next group (lock held on entry and on return): takes a slot and its own stream at
+   * once, so that no other leader can take either while it waits for its group to fill (the lock
+   * is let go while it waits), takes the group, runs it without the lock, then frees its streams
+   * and slot and wakes its members and the next leader.
+   *
+   * @return whether the thread was interrupted while it waited
+   */
+  private boolean lead(Member me) {
+    boolean interrupted = false;
+    inFlight++;
+    queue.remove(me);
+    streamsInFlight.add(me.request.streamId());
+    wakeNextLeader(me);
+    // Counting the leader, as the last group's size does.
+    int others = Math.min(lastGroupSize, settings.maxSize()) - 1;
+    if (queue.size() < others && !settings.maxWait().isZero()) {
+      interrupted = fill(others);
+    }
+    List<Member> group = new ArrayList<>();
+    group.add(me);
+    take(group, settings.maxSize());
+    lastGroupSize = group.size();
+    // With more than one group in flight, a slot may be free for the member now first in line.
+    wakeNextLeader(me);
+    lock.unlock();
+    try {
+      run(group);
+    } finally {
+      lock.lock();
+      inFlight--;
+      for (Member m : group) {
+        streamsInFlight.remove(m.request.streamId());
+      }
+      wakeNextLeader(me);
+      for (Member m : group) {
+        if (m != me) {
+          LockSupport.unpark(m.thread);
+        }
+      }
+    }
+    return interrupted;
+  }
+
+  /** Unparks the member that may lead now, if a slot is free and it is not the caller. */
+  private void wakeNextLeader(Member me) {
+    if (inFlight >= settings.maxInFlight()) {
+      return;
+    }
+    Member next = firstEligible();
+    if (next != null && next != me) {
+      LockSupport.unpark(next.thread);
     }
   }
 
@@ -154,40 +219,46 @@ final class GroupCommit {
 
   /** Whether a member may lead now: the first queued member whose stream is free does. */
   private boolean canLead(Member me) {
-    for (Member m : queue) {
-      if (!streamsInFlight.contains(m.request.streamId())) {
-        return m == me;
-      }
-    }
-    return false;
+    return firstEligible() == me;
   }
 
-  /** Waits (lock held) until the queue holds the target or the wait is over. */
+  /** The first queued member whose stream is not in a group now, or null. */
+  private Member firstEligible() {
+    for (Member m : queue) {
+      if (!streamsInFlight.contains(m.request.streamId())) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Waits (lock held) until the queue holds the target or the wait is over; arriving members
+   * signal only when the target is reached, so the leader is woken once, not once per arrival.
+   */
   private boolean fill(int target) {
     long left = settings.maxWait().toNanos();
     boolean interrupted = false;
-    while (queue.size() < target && left > 0) {
-      try {
-        left = arrived.awaitNanos(left);
-      } catch (InterruptedException e) {
-        interrupted = true;
+    fillers++;
+    fillTarget = target;
+    try {
+      while (queue.size() < target && left > 0) {
+        try {
+          left = filled.awaitNanos(left);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (--fillers == 0) {
+        fillTarget = 0;
       }
     }
     return interrupted;
   }
 
-  private boolean await() {
-    try {
-      changed.await(1, TimeUnit.SECONDS);
-      return false;
-    } catch (InterruptedException e) {
-      return true;
-    }
-  }
-
-  /** Takes the next group off the queue (lock held): up to {@code limit}, one member per stream. */
-  private List<Member> take(int limit) {
-    List<Member> group = new ArrayList<>(Math.min(queue.size(), limit));
+  /** Adds the next queued members to a group (lock held): up to {@code limit} in all, one per stream. */
+  private void take(List<Member> group, int limit) {
     Iterator<Member> it = queue.iterator();
     while (it.hasNext() && group.size() < limit) {
       Member m = it.next();
@@ -196,7 +267,6 @@ final class GroupCommit {
         it.remove();
       }
     }
-    return group;
   }
 
   /** Runs a group outside the lock and sets every member's outcome. */
@@ -219,14 +289,10 @@ final class GroupCommit {
     setOutcomes(group, outcomes);
   }
 
-  private void setOutcomes(List<Member> group, List<Outcome> outcomes) {
-    lock.lock();
-    try {
-      for (int i = 0; i < group.size(); i++) {
-        group.get(i).outcome = outcomes.get(i);
-      }
-    } finally {
-      lock.unlock();
+  /** Sets every member's outcome; the members are unparked once the group's streams are free. */
+  private static void setOutcomes(List<Member> group, List<Outcome> outcomes) {
+    for (int i = 0; i < group.size(); i++) {
+      group.get(i).outcome = outcomes.get(i);
     }
   }
 }
