@@ -84,11 +84,17 @@ class GroupCommitTest {
 
     Map<String, Future<AppendResult>> members = new LinkedHashMap<>();
     try (Gate gate = new Gate()) {
+      // One at a time, so that they queue in this order (the global order below depends on it).
       members.put("new-1", submit(request("new-1", 0, 2)));
+      gate.awaitQueued(1);
       members.put("stale", submit(request("ahead", 1, 1)));
+      gate.awaitQueued(2);
       members.put("new-2", submit(request("new-2", 0, 1)));
+      gate.awaitQueued(3);
       members.put("exists", submit(request("ahead", 0, 1)));
+      gate.awaitQueued(4);
       members.put("typed", submit(request("typed", 1, 1)));
+      gate.awaitQueued(5);
       members.put("next", submit(request("gate", 2, 1)));
       gate.awaitQueued(6);
     }
