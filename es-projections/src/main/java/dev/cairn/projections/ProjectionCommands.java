@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,6 @@ public final class ProjectionCommands {
   private static final Logger LOG = LoggerFactory.getLogger(ProjectionCommands.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ACTOR = Pattern.compile("[\\x20-\\x7e]{1,200}");
-  private static final Pattern TOPIC_PARTITION = Pattern.compile("(.+)-(\\d{1,9})");
 
   private final Jdbi jdbi;
   private final Sql sql;
@@ -99,7 +97,7 @@ public final class ProjectionCommands {
     if (version != null && version < 1) {
       throw new IllegalArgumentException("version must be an integer >= 1, was " + version);
     }
-    Map<String, Object> args = checkArguments(type, arguments);
+    Map<String, Object> args = CommandArguments.check(type, arguments);
     ProjectionCommand written =
         jdbi.inTransaction(
             h -> {
@@ -190,90 +188,6 @@ public final class ProjectionCommands {
         throw new IllegalStateException("dead letter " + id + " of " + spec + " is " + dl + ", not PARKED");
       }
     }
-  }
-
-  /** Checks a request's arguments against its type; returns them as plain JSON values. */
-  static Map<String, Object> checkArguments(Type type, Map<String, ?> arguments) {
-    Map<String, Object> args = new LinkedHashMap<>(arguments);
-    Set<String> allowed =
-        switch (type) {
-          case REPLAY -> Set.of("from", "position", "offsets");
-          case REBUILD -> Set.of("switchWhenCaughtUp");
-          case RETRY, SKIP -> Set.of("deadLetter");
-          default -> Set.of();
-        };
-    for (String key : args.keySet()) {
-      if (!allowed.contains(key)) {
-        throw new IllegalArgumentException(
-            type + " takes " + (allowed.isEmpty() ? "no arguments" : "only " + new java.util.TreeSet<>(allowed)) + "; unknown argument " + key);
-      }
-    }
-    switch (type) {
-      case REPLAY -> {
-        if (args.size() > 1) {
-          throw new IllegalArgumentException("REPLAY takes one of from, position or offsets, not " + new java.util.TreeSet<>(args.keySet()));
-        }
-        if (args.isEmpty()) {
-          args.put("from", "beginning");
-        }
-        if (args.containsKey("from")) {
-          Object from = args.get("from");
-          if (!(from instanceof String text)) {
-            throw new IllegalArgumentException("from must be \"beginning\" or an ISO-8601 instant, was " + from);
-          }
-          if (!text.equals("beginning")) {
-            try {
-              Instant.parse(text);
-            } catch (DateTimeParseException e) {
-              throw new IllegalArgumentException("from must be \"beginning\" or an ISO-8601 instant such as 2026-01-01T00:00:00Z, was \"" + text + "\"");
-            }
-          }
-        }
-        if (args.containsKey("position")) {
-          Object position = args.get("position");
-          try {
-            GlobalPosition.parse(String.valueOf(position));
-          } catch (RuntimeException e) {
-            throw new IllegalArgumentException("position must be a global position \"txId/position\" such as \"812/40\", was " + position);
-          }
-          if (!(position instanceof String)) {
-            throw new IllegalArgumentException("position must be a string \"txId/position\", was " + position);
-          }
-        }
-        if (args.containsKey("offsets")) {
-          if (!(args.get("offsets") instanceof Map<?, ?> offsets)) {
-            throw new IllegalArgumentException("offsets must be an object of \"topic-partition\" to offset, was " + args.get("offsets"));
-          }
-          Map<String, Object> checked = new LinkedHashMap<>();
-          for (Map.Entry<?, ?> e : offsets.entrySet()) {
-            String key = String.valueOf(e.getKey());
-            if (!TOPIC_PARTITION.matcher(key).matches()) {
-              throw new IllegalArgumentException("offsets: a key must be \"topic-partition\" such as \"order-0\", was \"" + key + "\"");
-            }
-            if (!(e.getValue() instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue()) {
-              throw new IllegalArgumentException("offsets: the offset of " + key + " must be an integer >= 0, was " + e.getValue());
-            }
-            checked.put(key, n.longValue());
-          }
-          args.put("offsets", checked);
-        }
-      }
-      case REBUILD -> {
-        Object s = args.get("switchWhenCaughtUp");
-        if (s != null && !(s instanceof Boolean)) {
-          throw new IllegalArgumentException("switchWhenCaughtUp must be true or false, was " + s);
-        }
-      }
-      case RETRY, SKIP -> {
-        Object id = args.get("deadLetter");
-        if (!(id instanceof Number n) || n.longValue() < 1 || n.doubleValue() != n.longValue()) {
-          throw new IllegalArgumentException("deadLetter must be a dead letter's id, an integer >= 1, was " + id);
-        }
-        args.put("deadLetter", n.longValue());
-      }
-      default -> {}
-    }
-    return args;
   }
 
   /**
