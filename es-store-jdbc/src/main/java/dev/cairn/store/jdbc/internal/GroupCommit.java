@@ -110,6 +110,7 @@ final class GroupCommit {
   Outcome submit(AppendRequest request, Consumer<Handle> inTransaction) {
     Member me = new Member(request, inTransaction);
     boolean interrupted = false;
+    boolean locked = true;
     lock.lock();
     try {
       queue.add(me);
@@ -124,18 +125,20 @@ final class GroupCommit {
           return me.outcome;
         }
         lock.unlock();
-        try {
-          LockSupport.parkNanos(this, recheckNanos);
-          interrupted |= Thread.interrupted();
-          if (me.outcome != null) {
-            return me.outcome;
-          }
-        } finally {
-          lock.lock();
+        locked = false;
+        LockSupport.parkNanos(this, recheckNanos);
+        interrupted |= Thread.interrupted();
+        // A member woken with its outcome goes back to its caller without touching the lock.
+        if (me.outcome != null) {
+          return me.outcome;
         }
+        lock.lock();
+        locked = true;
       }
     } finally {
-      lock.unlock();
+      if (locked) {
+        lock.unlock();
+      }
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
@@ -172,16 +175,23 @@ final class GroupCommit {
       run(group);
     } finally {
       lock.lock();
-      inFlight--;
-      for (Member m : group) {
-        streamsInFlight.remove(m.request.streamId());
+      try {
+        inFlight--;
+        for (Member m : group) {
+          streamsInFlight.remove(m.request.streamId());
+        }
+        wakeNextLeader(me);
+      } finally {
+        lock.unlock();
       }
-      wakeNextLeader(me);
+      // Outside the lock: the members return without it, and their streams are free already for
+      // the appends they come back with.
       for (Member m : group) {
         if (m != me) {
           LockSupport.unpark(m.thread);
         }
       }
+      lock.lock();
     }
     return interrupted;
   }
