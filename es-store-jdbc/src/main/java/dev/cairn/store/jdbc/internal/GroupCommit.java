@@ -65,7 +65,7 @@ final class GroupCommit {
   }
 
   /** The longest a waiting member parks before it looks again by itself (a safety net, not a poll). */
-  static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final GroupCommitSettings settings;
   private final Function<List<Member>, List<Outcome>> runGroup;
@@ -77,7 +77,10 @@ final class GroupCommit {
   private int inFlight;
   /** The size of the last group taken: how many writers were recently appending together. */
   private int lastGroupSize = 1;
-  /** While a leader waits for its group to fill, the queue size it waits for; otherwise 0. */
+  /**
+   * While leaders wait for their groups to fill, the queue size the latest of them waits for (the
+   * others, only with several groups in flight, still stop at {@code maxWait}); otherwise 0.
+   */
   private int fillTarget;
   /** How many leaders wait for their groups to fill (more than one only with several in flight). */
   private int fillers;

@@ -1,6 +1,7 @@
 package dev.cairn.store.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.cairn.api.AppendRequest;
@@ -146,9 +147,7 @@ class GroupCommitWakeUpTest {
     member.setDaemon(true);
     member.start();
     // The member queues behind the group in flight; an interrupt must not end its wait.
-    while (groupCommit.queued() == 0) {
-      Thread.onSpinWait();
-    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> groupCommit.queued() == 1);
     member.interrupt();
     release.countDown();
     leader.join(TimeUnit.SECONDS.toMillis(10));
