@@ -25,10 +25,10 @@ final class Report {
 
   static void printTable(PrintStream out, List<Result> results, Map<String, String> failed, Map<String, String> pending) {
     out.println("Results (median of repetitions; ratio > 1 means Cairn is faster than the baseline;"
-        + " WAL: bytes of write-ahead log per event, median of repetitions)");
+        + " WAL: bytes of write-ahead log per event, median of repetitions; flush: events per WAL flush, fsync on)");
     String header =
-        String.format(Locale.ROOT, "%-22s %-9s %12s %12s %7s  %-17s %-4s %-13s %s", "case", "unit", "cairn", "baseline",
-            "ratio", "target", "met", "WAL c/b", "p99 cairn/baseline");
+        String.format(Locale.ROOT, "%-22s %-9s %12s %12s %7s  %-17s %-4s %-13s %-13s %s", "case", "unit", "cairn",
+            "baseline", "ratio", "target", "met", "WAL c/b", "flush c/b", "p99 cairn/baseline");
     out.println(header);
     out.println("-".repeat(header.length()));
     for (Result r : results) {
@@ -37,10 +37,12 @@ final class Report {
               ? ""
               : String.format(Locale.ROOT, "%.3f / %.3f ms", r.cairnLatency().p99Ms(), r.baselineLatency().p99Ms());
       long[] wal = r.walBytesPerEvent();
-      out.printf(Locale.ROOT, "%-22s %-9s %12s %12s %7s  %-17s %-4s %-13s %s%n", r.name(), r.unit(),
+      String flush = r.eventsPerFlush();
+      out.printf(Locale.ROOT, "%-22s %-9s %12s %12s %7s  %-17s %-4s %-13s %-13s %s%n", r.name(), r.unit(),
           figure(r, r.cairn()), r.hasBaseline() ? figure(r, r.baseline()) : "-",
           r.hasBaseline() ? String.format(Locale.ROOT, "%.2f", r.ratio()) : "-", r.target() == null ? "" : r.target(),
-          r.met() == null ? "" : r.met() ? "yes" : "NO", wal == null ? "" : wal[0] + " / " + wal[1], p99);
+          r.met() == null ? "" : r.met() ? "yes" : "NO", wal == null ? "" : wal[0] + " / " + wal[1],
+          flush == null ? "" : flush, p99);
     }
     failed.forEach((name, why) -> out.printf(Locale.ROOT, "%-22s FAILED: %s%n", name, why));
     pending.forEach((name, why) -> out.printf(Locale.ROOT, "%-22s not yet measured: %s%n", name, why));

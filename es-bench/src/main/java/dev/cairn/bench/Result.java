@@ -99,6 +99,15 @@ record Result(
     return null;
   }
 
+  /** Cairn's and the baseline's median events per WAL flush, as "8.0 / 5.6", or null if not measured. */
+  String eventsPerFlush() {
+    if (details != null && details.get(WAL) instanceof Map<?, ?> w
+        && w.get("cairn_events_per_flush") instanceof Double c && w.get("baseline_events_per_flush") instanceof Double b) {
+      return String.format(java.util.Locale.ROOT, "%.1f / %.1f", c, b);
+    }
+    return null;
+  }
+
   /** Whether this row has a baseline to compare with. */
   boolean hasBaseline() {
     return !Double.isNaN(baseline);
