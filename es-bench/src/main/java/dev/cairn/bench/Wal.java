@@ -37,7 +37,7 @@ import javax.sql.DataSource;
  * raw side, against the events of a group on Cairn's. A backend publishes its counters at most
  * once a second, so before each reading every connection of the side's pool is asked to publish
  * its own ({@code pg_stat_force_next_flush()}, which takes effect when the statement ends). With
- * fsync off no flush happens and the figure is absent.
+ * fsync off no commit is flushed and the figure is absent.
  */
 final class Wal {
 
@@ -47,8 +47,12 @@ final class Wal {
              %s
       """;
 
-  /** WAL fsyncs since the statistics were reset: PostgreSQL 18 moved them to pg_stat_io. */
-  private static final String FLUSHES_18 = "(SELECT sum(fsyncs) FROM pg_stat_io WHERE object = 'wal')::bigint";
+  /**
+   * WAL fsyncs since the statistics were reset: PostgreSQL 18 moved them to pg_stat_io. Context
+   * {@code normal} only: {@code init} counts the fsync of each new WAL segment, even with fsync off.
+   */
+  private static final String FLUSHES_18 =
+      "(SELECT sum(fsyncs) FROM pg_stat_io WHERE object = 'wal' AND context = 'normal')::bigint";
 
   private static final String FLUSHES_14 = "(SELECT wal_sync FROM pg_stat_wal)";
 
