@@ -1,7 +1,7 @@
 package dev.cairn.bench;
 
-import java.io.PrintStream;
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -92,7 +92,7 @@ final class Wal {
   record Figures(double cairn, double baseline, double cairnWal, double baselineWal, double cairnPerFlush,
       double baselinePerFlush, Interleaved.Runs<Sample> runs) {
 
-      /** The WAL figures as the JSON report's {@code details} hold them. */
+    /** The WAL figures as the JSON report's {@code details} hold them. */
     Map<String, Object> toJson() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("cairn", Math.round(cairnWal));

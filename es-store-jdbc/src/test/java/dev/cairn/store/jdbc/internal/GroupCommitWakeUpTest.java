@@ -60,11 +60,7 @@ class GroupCommitWakeUpTest {
               Thread.yield();
               inFlight.removeAll(mine);
               concurrentGroups.decrementAndGet();
-              List<GroupCommit.Outcome> outcomes = new ArrayList<>();
-              for (int i = 0; i < members.size(); i++) {
-                outcomes.add(GroupCommit.Outcome.committed(null));
-              }
-              return outcomes;
+              return allCommitted(members.size());
             },
             NEVER);
 
@@ -125,11 +121,7 @@ class GroupCommitWakeUpTest {
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
-              List<GroupCommit.Outcome> outcomes = new ArrayList<>();
-              for (int i = 0; i < members.size(); i++) {
-                outcomes.add(GroupCommit.Outcome.committed(null));
-              }
-              return outcomes;
+              return allCommitted(members.size());
             },
             NEVER);
     Thread leader = new Thread(() -> groupCommit.submit(request("a", 0), null));
@@ -155,6 +147,14 @@ class GroupCommitWakeUpTest {
     assertThat(member.isAlive()).isFalse();
     assertThat(result[0]).as("the member's append ended with its outcome").isTrue();
     assertThat(result[1]).as("the interrupt is kept for the caller").isTrue();
+  }
+
+  private static List<GroupCommit.Outcome> allCommitted(int members) {
+    List<GroupCommit.Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < members; i++) {
+      outcomes.add(GroupCommit.Outcome.committed(null));
+    }
+    return outcomes;
   }
 
   private static AppendRequest request(String stream, long expected) {
