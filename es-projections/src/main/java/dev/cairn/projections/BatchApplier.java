@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies a batch of events to a projection inside the caller's transaction. The whole batch is
  * tried first (a {@link BatchProjection} gets its handled events in one {@link
- * BatchProjection#applyBatch} call), under one savepoint or, for the store-fed runner, with none
- * (see {@link Mode}); only if that fails is it run again event by event, each under its own
- * savepoint, with parking as the failure policy says. An event to be retried ends the batch
+ * BatchProjection#applyBatch} call), without a savepoint (see {@link Mode}); only if that fails
+ * is it run again, in a new transaction, event by event, each under its own savepoint, with
+ * parking as the failure policy says. An event to be retried ends the batch
  * there: the runner commits what came before it and waits out the backoff outside any
  * transaction, so a failing projection never holds a transaction id (and with it the store's
  * global-order fence, and so the relay and every other reader) through its retries.
@@ -106,14 +106,12 @@ final class BatchApplier {
   }
 
   /**
-   * How a batch is tried first: whole under a savepoint (a failure rolls back to it and the batch
-   * is applied event by event in the same transaction); whole without a savepoint (a failure
-   * throws {@link WholeBatchFailed}: the caller rolls its transaction back and applies the batch
-   * again {@code CAREFULLY}, two round trips fewer per batch when nothing fails); or event by
-   * event at once.
+   * How a batch is tried first: whole without a savepoint (a failure throws {@link
+   * WholeBatchFailed}: the caller rolls its transaction back and applies the batch again {@code
+   * CAREFULLY}; two round trips fewer per batch than a savepoint around it, when nothing fails); or
+   * event by event at once.
    */
   enum Mode {
-    WHOLE_UNDER_SAVEPOINT,
     WHOLE_OR_THROW,
     CAREFULLY
   }
@@ -125,11 +123,6 @@ final class BatchApplier {
     WholeBatchFailed(Throwable cause) {
       super("batch failed; to be applied event by event", cause);
     }
-  }
-
-  /** Applies the batch in the caller's transaction, which must hold the version's shared lock. */
-  Outcome apply(Handle h, List<Item> items) {
-    return apply(h, items, true, Mode.WHOLE_UNDER_SAVEPOINT);
   }
 
   /**
@@ -160,17 +153,6 @@ final class BatchApplier {
       } catch (RuntimeException e) {
         LOG.debug("projection {}: batch failed; it is applied again event by event", spec, e);
         throw new WholeBatchFailed(e);
-      }
-    }
-    if (blocked.isEmpty() && !retrying && mode == Mode.WHOLE_UNDER_SAVEPOINT) {
-      h.savepoint("cairn_batch");
-      try {
-        int applied = batchProjection != null ? applyAsBatch(h, items) : applyEach(h, items);
-        h.releaseSavepoint("cairn_batch");
-        return Outcome.complete(applied, 0, items.size());
-      } catch (RuntimeException e) {
-        LOG.debug("projection {}: batch failed, applying it event by event", spec, e);
-        h.rollbackToSavepoint("cairn_batch"); // Jdbi forgets the savepoint with the rollback
       }
     }
     return carefully(h, items, blocked);

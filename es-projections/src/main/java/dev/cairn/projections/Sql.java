@@ -86,6 +86,29 @@ final class Sql {
   static final String SHARED_VERSION_LOCK =
       "(SELECT true FROM (SELECT pg_advisory_xact_lock_shared(hashtext('cairn_projection'), hashtext(:lockKey))) l)";
 
+  /**
+   * Takes the version's shared lock ({@link #lockVersion}) and tells, in the same round trip,
+   * whether the version may have open (parked or held) dead letters. The statement's snapshot is
+   * taken before the lock is granted, so the answer may be out of date in one direction only: a
+   * dead letter resolved meanwhile still counts (the caller then reads the streams waiting behind
+   * one, with a snapshot taken after the lock, as without this check). None can open unseen: only
+   * the runner that holds a stream's partition (or the store-fed checkpoint) parks its events, and
+   * a new holder's batches begin after the claim that waited for the old holder's commit;
+   * resolving a dead letter never opens another.
+   *
+   * @return false only if the version had no open dead letter when the statement began
+   */
+  boolean lockVersionSharedMayHaveOpenDeadLetters(Handle h, ProjectionSpec spec) {
+    return h.createQuery(
+            "SELECT EXISTS (SELECT 1 FROM " + deadLetters + " d WHERE d.name = :name AND d.version = :version"
+                + " AND d.status IN ('PARKED', 'HELD')) WHERE " + SHARED_VERSION_LOCK)
+        .bind("lockKey", lockKey(spec))
+        .bind("name", spec.name())
+        .bind("version", spec.version())
+        .mapTo(Boolean.class)
+        .one();
+  }
+
   /** The key of a version's lock. */
   static String lockKey(ProjectionSpec spec) {
     return spec.name() + "_v" + spec.version();
