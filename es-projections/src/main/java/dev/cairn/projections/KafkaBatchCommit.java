@@ -31,6 +31,16 @@ final class KafkaBatchCommit {
   private final PartitionOwnership ownership;
   private final Consumer<String, byte[]> consumer;
   private final KafkaLiveness kafkaLiveness;
+  /**
+   * The offsets committed in the database and not yet to Kafka. Kafka's copy is for lag tools only,
+   * so it follows at most once per {@link #KAFKA_COMMIT_INTERVAL_NANOS} while batches keep coming,
+   * and at once when the runner runs out of records or stops: one offset commit per batch was
+   * one more request and one more write to the broker's offsets log for every batch.
+   */
+  private final Map<TopicPartition, OffsetAndMetadata> kafkaPending = new HashMap<>();
+  private long kafkaCommittedAt = System.nanoTime();
+  /** How often, at most, a busy runner commits its offsets to Kafka as well. */
+  static final long KAFKA_COMMIT_INTERVAL_NANOS = 1_000_000_000L;
 
   KafkaBatchCommit(
       KafkaProjectionRunner runner, OffsetStore offsets, PartitionOwnership ownership, Consumer<String, byte[]> consumer,
@@ -44,6 +54,27 @@ final class KafkaBatchCommit {
 
   private static List<BatchApplier.Item> items(BatchPlan plan) {
     return plan.entries().stream().map(e -> new BatchApplier.Item(e.event(), e.topic(), e.partition(), e.offset())).toList();
+  }
+
+  /**
+   * Commits to Kafka, asynchronously, the offsets the database holds and Kafka does not yet; for
+   * lag tools only (the runner reads its offsets from the database).
+   */
+  void commitToKafka() {
+    kafkaCommittedAt = System.nanoTime();
+    if (kafkaPending.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(kafkaPending);
+    kafkaPending.clear();
+    ProjectionSpec spec = runner.spec;
+    consumer.commitAsync(
+        offsets,
+        (committed, error) -> {
+          if (error != null) {
+            LOG.debug("runner {} of {}: informational Kafka commit failed", runner.owner, spec, error);
+          }
+        });
   }
 
   /** What a batch's transaction committed: the plan, the applier's outcome and where to retry from. */
@@ -149,14 +180,9 @@ final class KafkaBatchCommit {
           return "event " + i.event().eventId() + " (" + i.event().eventType() + ") of stream " + i.event().streamId()
               + " at " + i.topic() + "-" + i.partition() + "@" + i.offset() + " failed; retrying";
         });
-    if (!kafkaOffsets.isEmpty()) {
-      consumer.commitAsync(
-          kafkaOffsets,
-          (offsets, error) -> {
-            if (error != null) {
-              LOG.debug("runner {} of {}: informational Kafka commit failed", runner.owner, spec, error);
-            }
-          });
+    kafkaPending.putAll(kafkaOffsets);
+    if (System.nanoTime() - kafkaCommittedAt >= KAFKA_COMMIT_INTERVAL_NANOS) {
+      commitToKafka();
     }
     if (!outcome.isComplete()) {
       // Each partition goes back to its first record not committed, the event to retry first.

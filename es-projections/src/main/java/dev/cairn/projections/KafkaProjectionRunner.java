@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * On assignment the runner takes each partition's row by bumping its generation and seeks to the
  * stored offset; every commit is a compare-and-set on (generation, owner), so a runner that lost a
  * partition (rebalance, zombie, retired version) cannot commit. Offsets are also committed to
- * Kafka afterwards, for lag tools only.
+ * Kafka afterwards, for lag tools only: at most once a second while batches keep coming, and
+ * whenever the runner runs out of records or stops.
  *
  * <p>Records whose global position is not after the partition's last one are skipped: that makes
  * the hand-over from a store-fed runner (a rebuild, say) of the same version exact. The first
@@ -139,6 +140,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   private void idle(long pollStart) {
+    batches.commitToKafka();
     measureLag(pollStart);
     if (System.nanoTime() - lastIdleCheck > 1_000_000_000L) {
       lastIdleCheck = System.nanoTime();
@@ -180,6 +182,14 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   void shutdown() {
     InstanceIds.release(instanceId);
     if (consumer != null) {
+      if (!abandon && batches != null) {
+        try {
+          // Closing waits for the commit (up to its timeout).
+          batches.commitToKafka();
+        } catch (RuntimeException e) {
+          LOG.debug("runner {} of {}: informational Kafka commit at stop failed", owner, spec, e);
+        }
+      }
       // A stop hands the partitions over at once; a static member that just closed would keep
       // them until its session times out. The test hook closes as a crash would: without a word.
       consumer.close(

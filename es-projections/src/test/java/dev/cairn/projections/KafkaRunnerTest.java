@@ -129,6 +129,25 @@ class KafkaRunnerTest {
             .isEqualTo(readAll(store, GlobalPosition.START).size());
       });
       assertThat(meters.get("cairn.projection.parked").gauge().value()).isZero();
+
+      // Kafka's copy of the offsets, for lag tools, catches up once the runner runs out of records.
+      Map<TopicPartition, Long> applied = new HashMap<>();
+      store.jdbi().useHandle(h -> h.createQuery(
+              "SELECT topic, partition, next_offset FROM " + manager.sql().offsets + " WHERE name = :name")
+          .bind("name", balances.spec().name())
+          .map((rs, ctx) -> Map.entry(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)))
+          .forEach(e -> applied.put(e.getKey(), e.getValue())));
+      assertThat(applied).hasSize(4);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(groupOffsets()).isEqualTo(applied));
+    }
+  }
+
+  private Map<TopicPartition, Long> groupOffsets() throws Exception {
+    try (Admin admin = kafka.admin()) {
+      Map<TopicPartition, Long> result = new HashMap<>();
+      admin.listConsumerGroupOffsets(kafka.name(group)).partitionsToOffsetAndMetadata().get()
+          .forEach((tp, o) -> result.put(tp, o.offset()));
+      return result;
     }
   }
 
