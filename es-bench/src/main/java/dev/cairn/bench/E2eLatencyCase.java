@@ -22,6 +22,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -74,6 +76,13 @@ final class E2eLatencyCase implements KafkaCase {
   static final int BATCH_BYTES = 64 * 1024;
   static final int SENDERS = 8;
   static final String SOURCE = "cairn://bench";
+  /**
+   * The warm-up per side in the full run. The case brings up a whole pipeline in one JVM (the
+   * in-process broker, the relay, the runner, both clients); its JIT compilation went on for over
+   * a minute, and with the full run's 3 s the first repetitions measured the compiler (up to half
+   * of one of the two cores) more than the pipeline: see docs/benchmarks.md.
+   */
+  static final Duration WARMUP = Duration.ofSeconds(20);
   private static final Duration DRAIN = Duration.ofSeconds(30);
 
   private static final String ROW_DDL =
@@ -224,7 +233,7 @@ final class E2eLatencyCase implements KafkaCase {
         raw.run(Duration.ofSeconds(1));
         ctx.log().printf(Locale.ROOT, "  primed both pipelines in %.1f s%n", (System.nanoTime() - primeStart) / 1e9);
 
-        Latency[] l = Interleaved.latency(ctx.settings(), ctx.log(), name(), cairn, raw);
+        Latency[] l = Interleaved.latency(ctx.settings().warmingUpAtLeast(WARMUP), ctx.log(), name(), cairn, raw);
         Timer tx = relayMeters.find("cairn.relay.transaction").timer();
         DistributionSummary batches = relayMeters.find("cairn.relay.batch.size").summary();
         String relayProfile = "";
@@ -277,6 +286,8 @@ final class E2eLatencyCase implements KafkaCase {
     private final Runnable onStall;
     /** Per run: the times from due until written, readable in Kafka, visible. */
     private final List<long[][]> runs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Per run: milliseconds of JIT compilation per second of the run (NaN if the JVM does not say). */
+    private final List<Double> jit = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Side(String label, RowWatcher watcher, KafkaProbe probe, Writer writer, Runnable onStall) {
       this.label = label;
@@ -295,6 +306,8 @@ final class E2eLatencyCase implements KafkaCase {
         probe.watch(rep, inKafka);
         watcher.watch(rep, loop);
         long[] latencies;
+        long compiledBefore = compileMillis();
+        long start = System.nanoTime();
         try {
           latencies =
               loop.run(
@@ -314,15 +327,27 @@ final class E2eLatencyCase implements KafkaCase {
         }
         long[][] stages = {fromDue(loop, written), fromDue(loop, inKafka), latencies};
         runs.add(stages);
-        log.printf(Locale.ROOT, "  %-22s %s stages, ms from due: %s%n", "e2e_latency", label,
-            describe(java.util.Collections.singletonList(stages)));
+        long compiledAfter = compileMillis();
+        double jitMsPerS =
+            compiledBefore < 0 || compiledAfter < 0
+                ? Double.NaN
+                : (compiledAfter - compiledBefore) / ((System.nanoTime() - start) / 1e9);
+        jit.add(jitMsPerS);
+        log.printf(Locale.ROOT, "  %-22s %s stages, ms from due: %s; JIT compiling %.0f ms per s%n", "e2e_latency",
+            label, describe(java.util.Collections.singletonList(stages)), jitMsPerS);
         return latencies;
       };
     }
 
-    /** The stages of the last {@code n} runs, each percentile the median over the runs. */
+    /**
+     * The stages of the last {@code n} runs, each percentile the median over the runs, and the
+     * median time the JIT compiler spent compiling per second of them.
+     */
     String profile(int n) {
-      return describe(runs.subList(Math.max(0, runs.size() - n), runs.size()));
+      double[] compiling =
+          jit.subList(Math.max(0, jit.size() - n), jit.size()).stream().mapToDouble(Double::doubleValue).toArray();
+      return describe(runs.subList(Math.max(0, runs.size() - n), runs.size()))
+          + String.format(Locale.ROOT, ", JIT compiling %.0f ms per s", Stats.median(compiling));
     }
 
     private static String describe(List<long[][]> runs) {
@@ -340,6 +365,15 @@ final class E2eLatencyCase implements KafkaCase {
       }
       return b.toString();
     }
+  }
+
+  /**
+   * The milliseconds this JVM's JIT compilers have spent compiling so far (summed over the
+   * compiler threads, so up to their count per second of wall time), or -1 if the JVM does not say.
+   */
+  private static long compileMillis() {
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    return compiler != null && compiler.isCompilationTimeMonitoringSupported() ? compiler.getTotalCompilationTime() : -1;
   }
 
   /** Each operation's time from its due time until the slot's time; unknown if never seen. */

@@ -32,4 +32,18 @@ record Settings(boolean quick, Duration warmup, Duration measure, int repetition
       throw new IllegalArgumentException("repetitions must be >= 1 but was " + repetitions);
     }
   }
+
+  /**
+   * These settings with a warm-up of at least the given time per side, for a case whose code the
+   * JIT compiler needs longer to settle on; the quick run keeps its own (it is not for quoting).
+   *
+   * @param atLeast the shortest warm-up per side in the full run
+   * @return these settings, or a copy with the longer warm-up
+   */
+  Settings warmingUpAtLeast(Duration atLeast) {
+    if (quick || warmup.compareTo(atLeast) >= 0) {
+      return this;
+    }
+    return new Settings(quick, atLeast, measure, repetitions, maxLatencySamples);
+  }
 }

@@ -90,6 +90,17 @@ class StatsTest {
   }
 
   @Test
+  void warmingUpAtLeast_lengthensOnlyAShorterFullWarmUp() {
+    Duration twenty = Duration.ofSeconds(20);
+    Settings full = Settings.FULL.warmingUpAtLeast(twenty);
+    assertThat(full.warmup()).isEqualTo(twenty);
+    assertThat(full.measure()).isEqualTo(Settings.FULL.measure());
+    assertThat(full.repetitions()).isEqualTo(Settings.FULL.repetitions());
+    assertThat(Settings.QUICK.warmingUpAtLeast(twenty)).isSameAs(Settings.QUICK);
+    assertThat(full.warmingUpAtLeast(Duration.ofSeconds(5))).isSameAs(full);
+  }
+
+  @Test
   void slope_ofALine_isItsGradient() {
     assertThat(Stats.slope(new double[] {0, 5, 10, 15}, new double[] {100, 110, 120, 130})).isEqualTo(2.0);
   }
