@@ -20,6 +20,15 @@ interface BenchCase {
     return false;
   }
 
+  /**
+   * Whether, in a run of more than one case, this case runs in a JVM of its own (a child process
+   * with its own servers), as JMH forks each benchmark: for a latency case whose tail the JIT
+   * compilation of the cases before it would otherwise set.
+   */
+  default boolean ownJvm() {
+    return false;
+  }
+
   /** Runs both sides of every variant and returns one row per variant. */
   List<Result> run(BenchContext context) throws Exception;
 }

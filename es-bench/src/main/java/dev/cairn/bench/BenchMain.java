@@ -48,6 +48,10 @@ public final class BenchMain implements Callable<Integer> {
       description = "Run only these cases (repeatable or comma-separated); see --list.")
   private List<String> cases = new ArrayList<>();
 
+  /** Set by {@link OwnJvm} on a child that runs one case for a run of several. */
+  @Option(names = OwnJvm.NESTED, hidden = true)
+  private boolean nested;
+
   @Option(names = "--list", description = "List the cases and exit.")
   private boolean list;
 
@@ -161,16 +165,26 @@ public final class BenchMain implements Callable<Integer> {
     Map<String, String> failed = new LinkedHashMap<>();
     long started = System.nanoTime();
     try (Environment env = Environment.start(settings, selected.stream().map(BenchCase::name).toList(), durable)) {
-      Report.printEnvironment(out, env.facts());
+      if (!nested) {
+        Report.printEnvironment(out, env.facts());
+      }
       BenchContext context = new BenchContext(settings, env, out);
       for (BenchCase c : selected) {
         if (c.needsKafka()) {
           out.println("Kafka: " + env.kafka().describe());
         }
-        out.printf("Case %s: %s%n", c.name(), c.description());
+        if (!nested) {
+          out.printf("Case %s: %s%n", c.name(), c.description());
+        }
         long caseStart = System.nanoTime();
         try {
-          results.addAll(c.run(context));
+          if (c.ownJvm() && selected.size() > 1) {
+            OwnJvm.Outcome child = OwnJvm.run(c, quick, durable, out);
+            results.addAll(child.results());
+            failed.putAll(child.failed());
+          } else {
+            results.addAll(c.run(context));
+          }
         } catch (Exception | AssertionError e) {
           failed.put(c.name(), e.toString());
           e.printStackTrace(out);
@@ -179,12 +193,16 @@ public final class BenchMain implements Callable<Integer> {
       }
       env.finish();
       env.facts().put("duration_s", Math.round((System.nanoTime() - started) / 1e9));
-      Report.printTable(out, results, failed, pending);
-      out.printf("Total elapsed: %s s (load average %s at the start, %s at the end)%n", env.facts().get("duration_s"),
-          env.facts().get("load_average_at_start"), env.facts().get("load_average_at_end"));
+      if (!nested) {
+        Report.printTable(out, results, failed, pending);
+        out.printf("Total elapsed: %s s (load average %s at the start, %s at the end)%n", env.facts().get("duration_s"),
+            env.facts().get("load_average_at_start"), env.facts().get("load_average_at_end"));
+      }
       if (json != null) {
         Report.writeJson(json, env.facts(), results, failed, pending);
-        out.println("JSON written to " + json.toAbsolutePath());
+        if (!nested) {
+          out.println("JSON written to " + json.toAbsolutePath());
+        }
       }
     }
     return failed.isEmpty() ? 0 : 1;

@@ -98,6 +98,15 @@ final class E2eLatencyCase implements KafkaCase {
     return "e2e_latency";
   }
 
+  /**
+   * Yes: after the full run's other cases, the JIT compiler in a shared JVM was as busy during the
+   * baseline's repetitions as during Cairn's (836 and 905 ms per s) and both tails tripled.
+   */
+  @Override
+  public boolean ownJvm() {
+    return true;
+  }
+
   @Override
   public String description() {
     return "append -> row visible in the read model, p50/p99 at " + RATE

@@ -138,6 +138,33 @@ record Result(
     return m;
   }
 
+  /**
+   * Reads a row back from what {@link #toJson} wrote (its figures rounded to three decimals), as
+   * a case run in a JVM of its own reports it.
+   *
+   * @param m the row, with whole numbers read as {@code Long}
+   * @return the row
+   */
+  @SuppressWarnings("unchecked")
+  static Result fromJson(Map<String, Object> m) {
+    Latency cairn = null;
+    Latency baseline = null;
+    if (m.get("p50_ms") != null) {
+      cairn = new Latency(number(m, "p50_ms"), number(m, "p99_ms"), ((Number) m.get("samples")).longValue());
+      baseline = new Latency(
+          number(m, "baseline_p50_ms"), number(m, "baseline_p99_ms"), ((Number) m.get("baseline_samples")).longValue());
+    }
+    return new Result(
+        (String) m.get("name"), (String) m.get("unit"), number(m, "cairn"), number(m, "baseline"), number(m, "ratio"),
+        cairn, baseline, (String) m.get("target"), (Boolean) m.get("met"), (String) m.get("note"),
+        (Map<String, Object>) m.get("details"));
+  }
+
+  /** A figure of a JSON row; NaN where the row has none (no baseline, no ratio). */
+  private static double number(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
   private static double round(double v) {
     return Math.round(v * 1000.0) / 1000.0;
   }
