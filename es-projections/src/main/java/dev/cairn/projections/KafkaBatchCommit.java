@@ -3,12 +3,15 @@ package dev.cairn.projections;
 import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
 import dev.cairn.projections.internal.PartitionOwnership;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,14 +36,15 @@ final class KafkaBatchCommit {
   private final KafkaLiveness kafkaLiveness;
   /**
    * The offsets committed in the database and not yet to Kafka. Kafka's copy is for lag tools only,
-   * so it follows at most once per {@link #KAFKA_COMMIT_INTERVAL_NANOS} while batches keep coming,
-   * and at once when the runner runs out of records or stops: one offset commit per batch was
-   * one more request and one more write to the broker's offsets log for every batch.
+   * so it follows at most once per {@link KafkaProjectionRunner#kafkaCommitInterval} while batches
+   * keep coming, at once when the runner runs out of records or stops, and before a partition is
+   * handed over: one offset commit per batch was one more request and one more write to the
+   * broker's offsets log for every batch.
    */
   private final Map<TopicPartition, OffsetAndMetadata> kafkaPending = new HashMap<>();
   private long kafkaCommittedAt = System.nanoTime();
-  /** How often, at most, a busy runner commits its offsets to Kafka as well. */
-  static final long KAFKA_COMMIT_INTERVAL_NANOS = 1_000_000_000L;
+  /** How long, at most, {@link #handOver} waits for Kafka. */
+  private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(5);
 
   KafkaBatchCommit(
       KafkaProjectionRunner runner, OffsetStore offsets, PartitionOwnership ownership, Consumer<String, byte[]> consumer,
@@ -67,6 +71,11 @@ final class KafkaBatchCommit {
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(kafkaPending);
     kafkaPending.clear();
+    // A partition revoked since its batch is another member's now: its offset would only lag.
+    offsets.keySet().retainAll(consumer.assignment());
+    if (offsets.isEmpty()) {
+      return;
+    }
     ProjectionSpec spec = runner.spec;
     consumer.commitAsync(
         offsets,
@@ -75,6 +84,32 @@ final class KafkaBatchCommit {
             LOG.debug("runner {} of {}: informational Kafka commit failed", runner.owner, spec, error);
           }
         });
+  }
+
+  /**
+   * Commits to Kafka, synchronously, what it lacks of partitions being revoked: the member that
+   * takes them over may have nothing to commit for a while, and lag tools would show the old
+   * offsets meanwhile. Called from the rebalance callback, before the partitions go; a failure is
+   * logged and left (the database holds the offsets that count).
+   *
+   * @param revoked the partitions being revoked
+   */
+  void handOver(Collection<TopicPartition> revoked) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition tp : revoked) {
+      OffsetAndMetadata o = kafkaPending.remove(tp);
+      if (o != null) {
+        offsets.put(tp, o);
+      }
+    }
+    if (offsets.isEmpty()) {
+      return;
+    }
+    try {
+      consumer.commitSync(offsets, HAND_OVER_TIMEOUT);
+    } catch (KafkaException e) {
+      LOG.debug("runner {} of {}: informational Kafka commit at hand-over failed", runner.owner, runner.spec, e);
+    }
   }
 
   /** What a batch's transaction committed: the plan, the applier's outcome and where to retry from. */
@@ -181,7 +216,7 @@ final class KafkaBatchCommit {
               + " at " + i.topic() + "-" + i.partition() + "@" + i.offset() + " failed; retrying";
         });
     kafkaPending.putAll(kafkaOffsets);
-    if (System.nanoTime() - kafkaCommittedAt >= KAFKA_COMMIT_INTERVAL_NANOS) {
+    if (System.nanoTime() - kafkaCommittedAt >= runner.kafkaCommitInterval.toNanos()) {
       commitToKafka();
     }
     if (!outcome.isComplete()) {

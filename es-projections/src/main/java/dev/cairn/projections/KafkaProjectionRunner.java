@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * stored offset; every commit is a compare-and-set on (generation, owner), so a runner that lost a
  * partition (rebalance, zombie, retired version) cannot commit. Offsets are also committed to
  * Kafka afterwards, for lag tools only: at most once a second while batches keep coming, and
- * whenever the runner runs out of records or stops.
+ * whenever the runner runs out of records, stops or hands a partition over.
  *
  * <p>Records whose global position is not after the partition's last one are skipped: that makes
  * the hand-over from a store-fed runner (a rebuild, say) of the same version exact. The first
@@ -101,7 +102,28 @@ public final class KafkaProjectionRunner extends AbstractRunner {
             offsets, consumer, positions, applier::forgetRetries, this::forgetLag, () -> beforeResync.run(),
             () -> new Fenced("projection " + spec + " is retired"), spec);
     batches = new KafkaBatchCommit(this, offsets, ownership, consumer, kafkaLiveness);
-    consumer.subscribe(topics, ownership.listener());
+    ConsumerRebalanceListener owning = ownership.listener();
+    consumer.subscribe(
+        topics,
+        new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Still a member of the generation: Kafka's copy of the offsets goes with them.
+            batches.handOver(partitions);
+            owning.onPartitionsRevoked(partitions);
+          }
+
+          @Override
+          public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // No longer a member: a commit would fail, and another member may have moved on.
+            owning.onPartitionsLost(partitions);
+          }
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            owning.onPartitionsAssigned(partitions);
+          }
+        });
   }
 
   @Override
@@ -140,7 +162,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   private void idle(long pollStart) {
-    batches.commitToKafka();
+    if (kafkaCommitWhenIdle) {
+      batches.commitToKafka();
+    }
     measureLag(pollStart);
     if (System.nanoTime() - lastIdleCheck > 1_000_000_000L) {
       lastIdleCheck = System.nanoTime();
@@ -154,6 +178,12 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       caughtUp(pollStart);
     }
   }
+
+  /** How often, at most, a busy runner commits its offsets to Kafka as well (a test sets it longer). */
+  volatile Duration kafkaCommitInterval = Duration.ofSeconds(1);
+
+  /** Whether a runner out of records commits its offsets to Kafka at once (a test turns it off). */
+  volatile boolean kafkaCommitWhenIdle = true;
 
   /** A test hook run before the partitions' rows are read again; a throw stands for a database that is down. */
   private volatile Runnable beforeResync = () -> {};

@@ -131,14 +131,59 @@ class KafkaRunnerTest {
       assertThat(meters.get("cairn.projection.parked").gauge().value()).isZero();
 
       // Kafka's copy of the offsets, for lag tools, catches up once the runner runs out of records.
-      Map<TopicPartition, Long> applied = new HashMap<>();
-      store.jdbi().useHandle(h -> h.createQuery(
-              "SELECT topic, partition, next_offset FROM " + manager.sql().offsets + " WHERE name = :name")
-          .bind("name", balances.spec().name())
-          .map((rs, ctx) -> Map.entry(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)))
-          .forEach(e -> applied.put(e.getKey(), e.getValue())));
+      Map<TopicPartition, Long> applied = storedOffsets(balances);
       assertThat(applied).hasSize(4);
       await().atMost(WAIT).untilAsserted(() -> assertThat(groupOffsets()).isEqualTo(applied));
+    }
+  }
+
+  /** The next offset of each partition, as the database holds it with the read model. */
+  private Map<TopicPartition, Long> storedOffsets(Projection p) {
+    Map<TopicPartition, Long> result = new HashMap<>();
+    store.jdbi().useHandle(h -> h.createQuery(
+            "SELECT topic, partition, next_offset FROM " + manager.sql().offsets + " WHERE name = :name")
+        .bind("name", p.spec().name())
+        .map((rs, ctx) -> Map.entry(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)))
+        .forEach(e -> result.put(e.getKey(), e.getValue())));
+    return result;
+  }
+
+  /** How many partitions' rows a runner holds. */
+  private long held(KafkaProjectionRunner runner) {
+    return store.jdbi()
+        .withHandle(
+            h -> h.createQuery("SELECT count(*) FROM " + manager.sql().offsets + " WHERE owner = :o")
+                .bind("o", runner.owner)
+                .mapTo(Long.class)
+                .one());
+  }
+
+  @Test
+  void aPartitionHandedOver_takesKafkasCopyOfItsOffsetWithIt() throws Exception {
+    Projection balances = Bank.balances("balances", 1, false);
+    manager.install(balances);
+    publish(ledger.fill("acc-", 20, 1), -1);
+    // A applies every event, and, its Kafka commits held back (not when busy for an hour, not when
+    // idle), still owes Kafka those offsets when B joins. B gets half the partitions with nothing
+    // left to apply, so nothing to commit to Kafka either: only A's hand-over can.
+    KafkaProjectionRunner a = runner(balances, Map.of()).build();
+    a.kafkaCommitInterval = Duration.ofHours(1);
+    a.kafkaCommitWhenIdle = false;
+    KafkaProjectionRunner b = runner(balances, Map.of()).build();
+    try {
+      a.start();
+      awaitFoldOfAll(balances);
+      assertThat(groupOffsets()).as("nothing committed to Kafka yet").isEmpty();
+      b.start();
+      await().atMost(WAIT).until(() -> held(a) == 2 && held(b) == 2);
+      assertThat(b.applied()).as("B had nothing to apply").isZero();
+
+      Map<TopicPartition, Long> applied = storedOffsets(balances);
+      assertThat(applied).hasSize(4);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(groupOffsets()).isEqualTo(applied));
+    } finally {
+      a.stop();
+      b.stop();
     }
   }
 
@@ -231,18 +276,7 @@ class KafkaRunnerTest {
       a.start();
       assertThat(inBatch.await(60, TimeUnit.SECONDS)).isTrue();
       b.start();
-      await()
-          .atMost(WAIT)
-          .until(
-              () ->
-                  store.jdbi()
-                      .withHandle(
-                          h ->
-                              h.createQuery("SELECT count(*) FROM " + manager.sql().offsets + " WHERE owner = :o")
-                                  .bind("o", b.owner)
-                                  .mapTo(Long.class)
-                                  .one())
-                      == 4);
+      await().atMost(WAIT).until(() -> held(b) == 4);
       double rejectedBefore = rejected();
       release.countDown();
       await().atMost(WAIT).until(() -> rejected() > rejectedBefore);
