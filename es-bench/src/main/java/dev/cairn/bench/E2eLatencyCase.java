@@ -22,7 +22,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -77,12 +76,14 @@ final class E2eLatencyCase implements KafkaCase {
   static final int SENDERS = 8;
   static final String SOURCE = "cairn://bench";
   /**
-   * The warm-up per side in the full run. The case brings up a whole pipeline in one JVM (the
-   * in-process broker, the relay, the runner, both clients); its JIT compilation went on for over
-   * a minute, and with the full run's 3 s the first repetitions measured the compiler (up to half
-   * of one of the two cores) more than the pipeline: see docs/benchmarks.md.
+   * The warm-up in the full run: until the JIT compiler has settled (at most 100 ms of compiling
+   * per second), at least 20 s and at most 90 s per side, in turns of 5 s. The case brings up a
+   * whole pipeline in one JVM (the in-process broker, the relay, the runner, both clients); its
+   * JIT compilation goes on for over a minute, and with a fixed 3 s, then 20 s, the repetitions
+   * measured the compiler (up to one of the two cores) as much as the pipeline: see
+   * docs/benchmarks.md.
    */
-  static final Duration WARMUP = Duration.ofSeconds(20);
+  static final JitWarmUp WARM_UP = new JitWarmUp(Duration.ofSeconds(20), Duration.ofSeconds(90), Duration.ofSeconds(5), 100);
   private static final Duration DRAIN = Duration.ofSeconds(30);
 
   private static final String ROW_DDL =
@@ -242,7 +243,12 @@ final class E2eLatencyCase implements KafkaCase {
         raw.run(Duration.ofSeconds(1));
         ctx.log().printf(Locale.ROOT, "  primed both pipelines in %.1f s%n", (System.nanoTime() - primeStart) / 1e9);
 
-        Latency[] l = Interleaved.latency(ctx.settings().warmingUpAtLeast(WARMUP), ctx.log(), name(), cairn, raw);
+        Settings settings = ctx.settings();
+        if (!settings.quick()) {
+          WARM_UP.run(ctx.log(), name(), cairn, raw);
+          settings = settings.warmedUp();
+        }
+        Latency[] l = Interleaved.latency(settings, ctx.log(), name(), cairn, raw);
         Timer tx = relayMeters.find("cairn.relay.transaction").timer();
         DistributionSummary batches = relayMeters.find("cairn.relay.batch.size").summary();
         String relayProfile = "";
@@ -315,7 +321,7 @@ final class E2eLatencyCase implements KafkaCase {
         probe.watch(rep, inKafka);
         watcher.watch(rep, loop);
         long[] latencies;
-        long compiledBefore = compileMillis();
+        long compiledBefore = JitWarmUp.compileMillis();
         long start = System.nanoTime();
         try {
           latencies =
@@ -336,7 +342,7 @@ final class E2eLatencyCase implements KafkaCase {
         }
         long[][] stages = {fromDue(loop, written), fromDue(loop, inKafka), latencies};
         runs.add(stages);
-        long compiledAfter = compileMillis();
+        long compiledAfter = JitWarmUp.compileMillis();
         double jitMsPerS =
             compiledBefore < 0 || compiledAfter < 0
                 ? Double.NaN
@@ -374,15 +380,6 @@ final class E2eLatencyCase implements KafkaCase {
       }
       return b.toString();
     }
-  }
-
-  /**
-   * The milliseconds this JVM's JIT compilers have spent compiling so far (summed over the
-   * compiler threads, so up to their count per second of wall time), or -1 if the JVM does not say.
-   */
-  private static long compileMillis() {
-    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
-    return compiler != null && compiler.isCompilationTimeMonitoringSupported() ? compiler.getTotalCompilationTime() : -1;
   }
 
   /** Each operation's time from its due time until the slot's time; unknown if never seen. */

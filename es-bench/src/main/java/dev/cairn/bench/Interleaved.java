@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs Cairn's side and the baseline's side of a case in turn, A/B/A/B: both warm up first, then
+ * Runs Cairn's side and the baseline's side of a case in turn, A/B/A/B: both warm up first (unless
+ * the case warmed them up itself, {@link Settings#warmedUp}), then
  * each repetition of one is followed by a repetition of the other, so whatever else the machine
  * is doing weighs on both alike.
  */
@@ -22,10 +23,15 @@ final class Interleaved {
 
   static <T> Runs<T> run(Settings settings, PrintStream log, String row, Measure<T> cairn, Measure<T> baseline)
       throws Exception {
-    log.printf(java.util.Locale.ROOT, "  %-22s warm-up %.1f s per side, then %d x %.1f s per side%n", row,
-        settings.warmup().toMillis() / 1000.0, settings.repetitions(), settings.measure().toMillis() / 1000.0);
-    cairn.run(settings.warmup());
-    baseline.run(settings.warmup());
+    if (settings.warmup().isZero()) {
+      log.printf(java.util.Locale.ROOT, "  %-22s %d x %.1f s per side after that warm-up%n", row,
+          settings.repetitions(), settings.measure().toMillis() / 1000.0);
+    } else {
+      log.printf(java.util.Locale.ROOT, "  %-22s warm-up %.1f s per side, then %d x %.1f s per side%n", row,
+          settings.warmup().toMillis() / 1000.0, settings.repetitions(), settings.measure().toMillis() / 1000.0);
+      cairn.run(settings.warmup());
+      baseline.run(settings.warmup());
+    }
     List<T> a = new ArrayList<>();
     List<T> b = new ArrayList<>();
     for (int i = 0; i < settings.repetitions(); i++) {

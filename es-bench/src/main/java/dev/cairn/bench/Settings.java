@@ -34,16 +34,11 @@ record Settings(boolean quick, Duration warmup, Duration measure, int repetition
   }
 
   /**
-   * These settings with a warm-up of at least the given time per side, for a case whose code the
-   * JIT compiler needs longer to settle on; the quick run keeps its own (it is not for quoting).
+   * These settings without a warm-up, for a case that warmed its sides up itself.
    *
-   * @param atLeast the shortest warm-up per side in the full run
-   * @return these settings, or a copy with the longer warm-up
+   * @return a copy with no warm-up
    */
-  Settings warmingUpAtLeast(Duration atLeast) {
-    if (quick || warmup.compareTo(atLeast) >= 0) {
-      return this;
-    }
-    return new Settings(quick, atLeast, measure, repetitions, maxLatencySamples);
+  Settings warmedUp() {
+    return new Settings(quick, Duration.ZERO, measure, repetitions, maxLatencySamples);
   }
 }

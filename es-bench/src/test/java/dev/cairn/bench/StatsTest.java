@@ -3,6 +3,10 @@ package dev.cairn.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -79,7 +83,7 @@ class StatsTest {
   @Test
   void interleaved_runsTheSidesAlternatelyAfterWarmUp() throws Exception {
     StringBuilder order = new StringBuilder();
-    Settings s = new Settings(true, Duration.ZERO, Duration.ZERO, 3, 10);
+    Settings s = new Settings(true, Duration.ofMillis(1), Duration.ZERO, 3, 10);
     Interleaved.Runs<Double> runs =
         Interleaved.run(s, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), "x",
             d -> { order.append('A'); return 1.0; },
@@ -90,14 +94,44 @@ class StatsTest {
   }
 
   @Test
-  void warmingUpAtLeast_lengthensOnlyAShorterFullWarmUp() {
-    Duration twenty = Duration.ofSeconds(20);
-    Settings full = Settings.FULL.warmingUpAtLeast(twenty);
-    assertThat(full.warmup()).isEqualTo(twenty);
-    assertThat(full.measure()).isEqualTo(Settings.FULL.measure());
-    assertThat(full.repetitions()).isEqualTo(Settings.FULL.repetitions());
-    assertThat(Settings.QUICK.warmingUpAtLeast(twenty)).isSameAs(Settings.QUICK);
-    assertThat(full.warmingUpAtLeast(Duration.ofSeconds(5))).isSameAs(full);
+  void warmedUp_dropsTheWarmUp_andInterleavedThenRunsOnlyTheRepetitions() throws Exception {
+    Settings settings = Settings.FULL.warmedUp();
+    assertThat(settings.warmup()).isZero();
+    assertThat(settings.measure()).isEqualTo(Settings.FULL.measure());
+    assertThat(settings.repetitions()).isEqualTo(Settings.FULL.repetitions());
+    StringBuilder order = new StringBuilder();
+    Interleaved.run(
+        settings, new PrintStream(OutputStream.nullOutputStream()), "row",
+        d -> { order.append('A'); return 1.0; },
+        d -> { order.append('B'); return 2.0; });
+    assertThat(order).hasToString("AB".repeat(Settings.FULL.repetitions()));
+  }
+
+  @Test
+  void jitWarmUp_lastsAtLeastItsMinimum_thenUntilTheCompilerIsQuiet_andAtMostItsMaximum() {
+    JitWarmUp w = new JitWarmUp(Duration.ofSeconds(20), Duration.ofSeconds(90), Duration.ofSeconds(5), 100);
+    assertThat(w.enough(Duration.ofSeconds(15), 0)).as("quiet, but before the minimum").isFalse();
+    assertThat(w.enough(Duration.ofSeconds(20), 100)).isTrue();
+    assertThat(w.enough(Duration.ofSeconds(20), 101)).isFalse();
+    assertThat(w.enough(Duration.ofSeconds(85), 900)).isFalse();
+    assertThat(w.enough(Duration.ofSeconds(90), 900)).as("the maximum").isTrue();
+    assertThat(w.enough(Duration.ofSeconds(20), Double.NaN)).as("a JVM that does not say").isTrue();
+    assertThatThrownBy(() -> new JitWarmUp(Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofSeconds(5), 100))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("min <= max");
+  }
+
+  @Test
+  void jitWarmUp_runsBothSidesInTurns_untilEnough() throws Exception {
+    JitWarmUp w = new JitWarmUp(Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofSeconds(5), -1);
+    StringBuilder order = new StringBuilder();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // A quiet threshold below zero is never met: the warm-up runs to its maximum, three turns.
+    w.run(new PrintStream(out, true, StandardCharsets.UTF_8), "row",
+        d -> { order.append('A'); return 1.0; },
+        d -> { order.append('B'); return 2.0; });
+    assertThat(order).hasToString("ABABAB");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("warmed up 15 s per side (the longest allowed)");
   }
 
   @Test
