@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The WAL figures' arithmetic and how the report shows them; no server is started. */
 class WalFiguresTest {
 
-  private static final Settings ONE_QUICK_PASS = new Settings(true, Duration.ZERO, Duration.ZERO, 3, 10);
+  private static final Settings ONE_QUICK_PASS = new Settings(true, Duration.ofMillis(1), Duration.ZERO, 3, 10);
 
   @Test
   void interleaved_reportsEachSidesOwnMedian_notAMixOfBoth() throws Exception {
