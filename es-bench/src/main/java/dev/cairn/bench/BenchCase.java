@@ -21,7 +21,7 @@ interface BenchCase {
   }
 
   /**
-   * Whether, in a run of more than one case, this case runs in a JVM of its own (a child process
+   * Whether, in a full run of more than one case, this case runs in a JVM of its own (a child process
    * with its own servers), as JMH forks each benchmark: for a latency case whose tail the JIT
    * compilation of the cases before it would otherwise set.
    */

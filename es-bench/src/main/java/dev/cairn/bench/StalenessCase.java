@@ -82,7 +82,7 @@ final class StalenessCase implements KafkaCase {
    * @param rate commands per second
    * @param writers threads issuing commands
    * @param lines lines per order: the runner writes 1 + lines rows per command
-   * @param duration how long the load runs; null for the default (60 s, quick: 20 s)
+   * @param duration how long the load runs; null for the default (60 s, quick: 15 s)
    * @param warmup how long the same load runs, unmeasured, before it (default 2 s: the consumer
    *     group settles and the producer finds its leaders, but the JIT is still cold, as in a
    *     service that just started)
@@ -104,7 +104,7 @@ final class StalenessCase implements KafkaCase {
     }
 
     Duration durationFor(Settings settings) {
-      return duration != null ? duration : Duration.ofSeconds(settings.quick() ? 20 : 60);
+      return duration != null ? duration : Duration.ofSeconds(settings.quick() ? 15 : 60);
     }
   }
 
