@@ -15,7 +15,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -102,28 +101,8 @@ public final class KafkaProjectionRunner extends AbstractRunner {
             offsets, consumer, positions, applier::forgetRetries, this::forgetLag, () -> beforeResync.run(),
             () -> new Fenced("projection " + spec + " is retired"), spec);
     batches = new KafkaBatchCommit(this, offsets, ownership, consumer, kafkaLiveness);
-    ConsumerRebalanceListener owning = ownership.listener();
-    consumer.subscribe(
-        topics,
-        new ConsumerRebalanceListener() {
-          @Override
-          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Still a member of the generation: Kafka's copy of the offsets goes with them.
-            batches.handOver(partitions);
-            owning.onPartitionsRevoked(partitions);
-          }
-
-          @Override
-          public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            // No longer a member: a commit would fail, and another member may have moved on.
-            owning.onPartitionsLost(partitions);
-          }
-
-          @Override
-          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            owning.onPartitionsAssigned(partitions);
-          }
-        });
+    // Kafka's copy of a revoked partition's offset goes with it, while this member still holds it.
+    consumer.subscribe(topics, ownership.listener(batches::handOver));
   }
 
   @Override

@@ -85,12 +85,15 @@ public final class PartitionOwnership {
   /**
    * Returns the listener to subscribe with: claims on assignment, forgets on revocation and loss.
    *
+   * @param beforeRevoked run with partitions being revoked, before they are forgotten, while this
+   *     member still holds them in the group (not on loss, when it no longer does)
    * @return the listener
    */
-  public ConsumerRebalanceListener listener() {
+  public ConsumerRebalanceListener listener(Consumer<Collection<TopicPartition>> beforeRevoked) {
     return new ConsumerRebalanceListener() {
       @Override
       public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        beforeRevoked.accept(partitions);
         forget(partitions);
       }
 
