@@ -22,7 +22,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -342,11 +341,7 @@ final class E2eLatencyCase implements KafkaCase {
         }
         long[][] stages = {fromDue(loop, written), fromDue(loop, inKafka), latencies};
         runs.add(stages);
-        long compiledAfter = JitWarmUp.compileMillis();
-        double jitMsPerS =
-            compiledBefore < 0 || compiledAfter < 0
-                ? Double.NaN
-                : (compiledAfter - compiledBefore) / ((System.nanoTime() - start) / 1e9);
+        double jitMsPerS = JitWarmUp.compilingMsPerS(compiledBefore, start);
         jit.add(jitMsPerS);
         log.printf(Locale.ROOT, "  %-22s %s stages, ms from due: %s; JIT compiling %.0f ms per s%n", "e2e_latency",
             label, describe(java.util.Collections.singletonList(stages)), jitMsPerS);

@@ -61,14 +61,28 @@ record JitWarmUp(Duration min, Duration max, Duration turn, double quietMsPerS) 
       long start = System.nanoTime();
       cairn.run(turn);
       baseline.run(turn);
-      long after = compileMillis();
-      compiling = before < 0 || after < 0 ? Double.NaN : (after - before) / ((System.nanoTime() - start) / 1e9);
+      compiling = compilingMsPerS(before, start);
       perSide = perSide.plus(turn);
     } while (!enough(perSide, compiling));
     log.printf(Locale.ROOT, "  %-22s warmed up %.0f s per side (%s); the JIT compiled %.0f ms per s in the last turn%n",
         row, perSide.toMillis() / 1000.0,
         perSide.compareTo(max) >= 0 && !(compiling <= quietMsPerS) ? "the longest allowed" : "the compiler settled",
         compiling);
+  }
+
+  /**
+   * The milliseconds the JIT compilers spent compiling per second of wall time since a reading of
+   * {@link #compileMillis}, or NaN if the JVM does not say.
+   *
+   * @param compiledBefore {@link #compileMillis} at the start
+   * @param startNanos {@link System#nanoTime} at the start
+   * @return the compile time per second since then, or NaN
+   */
+  static double compilingMsPerS(long compiledBefore, long startNanos) {
+    long compiledNow = compileMillis();
+    return compiledBefore < 0 || compiledNow < 0
+        ? Double.NaN
+        : (compiledNow - compiledBefore) / ((System.nanoTime() - startNanos) / 1e9);
   }
 
   /**
