@@ -321,6 +321,8 @@ final class E2eLatencyCase implements KafkaCase {
         watcher.watch(rep, loop);
         long[] latencies;
         long compiledBefore = JitWarmUp.compileMillis();
+        MachineCpu machineBefore = MachineCpu.read();
+        GcPauses gcBefore = GcPauses.read();
         long start = System.nanoTime();
         try {
           latencies =
@@ -343,8 +345,10 @@ final class E2eLatencyCase implements KafkaCase {
         runs.add(stages);
         double jitMsPerS = JitWarmUp.compilingMsPerS(compiledBefore, start);
         jit.add(jitMsPerS);
-        log.printf(Locale.ROOT, "  %-22s %s stages, ms from due: %s; JIT compiling %.0f ms per s%n", "e2e_latency",
-            label, describe(java.util.Collections.singletonList(stages)), jitMsPerS);
+        String machine = MachineCpu.describe(machineBefore, MachineCpu.read());
+        log.printf(Locale.ROOT, "  %-22s %s stages, ms from due: %s; JIT compiling %.0f ms per s; %s%s%n",
+            "e2e_latency", label, describe(java.util.Collections.singletonList(stages)), jitMsPerS,
+            GcPauses.read().since(gcBefore), machine.isEmpty() ? "" : "; " + machine);
         return latencies;
       };
     }
