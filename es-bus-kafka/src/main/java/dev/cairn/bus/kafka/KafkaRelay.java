@@ -84,6 +84,7 @@ public final class KafkaRelay implements AutoCloseable, HealthIndicator {
             b.source != null ? b.source : "cairn://" + store.schema(),
             b.meters != null ? b.meters : store.meterRegistry(),
             b.listen, b.stalenessBound, b.afterSends, b.afterKafkaCommit, b.afterPrefetch, b.readAhead,
+            b.linger,
             b.openTelemetry != null ? b.openTelemetry : store.openTelemetry());
     this.producerSettings = settings.producerSettings();
     this.transactionTimeout = settings.transactionTimeout();

@@ -330,10 +330,17 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         backoff = settings.initialBackoff().toMillis();
         // Off the hot path: while events keep coming, at most once a second; when idle, at once.
         monitored.record(position, batch.isEmpty());
-        if (batch.isEmpty() || prefetch == null && batch.size() < settings.batchSize()) {
-          // A published batch left a prefetch running, which waits for appends itself; without
-          // one, a batch short of full means the relay has caught up.
+        if (batch.isEmpty()) {
           awaitWork();
+        } else if (prefetch == null && batch.size() < settings.batchSize()) {
+          // A published batch left a prefetch running, which waits for appends itself; without
+          // one, a batch short of full means the relay has caught up: it lingers for more to come
+          // (reading next what came meanwhile, or waiting for a wake-up if nothing did), or waits.
+          if (settings.linger().isZero()) {
+            awaitWork();
+          } else if (pause(settings.linger())) {
+            break;
+          }
         }
       } catch (RelayCheckException e) {
         discardPrefetch();

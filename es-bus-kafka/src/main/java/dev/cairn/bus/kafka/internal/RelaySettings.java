@@ -39,6 +39,8 @@ import java.util.Optional;
  * @param afterPrefetch a test hook run on the prefetch thread after each read that found events
  * @param readAhead whether the next batch is read while the previous one commits ({@code
  *     BatchPrefetch})
+ * @param linger how long the relay waits after committing a batch that was not full before it
+ *     reads the next; zero reads at once
  * @param openTelemetry traces the batches and their records
  */
 public record RelaySettings(
@@ -65,4 +67,5 @@ public record RelaySettings(
     Runnable afterKafkaCommit,
     Runnable afterPrefetch,
     boolean readAhead,
+    Duration linger,
     OpenTelemetry openTelemetry) {}
