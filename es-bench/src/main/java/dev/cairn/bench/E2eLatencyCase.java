@@ -84,6 +84,12 @@ final class E2eLatencyCase implements KafkaCase {
    */
   static final JitWarmUp WARM_UP = new JitWarmUp(Duration.ofSeconds(20), Duration.ofSeconds(90), Duration.ofSeconds(5), 100);
   private static final Duration DRAIN = Duration.ofSeconds(30);
+  /**
+   * The relay's {@code linger} in ms, from the system property {@value #RELAY_LINGER_PROPERTY}
+   * (default 0, the relay's default): for measuring that option against the default. A system
+   * property, so that the JVM of its own that a full run starts for this case gets it too.
+   */
+  static final String RELAY_LINGER_PROPERTY = "cairn.bench.relayLingerMs";
 
   private static final String ROW_DDL =
       "CREATE TABLE {table} (account text PRIMARY KEY, tag bigint NOT NULL,"
@@ -168,6 +174,7 @@ final class E2eLatencyCase implements KafkaCase {
           RawEvents.insert(1) + " RETURNING global_position, tx_id::text, recorded_at";
 
       SimpleMeterRegistry relayMeters = new SimpleMeterRegistry();
+      Duration relayLinger = relayLinger();
       try (KafkaRelay relay =
               KafkaRelay.builder(store)
                   .kafkaSettings(producerSettings)
@@ -177,6 +184,7 @@ final class E2eLatencyCase implements KafkaCase {
                   .replicationFactor(1)
                   .source(SOURCE)
                   .meterRegistry(relayMeters)
+                  .linger(relayLinger)
                   .build();
           KafkaProjectionRunner runner =
               manager.kafkaRunner(rows, consumerConfig, List.of(topic)).build();
@@ -266,7 +274,9 @@ final class E2eLatencyCase implements KafkaCase {
         return List.of(
             Result.latencyP99(name(), l[0], l[1], 50,
                 RATE + " appends/s, 1 event each, open loop, " + PARTITIONS + " partitions; relay batch "
-                    + KafkaRelay.DEFAULT_BATCH_SIZE + ", linger.ms " + LINGER_MS + ", runner defaults (no linger);"
+                    + KafkaRelay.DEFAULT_BATCH_SIZE + ", linger.ms " + LINGER_MS
+                    + (relayLinger.isZero() ? "" : ", relay linger " + relayLinger.toMillis() + " ms")
+                    + ", runner defaults (no linger);"
                     + " watcher polls every 1 ms. Baseline: JDBC INSERT, raw"
                     + " idempotent producer (no transaction), raw consumer, JDBC INSERT per poll (at least once)."
                     + " Stages, ms from due (medians of repetitions): cairn " + cairnSide.profile(n) + "; baseline "
@@ -378,6 +388,21 @@ final class E2eLatencyCase implements KafkaCase {
             .append(String.format(Locale.ROOT, " p50 %.1f p99 %.1f", Stats.median(p50), Stats.median(p99)));
       }
       return b.toString();
+    }
+  }
+
+  /**
+   * The relay linger asked for by {@value #RELAY_LINGER_PROPERTY}, zero if not set.
+   *
+   * @throws IllegalArgumentException if it is not a whole number of milliseconds, naming it
+   */
+  static Duration relayLinger() {
+    String value = System.getProperty(RELAY_LINGER_PROPERTY, "0");
+    try {
+      return Duration.ofMillis(Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          RELAY_LINGER_PROPERTY + " must be a whole number of milliseconds but was '" + value + "'", e);
     }
   }
 
