@@ -12,9 +12,6 @@ import dev.cairn.store.jdbc.spi.WarnOnce;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.KafkaException;
 import org.jdbi.v3.core.JdbiException;
@@ -49,8 +46,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private final String id;
   private final JdbcEventStore store;
   private final AdvisoryLock lock;
-  private final Semaphore wakeUps = new Semaphore(0);
-  private final CountDownLatch stopping = new CountDownLatch(1);
+  private final RelayWaits waits = new RelayWaits();
   private final Thread thread;
   private final WarnOnce warn = new WarnOnce(LOG);
   private final RelayMetrics metrics;
@@ -165,16 +161,12 @@ public final class RelayLoop implements RelayWatchdog.Watched {
 
   /** Makes the relay read the store again now, instead of at its next poll. */
   public void wake() {
-    // One pending permit is enough to make the loop read again; more would only spin it.
-    if (wakeUps.availablePermits() == 0) {
-      wakeUps.release();
-    }
+    waits.wake();
   }
 
   /** Stops the relay's thread, waits for it to end and frees what it leaves. */
   public void stop() {
-    stopping.countDown();
-    wakeUps.release();
+    waits.stop();
     if (thread.isAlive() && Thread.currentThread() != thread) {
       try {
         thread.join();
@@ -193,10 +185,6 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     metrics.remove();
   }
 
-  private boolean stopRequested() {
-    return stopping.getCount() == 0;
-  }
-
   private void run() {
     try {
       admin = new TopicAdmin(KafkaSettings.admin(settings.rawSettings(), id + "-admin"), ADMIN_TIMEOUT);
@@ -207,7 +195,8 @@ public final class RelayLoop implements RelayWatchdog.Watched {
       resume = new RelayResume(settings, admin, producer, hanging);
       prefetch =
           settings.readAhead()
-              ? new BatchPrefetch(publisher, settings.batchSize(), wakeUps, lock::isHeld, settings.afterPrefetch(), id)
+              ? new BatchPrefetch(
+                  publisher, settings.batchSize(), waits.wakeUps(), lock::isHeld, settings.afterPrefetch(), id)
               : null;
       LOG.info("relay {} on standby, waiting for the lock of store {}", id, store.qualifiedTable("events"));
       while (awaitLock()) {
@@ -264,7 +253,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
 
   /** Waits until this relay holds the lock; false if asked to stop first. */
   private boolean awaitLock() {
-    while (!stopRequested()) {
+    while (!waits.stopRequested()) {
       try {
         boolean acquired = lock.tryAcquire();
         health.tracker().clear(RelayHealth.STORE_ERROR);
@@ -275,7 +264,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
       } catch (RuntimeException e) {
         failed("taking the relay lock", e);
       }
-      if (pause(settings.pollInterval())) {
+      if (waits.pause(settings.pollInterval())) {
         return false;
       }
     }
@@ -293,7 +282,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
 
   private Outcome publishBatches() {
     long backoff = settings.initialBackoff().toMillis();
-    while (!stopRequested()) {
+    while (!waits.stopRequested()) {
       try {
         if (!producer.isOpen()) {
           discardPrefetch();
@@ -331,14 +320,14 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         // Off the hot path: while events keep coming, at most once a second; when idle, at once.
         monitored.record(position, batch.isEmpty());
         if (batch.isEmpty()) {
-          awaitWork();
+          waits.awaitWork(settings.pollInterval());
         } else if (prefetch == null && batch.size() < settings.batchSize()) {
           // A published batch left a prefetch running, which waits for appends itself; without
           // one, a batch short of full means the relay has caught up: it lingers for more to come
           // (reading next what came meanwhile, or waiting for a wake-up if nothing did), or waits.
           if (settings.linger().isZero()) {
-            awaitWork();
-          } else if (pause(settings.linger())) {
+            waits.awaitWork(settings.pollInterval());
+          } else if (waits.pause(settings.linger())) {
             break;
           }
         }
@@ -351,7 +340,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         lastError = "relay " + id + " FAILED a check [" + e.code() + "]: " + e.getMessage();
         health.checkFailed(e.code(), e.getMessage());
         state = State.FAILED;
-        if (pause(settings.maxBackoff())) {
+        if (waits.pause(settings.maxBackoff())) {
           break;
         }
       } catch (RuntimeException e) {
@@ -375,7 +364,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
         if (e instanceof KafkaException && admin != null) {
           admin.forget();
         }
-        if (pause(Duration.ofMillis(backoff))) {
+        if (waits.pause(Duration.ofMillis(backoff))) {
           break;
         }
         backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
@@ -415,31 +404,6 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     pending = null;
     if (p != null) {
       p.discard();
-    }
-  }
-
-  private void awaitWork() {
-    if (stopRequested()) {
-      // stop() released a permit, which a prefetch may have taken.
-      return;
-    }
-    try {
-      wakeUps.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-      wakeUps.drainPermits();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping.countDown();
-    }
-  }
-
-  /** Pauses, waking early if asked to stop; true if asked to stop. */
-  private boolean pause(Duration duration) {
-    try {
-      return stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping.countDown();
-      return true;
     }
   }
 
