@@ -190,10 +190,7 @@ public class StoreProperties {
    * @throws IllegalArgumentException if negative or above 1 s
    */
   public void setGroupCommitMaxWait(Duration groupCommitMaxWait) {
-    if (groupCommitMaxWait == null || groupCommitMaxWait.isNegative() || groupCommitMaxWait.compareTo(Duration.ofSeconds(1)) > 0) {
-      throw new IllegalArgumentException(
-          "cairn.store.group-commit-max-wait must be between 0 and 1s but was " + groupCommitMaxWait);
-    }
-    this.groupCommitMaxWait = groupCommitMaxWait;
+    this.groupCommitMaxWait =
+        Checks.between("cairn.store.group-commit-max-wait", groupCommitMaxWait, Duration.ZERO, Duration.ofSeconds(1));
   }
 }

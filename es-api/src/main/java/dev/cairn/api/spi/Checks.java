@@ -119,4 +119,39 @@ public final class Checks {
     }
     return value;
   }
+
+  /**
+   * Checks that a duration is set and lies between two bounds, both included.
+   *
+   * @param what what the duration is, for the message
+   * @param value the duration
+   * @param min the shortest accepted
+   * @param max the longest accepted
+   * @return the duration
+   * @throws NullPointerException if null
+   * @throws IllegalArgumentException if shorter than {@code min} or longer than {@code max}
+   */
+  public static java.time.Duration between(
+      String what, java.time.Duration value, java.time.Duration min, java.time.Duration max) {
+    java.util.Objects.requireNonNull(value, what);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          what + " must be between " + readable(min) + " and " + readable(max) + " but was " + value);
+    }
+    return value;
+  }
+
+  /** A bound as people write it: 0, 1 s, 250 ms; ISO-8601 when neither fits. */
+  private static String readable(java.time.Duration bound) {
+    if (bound.isZero()) {
+      return "0";
+    }
+    if (bound.toNanosPart() == 0) {
+      return bound.toSeconds() + " s";
+    }
+    if (bound.toNanosPart() % 1_000_000 == 0 && bound.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      return bound.toMillis() + " ms";
+    }
+    return bound.toString();
+  }
 }

@@ -147,4 +147,24 @@ class ChecksTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("poll interval");
   }
+
+  @Test
+  void durationBetween_outsideItsBounds_isRejected_namingTheValueAndTheBounds() {
+    java.time.Duration second = java.time.Duration.ofSeconds(1);
+    assertThat(Checks.between("linger", java.time.Duration.ZERO, java.time.Duration.ZERO, second)).isZero();
+    assertThat(Checks.between("linger", second, java.time.Duration.ZERO, second)).isEqualTo(second);
+    assertThatThrownBy(() -> Checks.between("linger", java.time.Duration.ofMillis(-1), java.time.Duration.ZERO, second))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("linger must be between 0 and 1 s but was PT-0.001S");
+    assertThatThrownBy(() -> Checks.between("linger", java.time.Duration.ofMillis(1001), java.time.Duration.ZERO, second))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("linger must be between 0 and 1 s but was PT1.001S");
+    assertThatThrownBy(
+            () -> Checks.between("wait", java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(1500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("wait must be between 5 ms and PT1.5S but was PT0.001S");
+    assertThatThrownBy(() -> Checks.between("linger", null, java.time.Duration.ZERO, second))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("linger");
+  }
 }

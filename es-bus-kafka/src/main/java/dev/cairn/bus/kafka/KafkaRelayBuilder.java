@@ -351,11 +351,7 @@ public final class KafkaRelayBuilder {
    * @throws IllegalArgumentException if negative or over 1 s
    */
   public KafkaRelayBuilder linger(Duration value) {
-    requireNonNull(value, "linger");
-    if (value.isNegative() || value.compareTo(Duration.ofSeconds(1)) > 0) {
-      throw new IllegalArgumentException("relay linger must be between 0 and 1 s but was " + value);
-    }
-    this.linger = value;
+    this.linger = Checks.between("relay linger", requireNonNull(value, "linger"), Duration.ZERO, Duration.ofSeconds(1));
     return this;
   }
 

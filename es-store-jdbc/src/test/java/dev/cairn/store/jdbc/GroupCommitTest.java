@@ -340,4 +340,20 @@ class GroupCommitTest {
       return e.getCause();
     }
   }
+
+  @Test
+  void settingsOutsideTheirBounds_areRejected_namingTheValue() {
+    assertThatThrownBy(() -> JdbcEventStore.builder(pg.dataSource()).groupCommit(0, 1, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("group commit max size must be >= 1 but was 0");
+    assertThatThrownBy(() -> JdbcEventStore.builder(pg.dataSource()).groupCommit(8, 0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("group commit max in flight must be >= 1 but was 0");
+    assertThatThrownBy(() -> JdbcEventStore.builder(pg.dataSource()).groupCommit(8, 1, Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("group commit max wait must be between 0 and 1 s but was PT-0.001S");
+    assertThatThrownBy(() -> JdbcEventStore.builder(pg.dataSource()).groupCommit(8, 1, Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("group commit max wait must be between 0 and 1 s but was PT2S");
+  }
 }

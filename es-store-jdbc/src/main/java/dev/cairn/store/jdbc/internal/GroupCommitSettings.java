@@ -2,6 +2,7 @@ package dev.cairn.store.jdbc.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.api.spi.Checks;
 import java.time.Duration;
 
 /**
@@ -34,8 +35,6 @@ public record GroupCommitSettings(int maxSize, int maxInFlight, Duration maxWait
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("group commit max in flight must be >= 1 but was " + maxInFlight);
     }
-    if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(1)) > 0) {
-      throw new IllegalArgumentException("group commit max wait must be between 0 and 1 s but was " + maxWait);
-    }
+    Checks.between("group commit max wait", maxWait, Duration.ZERO, Duration.ofSeconds(1));
   }
 }
