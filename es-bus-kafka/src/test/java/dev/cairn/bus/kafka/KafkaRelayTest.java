@@ -6,6 +6,7 @@ import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
 import static dev.cairn.bus.kafka.RelayTestSupport.readAll;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopics;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopicsPastOpenTransaction;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static dev.cairn.bus.kafka.RelayTestSupport.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,15 +45,12 @@ class KafkaRelayTest {
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
   private KafkaRelayBuilder relay(JdbcEventStore store, String prefix, String transactionalId) {
-    return KafkaRelay.builder(store)
-        .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5))
-        .topicPrefix(prefix)
+    return relayBuilder(store, kafka.bootstrapServers(), prefix)
+        .kafkaSettings(Map.of("linger.ms", 5))
         .transactionalId(transactionalId)
         .partitions(8)
-        .replicationFactor(1)
         .pollInterval(Duration.ofMillis(200))
-        .maxBackoff(Duration.ofSeconds(1))
-        .meterRegistry(new SimpleMeterRegistry());
+        .maxBackoff(Duration.ofSeconds(1));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.cairn.bus.kafka;
 
 import static dev.cairn.bus.kafka.RelayTestSupport.appendRounds;
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,9 +10,7 @@ import dev.cairn.api.Health;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,14 +32,9 @@ class RelayBackwardsTest {
     JdbcEventStore store = migratedStore(pg.dataSource(), "backwards");
     String prefix = kafka.name("back.");
     java.util.function.Supplier<KafkaRelayBuilder> builder =
-        () -> KafkaRelay.builder(store)
-            .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-            .topicPrefix(prefix)
-            .transactionalId(prefix + "relay")
-            .replicationFactor(1)
+        () -> relayBuilder(store, kafka.bootstrapServers(), prefix)
             .pollInterval(Duration.ofMillis(100))
-            .maxBackoff(Duration.ofMillis(500))
-            .meterRegistry(new SimpleMeterRegistry());
+            .maxBackoff(Duration.ofMillis(500));
     appendRounds(store, "b-", 3, 2);
     long restorePoint = store.headPosition().position();
     appendRounds(store, "c-", 3, 2);

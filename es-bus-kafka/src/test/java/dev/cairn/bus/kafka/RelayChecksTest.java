@@ -6,6 +6,7 @@ import static dev.cairn.bus.kafka.RelayTestSupport.assertExactlyOnceInOrder;
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
 import static dev.cairn.bus.kafka.RelayTestSupport.readAll;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopics;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,11 +43,7 @@ class RelayChecksTest {
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
   private KafkaRelayBuilder relay(JdbcEventStore store, String prefix, SimpleMeterRegistry meters) {
-    return KafkaRelay.builder(store)
-        .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-        .topicPrefix(prefix)
-        .transactionalId(prefix + "relay")
-        .replicationFactor(1)
+    return relayBuilder(store, kafka.bootstrapServers(), prefix)
         .pollInterval(Duration.ofMillis(100))
         .maxBackoff(Duration.ofMillis(500))
         .meterRegistry(meters);

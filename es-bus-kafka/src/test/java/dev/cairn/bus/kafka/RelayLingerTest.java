@@ -4,6 +4,7 @@ import static dev.cairn.bus.kafka.RelayTestSupport.assertExactlyOnceInOrder;
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
 import static dev.cairn.bus.kafka.RelayTestSupport.readAll;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopics;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static dev.cairn.bus.kafka.RelayTestSupport.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,7 +16,6 @@ import dev.cairn.testkit.PostgresExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,12 +45,9 @@ class RelayLingerTest {
     AtomicReference<Throwable> hookFailure = new AtomicReference<>();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (KafkaRelay relay =
-        KafkaRelay.builder(store)
-            .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-            .topicPrefix(prefix)
+        relayBuilder(store, kafka.bootstrapServers(), prefix)
             .transactionalId(kafka.name("linger-relay"))
             .partitions(2)
-            .replicationFactor(1)
             .meterRegistry(meters)
             .linger(LINGER)
             .afterKafkaCommit(() -> {

@@ -6,6 +6,7 @@ import static dev.cairn.bus.kafka.RelayTestSupport.assertExactlyOnceInOrder;
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
 import static dev.cairn.bus.kafka.RelayTestSupport.readAll;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopics;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,10 +16,8 @@ import dev.cairn.bus.kafka.RelayStatus.State;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,14 +31,10 @@ class RelayOwnershipTest {
   @RegisterExtension static final KafkaExtension kafka = new KafkaExtension();
 
   private KafkaRelayBuilder relay(JdbcEventStore store, String prefix, String transactionalId) {
-    return KafkaRelay.builder(store)
-        .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-        .topicPrefix(prefix)
+    return relayBuilder(store, kafka.bootstrapServers(), prefix)
         .transactionalId(transactionalId)
-        .replicationFactor(1)
         .pollInterval(Duration.ofMillis(100))
-        .maxBackoff(Duration.ofMillis(500))
-        .meterRegistry(new SimpleMeterRegistry());
+        .maxBackoff(Duration.ofMillis(500));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static dev.cairn.bus.kafka.RelayTestSupport.header;
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
 import static dev.cairn.bus.kafka.RelayTestSupport.readAll;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopics;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -57,12 +58,9 @@ class RelayPrefetchTest {
     AtomicReference<Throwable> hookFailure = new AtomicReference<>();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (KafkaRelay relay =
-        KafkaRelay.builder(store)
-            .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-            .topicPrefix(prefix)
+        relayBuilder(store, kafka.bootstrapServers(), prefix)
             .transactionalId(id)
             .partitions(4)
-            .replicationFactor(1)
             .batchSize(BATCH)
             .pollInterval(Duration.ofMillis(200))
             .maxBackoff(Duration.ofSeconds(1))

@@ -2,6 +2,7 @@ package dev.cairn.bus.kafka;
 
 import static dev.cairn.bus.kafka.RelayTestSupport.appendRounds;
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static dev.cairn.bus.kafka.RelayTestSupport.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,7 +13,6 @@ import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
@@ -34,11 +34,7 @@ class RelayStalenessTest {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     appendRounds(store, "s-", 3, 1);
     try (KafkaRelay relay =
-        KafkaRelay.builder(store)
-            .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-            .topicPrefix(prefix)
-            .transactionalId(prefix + "relay")
-            .replicationFactor(1)
+        relayBuilder(store, kafka.bootstrapServers(), prefix)
             .pollInterval(Duration.ofMillis(100))
             .stalenessBound(Duration.ofMillis(500))
             .meterRegistry(meters)

@@ -46,6 +46,20 @@ final class RelayTestSupport {
 
   private RelayTestSupport() {}
 
+  /**
+   * A relay builder on a test broker: topics under {@code prefix}, the transactional id {@code
+   * prefix + "relay"}, one replica, a meter registry of its own. A test sets on top what it is
+   * about (a later {@code kafkaSettings} adds to the bootstrap servers set here).
+   */
+  static KafkaRelayBuilder relayBuilder(JdbcEventStore store, String bootstrap, String prefix) {
+    return KafkaRelay.builder(store)
+        .kafkaSettings(Map.of("bootstrap.servers", bootstrap))
+        .topicPrefix(prefix)
+        .transactionalId(prefix + "relay")
+        .replicationFactor(1)
+        .meterRegistry(new SimpleMeterRegistry());
+  }
+
   static JdbcEventStore migratedStore(DataSource ds, String schema) {
     JdbcEventStore store =
         JdbcEventStore.builder(ds).schema(schema).meterRegistry(new SimpleMeterRegistry()).build();

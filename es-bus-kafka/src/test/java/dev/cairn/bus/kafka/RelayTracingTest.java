@@ -2,6 +2,7 @@ package dev.cairn.bus.kafka;
 
 import static dev.cairn.bus.kafka.RelayTestSupport.migratedStore;
 import static dev.cairn.bus.kafka.RelayTestSupport.readTopics;
+import static dev.cairn.bus.kafka.RelayTestSupport.relayBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,7 +13,6 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -23,7 +23,6 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -48,15 +47,11 @@ class RelayTracingTest {
   }
 
   private KafkaRelay relay(JdbcEventStore store, String prefix, OpenTelemetry openTelemetry, Runnable afterSends) {
-    return KafkaRelay.builder(store)
+    return relayBuilder(store, kafka.bootstrapServers(), prefix)
         .afterSends(afterSends)
-        .kafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-        .topicPrefix(prefix)
         .transactionalId(kafka.name("traced-relay"))
         .partitions(2)
-        .replicationFactor(1)
         .pollInterval(Duration.ofMillis(200))
-        .meterRegistry(new SimpleMeterRegistry())
         .openTelemetry(openTelemetry)
         .build();
   }
