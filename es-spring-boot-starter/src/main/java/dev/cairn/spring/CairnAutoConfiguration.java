@@ -203,6 +203,10 @@ public class CairnAutoConfiguration {
               .kafkaSettings(new SpringKafkaSettings(environment).producer())
               .batchSize(r.getBatchSize())
               .stalenessBound(r.getStalenessBound())
+              .pollInterval(r.getPollInterval())
+              .maxBackoff(r.getMaxBackoff())
+              .readAhead(r.isReadAhead())
+              .linger(r.getLinger())
               .listenForNotifications(properties.getStore().isNotifyOnAppend())
               .meterRegistry(meters.getIfUnique(() -> store.meterRegistry()));
       if (!r.getTopicPrefix().isEmpty()) {
@@ -216,6 +220,15 @@ public class CairnAutoConfiguration {
       }
       if (r.getTransactionalId() != null) {
         builder.transactionalId(r.getTransactionalId());
+      }
+      if (r.getReplacesTransactionalId() != null) {
+        builder.replacesTransactionalId(r.getReplacesTransactionalId());
+      }
+      if (r.getRetention() != null) {
+        builder.retention(r.getRetention());
+      }
+      if (r.getSource() != null) {
+        builder.source(r.getSource());
       }
       return builder.build();
     }

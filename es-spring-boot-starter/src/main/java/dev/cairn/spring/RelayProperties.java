@@ -24,6 +24,20 @@ public class RelayProperties {
   private @Nullable String transactionalId;
   /** Age of the oldest unpublished event past which the relay is DEGRADED. */
   private Duration stalenessBound = Duration.ofSeconds(30);
+  /** How often the relay polls the store when no append woke it, and how often a standby relay tries the lock. */
+  private Duration pollInterval = Duration.ofSeconds(1);
+  /** Longest pause between retries after a failure (pauses start at 100 ms and double). */
+  private Duration maxBackoff = Duration.ofSeconds(30);
+  /** How long the event topics the relay creates keep records; by default forever, since replays read them from the start. */
+  private @Nullable Duration retention;
+  /** The CloudEvents source of the records; by default cairn://<schema>. */
+  private @Nullable String source;
+  /** The transactional id of the relay this one takes over from, when the id changes; by default a relay with another id is refused. */
+  private @Nullable String replacesTransactionalId;
+  /** Whether the next batch is read while the previous batch's Kafka transaction commits. */
+  private boolean readAhead;
+  /** How long the relay waits, after committing a batch that was not full, before it reads the next (0 to 1 s). */
+  private Duration linger = Duration.ZERO;
 
   /**
    * Tells whether the relay runs.
@@ -190,5 +204,135 @@ public class RelayProperties {
    */
   public void setStalenessBound(Duration stalenessBound) {
     this.stalenessBound = Checks.positive("cairn.relay.staleness-bound", stalenessBound);
+  }
+
+  /**
+   * Returns the poll interval.
+   *
+   * @return the interval
+   */
+  public Duration getPollInterval() {
+    return pollInterval;
+  }
+
+  /**
+   * Sets the poll interval.
+   *
+   * @param pollInterval a positive duration
+   * @throws IllegalArgumentException if not positive
+   */
+  public void setPollInterval(Duration pollInterval) {
+    this.pollInterval = Checks.positive("cairn.relay.poll-interval", pollInterval);
+  }
+
+  /**
+   * Returns the longest pause between retries.
+   *
+   * @return the cap
+   */
+  public Duration getMaxBackoff() {
+    return maxBackoff;
+  }
+
+  /**
+   * Sets the longest pause between retries.
+   *
+   * @param maxBackoff a positive duration
+   * @throws IllegalArgumentException if not positive
+   */
+  public void setMaxBackoff(Duration maxBackoff) {
+    this.maxBackoff = Checks.positive("cairn.relay.max-backoff", maxBackoff);
+  }
+
+  /**
+   * Returns the event topics' retention, if set.
+   *
+   * @return the retention or null (forever)
+   */
+  public @Nullable Duration getRetention() {
+    return retention;
+  }
+
+  /**
+   * Sets the event topics' retention.
+   *
+   * @param retention a positive duration, or null for forever
+   * @throws IllegalArgumentException if not positive
+   */
+  public void setRetention(@Nullable Duration retention) {
+    this.retention = retention == null ? null : Checks.positive("cairn.relay.retention", retention);
+  }
+
+  /**
+   * Returns the records' CloudEvents source, if set.
+   *
+   * @return the source or null
+   */
+  public @Nullable String getSource() {
+    return source;
+  }
+
+  /**
+   * Sets the records' CloudEvents source.
+   *
+   * @param source a URI reference, or null for the default
+   */
+  public void setSource(@Nullable String source) {
+    this.source = source;
+  }
+
+  /**
+   * Returns the transactional id this relay takes over from, if set.
+   *
+   * @return the id or null
+   */
+  public @Nullable String getReplacesTransactionalId() {
+    return replacesTransactionalId;
+  }
+
+  /**
+   * Sets the transactional id this relay takes over from.
+   *
+   * @param replacesTransactionalId the previous relay's id, or null
+   */
+  public void setReplacesTransactionalId(@Nullable String replacesTransactionalId) {
+    this.replacesTransactionalId = replacesTransactionalId;
+  }
+
+  /**
+   * Tells whether the relay reads ahead.
+   *
+   * @return whether it does
+   */
+  public boolean isReadAhead() {
+    return readAhead;
+  }
+
+  /**
+   * Sets whether the relay reads the next batch while the previous one commits.
+   *
+   * @param readAhead true to read ahead
+   */
+  public void setReadAhead(boolean readAhead) {
+    this.readAhead = readAhead;
+  }
+
+  /**
+   * Returns the linger.
+   *
+   * @return the linger
+   */
+  public Duration getLinger() {
+    return linger;
+  }
+
+  /**
+   * Sets the linger.
+   *
+   * @param linger 0 to 1 s
+   * @throws IllegalArgumentException if negative or above 1 s
+   */
+  public void setLinger(Duration linger) {
+    this.linger = Checks.between("cairn.relay.linger", linger, Duration.ZERO, Duration.ofSeconds(1));
   }
 }

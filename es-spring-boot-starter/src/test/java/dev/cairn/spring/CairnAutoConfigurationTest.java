@@ -3,6 +3,11 @@ package dev.cairn.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.api.AppendRequest;
+import dev.cairn.api.EventMetadata;
+import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.NewEvent;
+import dev.cairn.bus.kafka.CairnRecords;
 import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.spring.TallyDomain.Add;
@@ -14,6 +19,7 @@ import dev.cairn.store.jdbc.JdbcAggregateRepository;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.KafkaExtension;
 import dev.cairn.testkit.PostgresExtension;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -24,8 +30,15 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -184,6 +197,97 @@ class CairnAutoConfigurationTest {
           assertThat(down.getStatus()).isEqualTo(Status.DOWN);
           assertThat(down.getDetails().get("causes").toString()).contains("DOWN");
         });
+  }
+
+  /** A context with the relay on and projections off, its settings under test, and meters of its own. */
+  private static ApplicationContextRunner relayRunner(String schema, String name, String... settings) {
+    return runner(schema)
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withPropertyValues(
+            "cairn.relay.enabled=true", "cairn.projections.enabled=false", "spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+            "cairn.relay.topic-prefix=" + kafka.name(name) + ".", "cairn.relay.partitions=1",
+            "cairn.relay.transactional-id=" + kafka.name(name + "-relay"))
+        .withPropertyValues(settings);
+  }
+
+  private static AppendRequest added(String stream, long expected) {
+    return new AppendRequest(
+        stream, "tally", expected, List.of(new NewEvent(UUID.randomUUID(), "Added", 1, "{\"amount\":1}", EventMetadata.EMPTY)));
+  }
+
+  private static GlobalPosition publish(KafkaRelay relay, JdbcEventStore store, AppendRequest request) {
+    GlobalPosition at = store.append(request).events().get(0).position();
+    await("relay at " + at).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+        .until(() -> relay.status().position().compareTo(at) >= 0);
+    return at;
+  }
+
+  @Test
+  void relaySettings_lingerSourceRetention_reachTheRelay() {
+    relayRunner(
+            "relay_settings", "settings", "cairn.relay.linger=1s", "cairn.relay.source=urn:cairn:settings-test",
+            "cairn.relay.retention=7d", "cairn.relay.poll-interval=200ms", "cairn.relay.max-backoff=2s")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          KafkaRelay relay = context.getBean(KafkaRelay.class);
+          JdbcEventStore store = context.getBean(JdbcEventStore.class);
+          publish(relay, store, added("t-1", 0));
+          // Three appends right after the first batch committed, within its 1-s linger: the relay
+          // reads them when the linger ends, in one transaction. Without a linger the woken relay
+          // reads them at once: tens of milliseconds, where the linger takes the rest of its second
+          // (less the few milliseconds between that commit and these appends).
+          long appended = System.nanoTime();
+          store.append(added("t-2", 0));
+          store.append(added("t-3", 0));
+          publish(relay, store, added("t-4", 0));
+          assertThat(Duration.ofNanos(System.nanoTime() - appended)).as("appended -> published").isGreaterThan(Duration.ofMillis(500));
+          DistributionSummary batches = context.getBean(MeterRegistry.class).get("cairn.relay.batch.size").summary();
+          assertThat(batches.count()).as("Kafka transactions").isEqualTo(2);
+          assertThat(batches.max()).isEqualTo(3);
+
+          String topic = context.getBean(CairnProperties.class).getRelay().getTopicPrefix() + "tally";
+          Config config = kafka.admin().describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, topic)))
+              .all().get().values().iterator().next();
+          assertThat(config.get("retention.ms").value()).isEqualTo(String.valueOf(Duration.ofDays(7).toMillis()));
+          try (KafkaConsumer<String, byte[]> consumer =
+              new KafkaConsumer<>(kafka.consumerConfig("settings-reader"))) {
+            consumer.subscribe(List.of(topic));
+            List<String> sources = new ArrayList<>();
+            await("four records").atMost(Duration.ofSeconds(60)).until(() -> {
+              consumer.poll(Duration.ofMillis(200))
+                  .forEach(r -> sources.add(new String(r.headers().lastHeader(CairnRecords.CE_SOURCE).value(), StandardCharsets.UTF_8)));
+              return sources.size() >= 4;
+            });
+            assertThat(sources).containsOnly("urn:cairn:settings-test").hasSize(4);
+          }
+        });
+  }
+
+  @Test
+  void relayReadAhead_runsItsPrefetchThread() {
+    relayRunner("relay_read_ahead", "ahead", "cairn.relay.read-ahead=true")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          KafkaRelay relay = context.getBean(KafkaRelay.class);
+          JdbcEventStore store = context.getBean(JdbcEventStore.class);
+          publish(relay, store, added("a-1", 0));
+          publish(relay, store, added("a-2", 0));
+          // The relay reads ahead on a thread of its own, started at its first prefetch.
+          assertThat(Thread.getAllStackTraces().keySet())
+              .extracting(Thread::getName)
+              .anyMatch(n -> n.startsWith("cairn-relay-prefetch-") && n.contains(relay.transactionalId()));
+        });
+  }
+
+  @Test
+  void relaySettings_outOfBounds_stopStartup_namingTheProperty() {
+    for (String bad : List.of("cairn.relay.linger=2s", "cairn.relay.poll-interval=0s", "cairn.relay.max-backoff=-1s", "cairn.relay.retention=0s")) {
+      runner("relay_bad").withPropertyValues("cairn.relay.enabled=true", "cairn.projections.enabled=false", bad)
+          .run(context -> {
+            assertThat(context).as(bad).hasFailed();
+            assertThat(describe(context.getStartupFailure())).as(bad).contains(bad.substring(0, bad.indexOf('=')) + " must be");
+          });
+    }
   }
 
   @Test
