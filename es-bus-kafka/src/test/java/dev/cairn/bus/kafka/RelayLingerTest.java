@@ -99,4 +99,18 @@ class RelayLingerTest {
     assertThatThrownBy(() -> builder.linger(null)).isInstanceOf(NullPointerException.class);
     assertThat(builder.linger(Duration.ZERO)).isSameAs(builder);
   }
+
+  @Test
+  void linger_withReadAhead_isRejectedAtBuild_namingBoth() {
+    KafkaRelayBuilder builder =
+        relayBuilder(migratedStore(pg.dataSource(), "linger_ahead"), kafka.bootstrapServers(), kafka.name("linger-ahead."))
+            .readAhead(true)
+            .linger(Duration.ofMillis(5));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("relay linger must be 0 with readAhead(true)")
+        .hasMessageContaining("PT0.005S");
+    assertThat(builder.linger(Duration.ZERO).build()).isNotNull();
+  }
 }
