@@ -3,7 +3,6 @@ package dev.cairn.projections;
 import dev.cairn.api.Health;
 import dev.cairn.api.Health.Status;
 import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.OpenTelemetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,21 +60,19 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   private final ControlWatch watch;
 
-  AbstractRunner(
-      Projection projection, ProjectionManager manager, FailurePolicy policy, Duration staleAfter,
-      OpenTelemetry openTelemetry) {
-    this.projection = projection;
+  AbstractRunner(RunnerBuilder<?> b) {
+    this.projection = b.projection;
     this.spec = projection.spec();
-    this.manager = manager;
-    this.policy = policy;
+    this.manager = b.manager;
+    this.policy = b.policy;
     this.owner = spec.name() + "-v" + spec.version() + "-" + UUID.randomUUID();
     this.applier =
         new BatchApplier(
             projection, manager.readModel(spec), manager.serializer(), policy, manager.deadLetters(),
-            new ProjectionTracing(openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.getOrNoop(), spec));
+            new ProjectionTracing(b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.getOrNoop(), spec));
     this.control = new RunnerControl(spec);
     this.metrics = new RunnerMetrics(spec, manager);
-    this.liveness = new RunnerLiveness(spec, staleAfter, manager, metrics.tags(), Clock.systemUTC());
+    this.liveness = new RunnerLiveness(spec, b.staleAfter, manager, metrics.tags(), Clock.systemUTC());
     this.watch = new ControlWatch(this, manager.commands(), Duration.ofSeconds(1));
   }
 

@@ -8,7 +8,6 @@ import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
 import dev.cairn.projections.internal.PartitionOwnership;
 import dev.cairn.projections.internal.ReplayPoints;
-import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -75,7 +74,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private volatile boolean abandon;
 
   private KafkaProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
+    super(b);
     this.config = KafkaRunnerConfig.of(spec, b.config, b.maxBatchRecords, b.instanceId);
     this.topics = List.copyOf(b.topics);
     this.maxBatchRecords = b.maxBatchRecords;
@@ -313,29 +312,28 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   /** Configures a {@link KafkaProjectionRunner}; each setter checks its argument at once. */
-  public static final class Builder {
-    private final Projection projection;
-    private final ProjectionManager manager;
+  public static final class Builder extends RunnerBuilder<Builder> {
     private final Map<String, Object> config;
     private final List<String> topics;
     private int maxBatchRecords = 500;
     private Duration maxBatchTime = Duration.ofMillis(200);
     private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
-    private FailurePolicy policy = FailurePolicy.defaults();
     private Duration handoverMargin = Duration.ofMinutes(5);
-    private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
-    private OpenTelemetry openTelemetry;
     private String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
-      this.projection = requireNonNull(projection, "projection");
-      this.manager = manager;
+      super(projection, manager);
       this.config = Map.copyOf(requireNonNull(config, "consumerConfig"));
       this.topics = List.copyOf(requireNonNull(topics, "topics"));
       if (this.topics.isEmpty()) {
         throw new IllegalArgumentException("a Kafka runner of " + projection.spec() + " needs at least one topic");
       }
+    }
+
+    @Override
+    Builder self() {
+      return this;
     }
 
     /**
@@ -393,30 +391,6 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     }
 
     /**
-     * Sets the OpenTelemetry that traces each event applied (default: {@link
-     * io.opentelemetry.api.GlobalOpenTelemetry}'s instance when the runner is built, or the no-op
-     * one if none was set, which records nothing).
-     *
-     * @param value the OpenTelemetry
-     * @return this builder
-     */
-    public Builder openTelemetry(OpenTelemetry value) {
-      this.openTelemetry = requireNonNull(value, "openTelemetry");
-      return this;
-    }
-
-    /**
-     * Sets the failure policy (default {@link FailurePolicy#defaults()}).
-     *
-     * @param value the policy
-     * @return this builder
-     */
-    public Builder failurePolicy(FailurePolicy value) {
-      this.policy = requireNonNull(value, "failurePolicy");
-      return this;
-    }
-
-    /**
      * Sets how long before the store-fed checkpoint's event was recorded the runner starts reading
      * a partition it takes over from that checkpoint (default 5 minutes). The margin covers clock
      * skew between the database and the Kafka producer and transactions that committed later than
@@ -432,19 +406,6 @@ public final class KafkaProjectionRunner extends AbstractRunner {
         throw new IllegalArgumentException("handover margin must be >= 0 but was " + value);
       }
       this.handoverMargin = value;
-      return this;
-    }
-
-    /**
-     * Sets how old the oldest unapplied event may get before the runner reports itself {@link
-     * Status#DEGRADED} (default 30 s).
-     *
-     * @param value the bound
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     */
-    public Builder staleAfter(Duration value) {
-      this.staleAfter = Checks.positive("stale after", value);
       return this;
     }
 

@@ -7,7 +7,6 @@ import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.PositionAheadCheck;
-import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +36,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private boolean applyCarefully;
 
   private StoreProjectionRunner(Builder b) {
-    super(b.projection, b.manager, b.policy, b.staleAfter, b.openTelemetry);
+    super(b);
     this.store = b.manager.store();
     this.aheadCheck = new PositionAheadCheck(store, Duration.ofSeconds(5));
     this.batchSize = b.batchSize;
@@ -309,19 +308,18 @@ public final class StoreProjectionRunner extends AbstractRunner {
   }
 
   /** Configures a {@link StoreProjectionRunner}; each setter checks its argument at once. */
-  public static final class Builder {
-    private final Projection projection;
-    private final ProjectionManager manager;
+  public static final class Builder extends RunnerBuilder<Builder> {
     private int batchSize = 500;
     private Duration pollInterval = Duration.ofMillis(500);
     private boolean listen;
-    private FailurePolicy policy = FailurePolicy.defaults();
-    private Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
-    private OpenTelemetry openTelemetry;
 
     Builder(Projection projection, ProjectionManager manager) {
-      this.projection = requireNonNull(projection, "projection");
-      this.manager = manager;
+      super(projection, manager);
+    }
+
+    @Override
+    Builder self() {
+      return this;
     }
 
     /**
@@ -359,43 +357,6 @@ public final class StoreProjectionRunner extends AbstractRunner {
      */
     public Builder listenForNotifications(boolean value) {
       this.listen = value;
-      return this;
-    }
-
-    /**
-     * Sets the OpenTelemetry that traces each event applied (default: {@link
-     * io.opentelemetry.api.GlobalOpenTelemetry}'s instance when the runner is built, or the no-op
-     * one if none was set, which records nothing).
-     *
-     * @param value the OpenTelemetry
-     * @return this builder
-     */
-    public Builder openTelemetry(OpenTelemetry value) {
-      this.openTelemetry = requireNonNull(value, "openTelemetry");
-      return this;
-    }
-
-    /**
-     * Sets the failure policy (default {@link FailurePolicy#defaults()}).
-     *
-     * @param value the policy
-     * @return this builder
-     */
-    public Builder failurePolicy(FailurePolicy value) {
-      this.policy = requireNonNull(value, "failurePolicy");
-      return this;
-    }
-
-    /**
-     * Sets how old the oldest unapplied event may get before the runner reports itself degraded
-     * (default 30 s).
-     *
-     * @param value the bound
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     */
-    public Builder staleAfter(Duration value) {
-      this.staleAfter = Checks.positive("stale after", value);
       return this;
     }
 
