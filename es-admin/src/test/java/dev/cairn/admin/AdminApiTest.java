@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.admin.Fixture.Deposited;
 import dev.cairn.admin.Fixture.Http;
-import dev.cairn.admin.Fixture.Opened;
 import dev.cairn.admin.Fixture.Response;
 import dev.cairn.admin.http.JettyServer;
+import dev.cairn.admin.testing.Accounts.Deposited;
+import dev.cairn.admin.testing.Accounts.Opened;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.projections.FailurePolicy;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.StoreProjectionRunner;
@@ -37,11 +38,11 @@ class AdminApiTest {
 
   @BeforeEach
   void setUp() {
-    Fixture.POISON_FIXED.set(false);
+    Accounts.POISON_FIXED.set(false);
     fx = new Fixture(pg.dataSource());
     fx.manager.install(v1);
     fx.append("acc-1", new Opened("ann"), new Deposited(5), new Deposited(7));
-    fx.append("acc-2", new Opened("bob"), new Deposited(Fixture.POISON), new Deposited(1));
+    fx.append("acc-2", new Opened("bob"), new Deposited(Accounts.POISON), new Deposited(1));
     fx.append("acc-3", new Opened("cat"));
     runner =
         fx.manager.storeRunner(v1)
@@ -59,7 +60,7 @@ class AdminApiTest {
 
   @AfterEach
   void tearDown() {
-    Fixture.POISON_FIXED.set(false);
+    Accounts.POISON_FIXED.set(false);
     server.close();
     admin.close();
     runner.stop();
@@ -171,7 +172,7 @@ class AdminApiTest {
     assertThat(parked.get("version").asInt()).isEqualTo(1);
 
     JsonNode full = http.get("/cairn/api/dead-letters/" + id).json();
-    assertThat(full.get("payload").get("amount").asLong()).isEqualTo(Fixture.POISON);
+    assertThat(full.get("payload").get("amount").asLong()).isEqualTo(Accounts.POISON);
     assertThat(full.get("metadata").get("correlationId").asText()).isEqualTo("corr-acc-2");
     assertThat(full.get("stack").asText()).contains("IllegalStateException: poison deposit in acc-2");
     assertThat(full.get("attempts").asInt()).isEqualTo(1);
@@ -182,10 +183,10 @@ class AdminApiTest {
     assertThat(failed.get("result").asText()).contains("failed again");
     assertThat(failed.get("requestedBy").asText()).isEqualTo("ops-ann");
 
-    Fixture.POISON_FIXED.set(true);
+    Accounts.POISON_FIXED.set(true);
     JsonNode done = awaitCommand(http.postJson("/cairn/api/dead-letters/" + id + "/retry", ""));
     assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("DONE");
-    assertThat(fx.balances()).containsEntry("acc-2", Fixture.POISON + 1);
+    assertThat(fx.balances()).containsEntry("acc-2", Accounts.POISON + 1);
     assertThat(http.get("/cairn/api/dead-letters").json().get("total").asLong()).isZero();
     // Skipping what is no longer parked is refused.
     assertThat(http.postJson("/cairn/api/dead-letters/" + id + "/skip", "{}").status()).isEqualTo(409);
@@ -241,11 +242,11 @@ class AdminApiTest {
     assertThat(http.get("/cairn/api/overview").json().get("commandsPending").asLong()).isEqualTo(1);
 
     // RETRY_ALL needs the projection's code, which this admin's catalog holds: it executes it.
-    Fixture.POISON_FIXED.set(true);
+    Accounts.POISON_FIXED.set(true);
     JsonNode all = awaitCommand(http.postJson("/cairn/api/projections/balances/dead-letters/retry-all", "{\"version\":1}"));
     assertThat(all.get("status").asText()).as(all.toString()).isEqualTo("DONE");
     assertThat(all.get("result").asText()).isEqualTo("retried 1: 1 applied, 0 failed again");
     assertThat(all.get("executedBy").asText()).endsWith(" admin");
-    assertThat(fx.balances()).containsEntry("acc-2", Fixture.POISON + 1);
+    assertThat(fx.balances()).containsEntry("acc-2", Accounts.POISON + 1);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.cairn.admin.http.JettyServer;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.projections.FailurePolicy;
 import dev.cairn.projections.KafkaProjectionRunner;
@@ -51,7 +52,7 @@ class ConsoleBrowserTest {
   @BeforeAll
   static void runningServiceAndBrowser() {
     Browser.assumeInstalled();
-    Fixture.POISON_FIXED.set(false);
+    Accounts.POISON_FIXED.set(false);
     f = new Fixture(pg.dataSource());
     f.manager.install(Fixture.balances(1));
     String prefix = kafka.name("console.");
@@ -78,8 +79,8 @@ class ConsoleBrowserTest {
     server = admin.server("127.0.0.1", 0);
     server.start();
     base = "http://127.0.0.1:" + server.port() + "/cairn/";
-    f.append("ord-1", new Fixture.Opened("ann"), new Fixture.Deposited(5));
-    f.append("ord-2", new Fixture.Opened("bob"), new Fixture.Deposited(7));
+    f.append("ord-1", new Accounts.Opened("ann"), new Accounts.Deposited(5));
+    f.append("ord-2", new Accounts.Opened("bob"), new Accounts.Deposited(7));
     await().atMost(WAIT).until(() -> f.balances().getOrDefault("ord-2", 0L) == 7);
     driver = Browser.start(1280, 1100);
   }
@@ -98,15 +99,15 @@ class ConsoleBrowserTest {
         // closing the rest matters more
       }
     }
-    Fixture.POISON_FIXED.set(false);
+    Accounts.POISON_FIXED.set(false);
   }
 
   /** A read model that takes 20 ms per event, as a slow one does: appends outrun it for a while. */
   static Projection slow() {
     return Projections.builder("slow_counts", 1)
         .table("CREATE TABLE {table} (account text PRIMARY KEY, events bigint NOT NULL)")
-        .on(Fixture.Opened.class, (e, h, m) -> count(h, m.table(), e.streamId()))
-        .on(Fixture.Deposited.class, (e, h, m) -> count(h, m.table(), e.streamId()))
+        .on(Accounts.Opened.class, (e, h, m) -> count(h, m.table(), e.streamId()))
+        .on(Accounts.Deposited.class, (e, h, m) -> count(h, m.table(), e.streamId()))
         .build();
   }
 
@@ -191,7 +192,7 @@ class ConsoleBrowserTest {
     open("overview");
     await().atMost(WAIT).until(() -> lag("slow_counts") == 0);
     for (int i = 0; i < 300; i++) {
-      f.append("ord-3", i == 0 ? new Fixture.Opened("cy") : new Fixture.Deposited(1));
+      f.append("ord-3", i == 0 ? new Accounts.Opened("cy") : new Accounts.Deposited(1));
     }
     await().atMost(WAIT).until(() -> lag("slow_counts") > 0);
     Browser.screenshot(driver, "console-lag");
@@ -216,7 +217,7 @@ class ConsoleBrowserTest {
 
   @Test
   void poisonEvent_appearsAsADeadLetter_isRetriedFromThePage_andDisappears() {
-    f.append("ord-poison", new Fixture.Opened("eve"), new Fixture.Deposited(Fixture.POISON));
+    f.append("ord-poison", new Accounts.Opened("eve"), new Accounts.Deposited(Accounts.POISON));
     open("dead-letters");
     assertThat(onParkedRow("ord-poison", WebElement::getText)).contains("balances v1", "Deposited", "poison deposit in ord-poison");
     assertThat(driver.findElement(By.id("dl-count")).getText()).isEqualTo("1");
@@ -224,12 +225,12 @@ class ConsoleBrowserTest {
     waiting().until(d -> d.findElement(By.id("dl-detail")).getText().contains("\"amount\": 13"));
     Browser.screenshot(driver, "console-dead-letters");
 
-    Fixture.POISON_FIXED.set(true);
+    Accounts.POISON_FIXED.set(true);
     onParkedRow("ord-poison", r -> click(r, "button.retry"));
     waiting().until(d -> d.findElement(By.id("status")).getText().contains("Retry dead letter"));
     waiting().until(d -> d.findElements(By.cssSelector("#dl-table tbody tr")).stream()
         .noneMatch(r -> r.getText().contains("ord-poison")));
-    assertThat(f.balances()).containsEntry("ord-poison", Fixture.POISON);
+    assertThat(f.balances()).containsEntry("ord-poison", Accounts.POISON);
     assertThat(Browser.consoleErrors(driver)).isEmpty();
   }
 

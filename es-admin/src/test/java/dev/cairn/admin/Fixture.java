@@ -2,16 +2,9 @@ package dev.cairn.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.api.AppendRequest;
-import dev.cairn.api.EventMetadata;
-import dev.cairn.api.EventSerializer;
-import dev.cairn.api.EventTypeRegistry;
-import dev.cairn.api.JacksonEventSerializer;
-import dev.cairn.api.NewEvent;
-import dev.cairn.api.SerializedEvent;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
-import dev.cairn.projections.Projections;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -20,74 +13,36 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
-/** A store with a small account domain, a balances projection, and an HTTP client for the API. */
+/** A store with the test accounts ({@link Accounts}), a projection manager, and an HTTP client for the API. */
 final class Fixture {
 
-  sealed interface Event permits Opened, Deposited {}
-
-  record Opened(String owner) implements Event {}
-
-  record Deposited(long amount) implements Event {}
-
-  static final EventSerializer SERIALIZER =
-      JacksonEventSerializer.create(EventTypeRegistry.builder().registerSealed(Event.class).build());
-  static final long POISON = 13;
-  static final AtomicBoolean POISON_FIXED = new AtomicBoolean();
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
   static final ObjectMapper JSON = new ObjectMapper();
 
   final JdbcEventStore store;
   final ProjectionManager manager;
-  private final Map<String, Long> versions = new ConcurrentHashMap<>();
+  private final Accounts accounts;
 
   Fixture(DataSource ds) {
     store = JdbcEventStore.builder(ds).schema("a" + SCHEMAS.incrementAndGet()).meterRegistry(new SimpleMeterRegistry()).build();
     store.migrate();
-    manager = ProjectionManager.create(store, SERIALIZER);
+    manager = ProjectionManager.create(store, Accounts.SERIALIZER);
     manager.migrate();
+    accounts = new Accounts(store);
   }
 
-  /** Balances per account; deposits of {@link #POISON} fail until fixed. */
+  /** The balances projection, poisoned: deposits of {@link Accounts#POISON} fail until fixed. */
   static Projection balances(int version) {
-    return Projections.builder("balances", version)
-        .table("CREATE TABLE {table} (account text PRIMARY KEY, balance bigint NOT NULL)")
-        .on(Opened.class, (e, h, m) -> add(h, m.table(), e.streamId(), 0))
-        .on(
-            Deposited.class,
-            (e, h, m) -> {
-              if (e.event().amount() == POISON && !POISON_FIXED.get()) {
-                throw new IllegalStateException("poison deposit in " + e.streamId());
-              }
-              add(h, m.table(), e.streamId(), e.event().amount());
-            })
-        .build();
+    return Accounts.balances(version, true);
   }
 
-  private static void add(org.jdbi.v3.core.Handle h, String table, String account, long amount) {
-    h.createUpdate(
-            "INSERT INTO " + table + " VALUES (:a, :n) ON CONFLICT (account) DO UPDATE SET balance = " + table + ".balance + :n")
-        .bind("a", account)
-        .bind("n", amount)
-        .execute();
-  }
-
-  void append(String account, Event... events) {
-    long expected = versions.getOrDefault(account, 0L);
-    List<NewEvent> news = new ArrayList<>();
-    for (Event e : events) {
-      SerializedEvent s = SERIALIZER.serialize(e);
-      news.add(new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), EventMetadata.EMPTY.withCorrelationId("corr-" + account)));
-    }
-    versions.put(account, store.append(new AppendRequest(account, "account", expected, news)).version());
+  /** Appends events to an account, after those appended before. */
+  void append(String account, Accounts.Event... events) {
+    accounts.append(account, events);
   }
 
   /** Reads the balances as readers see them (the view of the serving version). */

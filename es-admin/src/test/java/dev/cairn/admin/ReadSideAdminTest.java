@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cairn.admin.Fixture.Http;
 import dev.cairn.admin.Fixture.Response;
 import dev.cairn.admin.http.JettyServer;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import dev.cairn.testkit.PostgresExtension;
@@ -21,7 +22,7 @@ class ReadSideAdminTest {
 
   @Test
   void readSide_servesProjectionsCommandsAndAudit_andSays503ForTheStoreItHasNot() {
-    ProjectionManager readSide = ProjectionManager.readSide(pg.dataSource(), Fixture.SERIALIZER).schema("read_side").build();
+    ProjectionManager readSide = ProjectionManager.readSide(pg.dataSource(), Accounts.SERIALIZER).schema("read_side").build();
     readSide.migrate();
     readSide.install(Fixture.balances(1));
     CairnAdmin admin = CairnAdmin.readSide(readSide, pg.dataSource(), StoreTables.of("read_side", "")).build();

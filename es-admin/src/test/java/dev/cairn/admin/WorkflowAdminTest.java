@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.admin.Fixture.Http;
 import dev.cairn.admin.Fixture.Response;
 import dev.cairn.admin.http.JettyServer;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.api.AppendRequest;
-import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventMetadata;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.EventTypeRegistry;
@@ -19,16 +19,12 @@ import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.StoreProjectionRunner;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresExtension;
-import dev.cairn.workflows.Action;
-import dev.cairn.workflows.Input;
-import dev.cairn.workflows.ProcessManager;
 import dev.cairn.workflows.ProcessRecord;
 import dev.cairn.workflows.Workflow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -45,41 +41,11 @@ class WorkflowAdminTest {
   static final Duration WAIT = Duration.ofSeconds(60);
   static final EventSerializer SERIALIZER =
       JacksonEventSerializer.create(
-          ProcessRecord.register(EventTypeRegistry.builder().registerSealed(Fixture.Event.class)).build());
+          ProcessRecord.register(EventTypeRegistry.builder().registerSealed(Accounts.Event.class)).build());
   private static int schemas;
 
-  /** The state of a welcome process: how many inputs it saw. */
-  record Seen(int inputs) {}
-
-  /** On an account opened, schedules a reminder: overdue for owner "past", in an hour otherwise. */
-  static final class Welcome implements ProcessManager<Seen> {
-    @Override
-    public Optional<String> processId(EventEnvelope<?> event) {
-      return event.event() instanceof Fixture.Opened ? Optional.of(event.streamId()) : Optional.empty();
-    }
-
-    @Override
-    public Seen initialState() {
-      return new Seen(0);
-    }
-
-    @Override
-    public Seen evolve(Seen state, Input input) {
-      return new Seen(state.inputs() + 1);
-    }
-
-    @Override
-    public List<Action> react(Seen state, Input input) {
-      if (input instanceof Input.Received r && r.event() instanceof Fixture.Opened o) {
-        Instant due = o.owner().equals("past") ? Instant.now().minusSeconds(60) : Instant.now().plusSeconds(3600);
-        return List.of(Action.schedule("remind", due, o.owner()));
-      }
-      return List.of();
-    }
-  }
-
   JdbcEventStore store;
-  Workflow<Seen> workflow;
+  Workflow<Accounts.Seen> workflow;
   StoreProjectionRunner runner;
   CairnAdmin admin;
   JettyServer server;
@@ -92,8 +58,8 @@ class WorkflowAdminTest {
     ProjectionManager manager = ProjectionManager.create(store, SERIALIZER);
     manager.migrate();
     workflow =
-        Workflow.builder("welcome", new Welcome(), Seen.class).store(store).projections(manager).serializer(SERIALIZER)
-            .follow(Fixture.Event.class).build();
+        Workflow.builder("welcome", new Accounts.Welcome(), Accounts.Seen.class).store(store).projections(manager).serializer(SERIALIZER)
+            .follow(Accounts.Event.class).build();
     workflow.migrate();
     // The runner without the scheduler: the test fires deadlines itself.
     runner = manager.storeRunner(workflow.projection()).build();
@@ -114,7 +80,7 @@ class WorkflowAdminTest {
   }
 
   static void open(JdbcEventStore store, String account, String owner) {
-    SerializedEvent s = SERIALIZER.serialize(new Fixture.Opened(owner));
+    SerializedEvent s = SERIALIZER.serialize(new Accounts.Opened(owner));
     store.append(
         new AppendRequest(
             account, "account", 0, List.of(new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), EventMetadata.EMPTY))));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.admin.CairnAdmin;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.projections.FailurePolicy;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
@@ -45,7 +46,7 @@ class CliControlTest {
 
   @BeforeEach
   void runningService() {
-    Accounts.FIXED.set(false);
+    Accounts.POISON_FIXED.set(false);
     store = Accounts.store(pg.dataSource(), "ctl");
     accounts = new Accounts(store);
     manager = ProjectionManager.create(store, Accounts.SERIALIZER);
@@ -67,7 +68,7 @@ class CliControlTest {
   void stop() {
     service.close();
     runner.close();
-    Accounts.FIXED.set(false);
+    Accounts.POISON_FIXED.set(false);
   }
 
   /** A mutating command, as alice, waiting up to a minute for the service. */
@@ -129,7 +130,7 @@ class CliControlTest {
     long newest = letters.get(0).get("id").asLong();
     long oldest = letters.get(1).get("id").asLong();
 
-    Accounts.FIXED.set(true);
+    Accounts.POISON_FIXED.set(true);
     Cli.Result retry = cli("dead-letters", "retry", Long.toString(oldest));
     assertThat(retry.exitCode()).as(retry.toString()).isZero();
     assertThat(retry.out()).contains("RETRY", "DONE");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.projections.FailurePolicy;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;

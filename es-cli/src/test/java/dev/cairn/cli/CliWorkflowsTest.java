@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.api.EventEnvelope;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.EventTypeRegistry;
 import dev.cairn.api.JacksonEventSerializer;
@@ -13,16 +13,11 @@ import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.StoreProjectionRunner;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresExtension;
-import dev.cairn.workflows.Action;
-import dev.cairn.workflows.Input;
-import dev.cairn.workflows.ProcessManager;
 import dev.cairn.workflows.ProcessRecord;
 import dev.cairn.workflows.Workflow;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,39 +35,9 @@ class CliWorkflowsTest {
       JacksonEventSerializer.create(
           ProcessRecord.register(EventTypeRegistry.builder().registerSealed(Accounts.Event.class)).build());
 
-  /** How many inputs a welcome process saw. */
-  record Seen(int inputs) {}
-
-  /** On an account opened, schedules a reminder: overdue for owner "past", in an hour otherwise. */
-  static final class Welcome implements ProcessManager<Seen> {
-    @Override
-    public Optional<String> processId(EventEnvelope<?> event) {
-      return event.event() instanceof Accounts.Opened ? Optional.of(event.streamId()) : Optional.empty();
-    }
-
-    @Override
-    public Seen initialState() {
-      return new Seen(0);
-    }
-
-    @Override
-    public Seen evolve(Seen state, Input input) {
-      return new Seen(state.inputs() + 1);
-    }
-
-    @Override
-    public List<Action> react(Seen state, Input input) {
-      if (input instanceof Input.Received r && r.event() instanceof Accounts.Opened o) {
-        Instant due = o.owner().equals("past") ? Instant.now().minusSeconds(60) : Instant.now().plusSeconds(3600);
-        return List.of(Action.schedule("remind", due, o.owner()));
-      }
-      return List.of();
-    }
-  }
-
   static JdbcEventStore store;
   static String[] db;
-  static Workflow<Seen> workflow;
+  static Workflow<Accounts.Seen> workflow;
   static StoreProjectionRunner runner;
 
   @BeforeAll
@@ -81,7 +46,7 @@ class CliWorkflowsTest {
     db = new String[] {"--jdbc-url", pg.jdbcUrl(), "--schema", store.schema()};
     ProjectionManager manager = ProjectionManager.create(store, SERIALIZER);
     manager.migrate();
-    workflow = Workflow.builder("welcome", new Welcome(), Seen.class).store(store).projections(manager)
+    workflow = Workflow.builder("welcome", new Accounts.Welcome(), Accounts.Seen.class).store(store).projections(manager)
         .serializer(SERIALIZER).follow(Accounts.Event.class).build();
     workflow.migrate();
     runner = manager.storeRunner(workflow.projection()).build();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.admin.testing.Accounts;
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventMetadata;
 import dev.cairn.api.NewEvent;
