@@ -2,7 +2,6 @@ package dev.cairn.projections;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.api.Health.Status;
 import dev.cairn.api.spi.Checks;
 import dev.cairn.projections.internal.BatchPlan;
 import dev.cairn.projections.internal.OffsetStore;
