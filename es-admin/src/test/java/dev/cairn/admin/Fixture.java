@@ -6,7 +6,6 @@ import dev.cairn.admin.testing.Accounts;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.store.jdbc.JdbcEventStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,13 +13,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 /** A store with the test accounts ({@link Accounts}), a projection manager, and an HTTP client for the API. */
 final class Fixture {
 
-  private static final AtomicInteger SCHEMAS = new AtomicInteger();
   static final ObjectMapper JSON = new ObjectMapper();
 
   final JdbcEventStore store;
@@ -28,8 +25,7 @@ final class Fixture {
   private final Accounts accounts;
 
   Fixture(DataSource ds) {
-    store = JdbcEventStore.builder(ds).schema("a" + SCHEMAS.incrementAndGet()).meterRegistry(new SimpleMeterRegistry()).build();
-    store.migrate();
+    store = Accounts.store(ds, "a");
     manager = ProjectionManager.create(store, Accounts.SERIALIZER);
     manager.migrate();
     accounts = new Accounts(store);

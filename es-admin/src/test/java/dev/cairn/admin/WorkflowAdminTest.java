@@ -8,24 +8,17 @@ import dev.cairn.admin.Fixture.Http;
 import dev.cairn.admin.Fixture.Response;
 import dev.cairn.admin.http.JettyServer;
 import dev.cairn.admin.testing.Accounts;
-import dev.cairn.api.AppendRequest;
-import dev.cairn.api.EventMetadata;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.EventTypeRegistry;
 import dev.cairn.api.JacksonEventSerializer;
-import dev.cairn.api.NewEvent;
-import dev.cairn.api.SerializedEvent;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.StoreProjectionRunner;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.testkit.PostgresExtension;
 import dev.cairn.workflows.ProcessRecord;
 import dev.cairn.workflows.Workflow;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,9 +35,9 @@ class WorkflowAdminTest {
   static final EventSerializer SERIALIZER =
       JacksonEventSerializer.create(
           ProcessRecord.register(EventTypeRegistry.builder().registerSealed(Accounts.Event.class)).build());
-  private static int schemas;
 
   JdbcEventStore store;
+  Accounts accounts;
   Workflow<Accounts.Seen> workflow;
   StoreProjectionRunner runner;
   CairnAdmin admin;
@@ -53,8 +46,8 @@ class WorkflowAdminTest {
 
   @BeforeEach
   void setUp() {
-    store = JdbcEventStore.builder(pg.dataSource()).schema("wa" + (++schemas)).meterRegistry(new SimpleMeterRegistry()).build();
-    store.migrate();
+    store = Accounts.store(pg.dataSource(), "wa");
+    accounts = new Accounts(store);
     ProjectionManager manager = ProjectionManager.create(store, SERIALIZER);
     manager.migrate();
     workflow =
@@ -79,25 +72,18 @@ class WorkflowAdminTest {
     workflow.close();
   }
 
-  static void open(JdbcEventStore store, String account, String owner) {
-    SerializedEvent s = SERIALIZER.serialize(new Accounts.Opened(owner));
-    store.append(
-        new AppendRequest(
-            account, "account", 0, List.of(new NewEvent(UUID.randomUUID(), s.eventType(), s.revision(), s.json(), EventMetadata.EMPTY))));
-  }
-
   /** Four instances: acc-1 pending, acc-2 fired and handled, acc-3 failed, acc-4 pending and overdue. */
   void fourInstances() {
-    open(store, "acc-1", "future");
-    open(store, "acc-2", "past");
-    open(store, "acc-3", "past");
+    accounts.append("acc-1", new Accounts.Opened("future"));
+    accounts.append("acc-2", new Accounts.Opened("past"));
+    accounts.append("acc-3", new Accounts.Opened("past"));
     // Each opening is recorded in its process stream, whose input schedules the deadline.
     await().atMost(WAIT).until(() -> workflow.status().deadlines().pending() == 3);
     store.jdbi().useHandle(h -> h.execute(
         "UPDATE " + store.tables().qualified("workflow_deadlines") + " SET status = 'failed', attempts = 5, last_error = 'boom'"
             + " WHERE process_id = 'acc-3'"));
     assertThat(workflow.fireDueDeadlines()).isEqualTo(1);
-    open(store, "acc-4", "past");
+    accounts.append("acc-4", new Accounts.Opened("past"));
     await().atMost(WAIT).until(
         () -> workflow.deadlines("acc-4").size() == 1 && workflow.deadlines("acc-2").get(0).status().equals("handled"));
   }
