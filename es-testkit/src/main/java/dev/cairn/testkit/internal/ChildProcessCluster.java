@@ -83,8 +83,8 @@ public final class ChildProcessCluster implements KafkaCluster {
         cluster.setProperty("size", Integer.toString(size));
         cluster.setProperty("cluster.id", Uuid.randomUuid().toString());
         for (int id = 1; id <= size; id++) {
-          cluster.setProperty(id + ".port", Integer.toString(ChildProcessKafka.freePort()));
-          cluster.setProperty(id + ".controller", Integer.toString(ChildProcessKafka.freePort()));
+          cluster.setProperty(id + ".port", Integer.toString(ChildPorts.pick()));
+          cluster.setProperty(id + ".controller", Integer.toString(ChildPorts.pick()));
         }
         ChildProcessKafka.store(cluster, layout);
       }

@@ -4,7 +4,6 @@ import dev.cairn.testkit.KafkaProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,8 +71,8 @@ public final class ChildProcessKafka implements KafkaProcess {
         }
         port = Integer.parseInt(existing.getProperty("cairn.port"));
       } else {
-        port = freePort();
-        int controllerPort = freePort();
+        port = ChildPorts.pick();
+        int controllerPort = ChildPorts.pick();
         Properties p = nodeProperties(dataDir, 1, port, controllerPort, "1@127.0.0.1:" + controllerPort);
         p.setProperty("num.partitions", "1");
         BrokerDefaults.SINGLE_NODE.forEach(p::setProperty);
@@ -306,13 +305,6 @@ public final class ChildProcessKafka implements KafkaProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
     }
   }
 }
