@@ -121,6 +121,23 @@ public final class Checks {
   }
 
   /**
+   * Checks that a duration is set and not negative (zero is accepted).
+   *
+   * @param what what the duration is, for the message
+   * @param value the duration
+   * @return the duration
+   * @throws NullPointerException if null
+   * @throws IllegalArgumentException if negative
+   */
+  public static java.time.Duration notNegative(String what, java.time.Duration value) {
+    java.util.Objects.requireNonNull(value, what);
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(what + " must be >= 0 but was " + value);
+    }
+    return value;
+  }
+
+  /**
    * Checks that a duration is set and lies between two bounds, both included.
    *
    * @param what what the duration is, for the message

@@ -149,6 +149,17 @@ class ChecksTest {
   }
 
   @Test
+  void notNegativeDuration_zeroIsAccepted_negativeOrNullIsRejected() {
+    assertThat(Checks.notNegative("handover margin", java.time.Duration.ZERO)).isZero();
+    assertThatThrownBy(() -> Checks.notNegative("handover margin", java.time.Duration.ofMillis(-5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("handover margin must be >= 0 but was PT-0.005S");
+    assertThatThrownBy(() -> Checks.notNegative("handover margin", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("handover margin");
+  }
+
+  @Test
   void durationBetween_outsideItsBounds_isRejected_namingTheValueAndTheBounds() {
     java.time.Duration second = java.time.Duration.ofSeconds(1);
     assertThat(Checks.between("linger", java.time.Duration.ZERO, java.time.Duration.ZERO, second)).isZero();
