@@ -18,6 +18,7 @@ import dev.cairn.api.NewEvent;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.SerializedEvent;
 import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.store.jdbc.internal.AggregateLoader;
 import dev.cairn.store.jdbc.internal.CommandTracing;
 import dev.cairn.store.jdbc.internal.IdempotencyKeys;
@@ -250,7 +251,8 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
   }
 
   /**
-   * Configures a {@link JdbcAggregateRepository}; every setter checks its argument at once.
+   * Configures a {@link JdbcAggregateRepository}; every setter checks its argument at once and
+   * refuses a second call, naming the value set first.
    *
    * @param <C> the command family
    * @param <S> the state
@@ -260,6 +262,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     private final JdbcEventStore store;
     private final String streamType;
     private final Decider<C, S, E> decider;
+    private final SetOnce set = new SetOnce();
     private EventSerializer serializer;
     private int maxRetries = 3;
     private long cacheSize = 10_000;
@@ -279,9 +282,10 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
      *
      * @param value the serializer
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<C, S, E> serializer(EventSerializer value) {
-      this.serializer = requireNonNull(value, "serializer");
+      this.serializer = set.once("serializer", value);
       return this;
     }
 
@@ -290,13 +294,14 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
      *
      * @param value 0 or more
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if negative
      */
     public Builder<C, S, E> maxRetries(int value) {
       if (value < 0) {
         throw new IllegalArgumentException("max retries must be >= 0 but was " + value);
       }
-      this.maxRetries = value;
+      this.maxRetries = set.once("max retries", value);
       return this;
     }
 
@@ -305,13 +310,14 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
      *
      * @param value 0 or more
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if negative
      */
     public Builder<C, S, E> cacheSize(long value) {
       if (value < 0) {
         throw new IllegalArgumentException("cache size must be >= 0 but was " + value);
       }
-      this.cacheSize = value;
+      this.cacheSize = set.once("cache size", value);
       return this;
     }
 
@@ -325,13 +331,16 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
      * @param type the state's class
      * @param revision the state's current revision, from 1
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if the revision is below 1
      */
     public Builder<C, S, E> snapshots(Class<S> type, int revision) {
-      this.stateClass = requireNonNull(type, "type");
+      requireNonNull(type, "type");
       if (revision < 1) {
         throw new IllegalArgumentException("state revision must be >= 1 but was " + revision);
       }
+      set.once("snapshots", type.getName() + " revision " + revision);
+      this.stateClass = type;
       this.stateRevision = revision;
       return this;
     }
@@ -342,21 +351,25 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
      *
      * @param events more than 0
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder<C, S, E> snapshotEvery(int events) {
-      this.snapshotEvery = Checks.positive("snapshot interval", events);
+      this.snapshotEvery = set.once("snapshot interval", Checks.positive("snapshot interval", events));
       return this;
     }
 
     /**
      * Also takes a snapshot when loading an aggregate took longer than a bound (default off).
      *
-     * @param bound the load time that calls for a snapshot
+     * @param bound the load time that calls for a snapshot, zero or more
      * @return this builder
+     * @throws IllegalStateException if already set
+     * @throws IllegalArgumentException if negative
      */
     public Builder<C, S, E> snapshotWhenLoadSlowerThan(Duration bound) {
-      this.snapshotWhenLoadSlowerThan = requireNonNull(bound, "bound");
+      this.snapshotWhenLoadSlowerThan =
+          set.once("snapshot load bound", Checks.notNegative("snapshot load bound", bound));
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.cairn.store.jdbc;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.store.jdbc.internal.GroupCommitSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -13,10 +14,11 @@ import javax.sql.DataSource;
 
 /**
  * Configures a {@link JdbcEventStore}, as {@link JdbcEventStore#builder(DataSource)} returns it;
- * every setter checks its argument at once.
+ * every setter checks its argument at once and refuses a second call, naming the value set first.
  */
 public final class JdbcEventStoreBuilder {
   final DataSource dataSource;
+  private final SetOnce set = new SetOnce();
   String schema = "public";
   String prefix = "";
   int maxEventBytes = JdbcEventStore.DEFAULT_MAX_EVENT_BYTES;
@@ -25,7 +27,6 @@ public final class JdbcEventStoreBuilder {
   Duration fenceHeldThreshold = Duration.ofSeconds(10);
   OpenTelemetry openTelemetry;
   GroupCommitSettings groupCommit = GroupCommitSettings.DEFAULTS;
-  private boolean groupCommitSet;
 
   JdbcEventStoreBuilder(DataSource dataSource) {
     this.dataSource = requireNonNull(dataSource, "dataSource");
@@ -36,10 +37,11 @@ public final class JdbcEventStoreBuilder {
    *
    * @param value a name matching {@code [a-z_][a-z0-9_]*}
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if the name breaks that rule
    */
   public JdbcEventStoreBuilder schema(String value) {
-    this.schema = Checks.sqlIdentifier("schema", value);
+    this.schema = set.once("schema", Checks.sqlIdentifier("schema", value));
     return this;
   }
 
@@ -48,10 +50,11 @@ public final class JdbcEventStoreBuilder {
    *
    * @param value a prefix matching {@code [a-z_][a-z0-9_]*}
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if the prefix breaks that rule
    */
   public JdbcEventStoreBuilder tablePrefix(String value) {
-    this.prefix = Checks.sqlIdentifier("table prefix", value);
+    this.prefix = set.once("table prefix", Checks.sqlIdentifier("table prefix", value));
     return this;
   }
 
@@ -60,10 +63,11 @@ public final class JdbcEventStoreBuilder {
    *
    * @param bytes the limit in bytes of UTF-8 JSON
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public JdbcEventStoreBuilder maxEventBytes(int bytes) {
-    this.maxEventBytes = Checks.positive("max event bytes", bytes);
+    this.maxEventBytes = set.once("max event bytes", Checks.positive("max event bytes", bytes));
     return this;
   }
 
@@ -73,9 +77,10 @@ public final class JdbcEventStoreBuilder {
    *
    * @param value true to announce
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public JdbcEventStoreBuilder notifyOnAppend(boolean value) {
-    this.notify = value;
+    this.notify = set.once("notify on append", value);
     return this;
   }
 
@@ -84,9 +89,10 @@ public final class JdbcEventStoreBuilder {
    *
    * @param value the registry
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public JdbcEventStoreBuilder meterRegistry(MeterRegistry value) {
-    this.meters = requireNonNull(value, "meterRegistry");
+    this.meters = set.once("meter registry", value);
     return this;
   }
 
@@ -97,10 +103,11 @@ public final class JdbcEventStoreBuilder {
    *
    * @param value the threshold
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public JdbcEventStoreBuilder fenceHeldThreshold(Duration value) {
-    this.fenceHeldThreshold = Checks.positive("fence held threshold", value);
+    this.fenceHeldThreshold = set.once("fence held threshold", Checks.positive("fence held threshold", value));
     return this;
   }
 
@@ -114,11 +121,7 @@ public final class JdbcEventStoreBuilder {
    * @throws IllegalStateException if already set
    */
   public JdbcEventStoreBuilder openTelemetry(OpenTelemetry value) {
-    requireNonNull(value, "openTelemetry");
-    if (openTelemetry != null) {
-      throw new IllegalStateException("OpenTelemetry was already set to " + openTelemetry);
-    }
-    this.openTelemetry = value;
+    this.openTelemetry = set.once("OpenTelemetry", value);
     return this;
   }
 
@@ -142,12 +145,7 @@ public final class JdbcEventStoreBuilder {
    * @throws IllegalStateException if already set
    */
   public JdbcEventStoreBuilder groupCommit(int maxSize, int maxInFlight, Duration maxWait) {
-    GroupCommitSettings value = new GroupCommitSettings(maxSize, maxInFlight, maxWait);
-    if (groupCommitSet) {
-      throw new IllegalStateException("group commit was already set to " + groupCommit);
-    }
-    this.groupCommit = value;
-    this.groupCommitSet = true;
+    this.groupCommit = set.once("group commit", new GroupCommitSettings(maxSize, maxInFlight, maxWait));
     return this;
   }
 
