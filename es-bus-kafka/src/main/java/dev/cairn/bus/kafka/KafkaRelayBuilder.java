@@ -3,6 +3,7 @@ package dev.cairn.bus.kafka;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.bus.kafka.internal.KafkaSettings;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.JdbcEventStoreBuilder;
@@ -17,11 +18,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Configures a {@link KafkaRelay}, as {@link KafkaRelay#builder(JdbcEventStore)} returns it; every
- * setter checks its argument at once.
+ * setter checks its argument at once, and refuses a second call (each Kafka setting too), naming
+ * the value set first.
  */
 public final class KafkaRelayBuilder {
   private static final Pattern TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]{0,200}");
   final JdbcEventStore store;
+  private final SetOnce set = new SetOnce();
   final Map<String, Object> settings = new HashMap<>();
   TopicRouter router;
   String topicPrefix = "";
@@ -61,15 +64,14 @@ public final class KafkaRelayBuilder {
    *
    * @param value the settings
    * @return this builder
+   * @throws IllegalStateException if one of the settings was already set
    * @throws IllegalArgumentException naming the key and value if a setting would break the
    *     guarantees: {@code enable.idempotence=false}, {@code acks} other than {@code all} or
    *     {@code -1}, {@code max.in.flight.requests.per.connection} above 5, or a {@code
    *     transactional.id} other than the relay's
    */
   public KafkaRelayBuilder kafkaSettings(Map<String, ?> value) {
-    requireNonNull(value, "kafkaSettings");
-    Map<String, Object> merged = new HashMap<>(settings);
-    value.forEach((k, v) -> merged.put(requireNonNull(k, "setting key"), requireNonNull(v, "setting " + k)));
+    Map<String, Object> merged = SetOnce.merged("Kafka setting", settings, requireNonNull(value, "kafkaSettings"));
     KafkaSettings.check(merged);
     if (transactionalId != null) {
       KafkaSettings.checkTransactionalId(merged, transactionalId);
@@ -84,9 +86,10 @@ public final class KafkaRelayBuilder {
    *
    * @param value the router
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public KafkaRelayBuilder topicRouter(TopicRouter value) {
-    this.router = requireNonNull(value, "topicRouter");
+    this.router = set.once("topic router", value);
     return this;
   }
 
@@ -95,6 +98,7 @@ public final class KafkaRelayBuilder {
    *
    * @param value the prefix, e.g. {@code shop.}
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if it holds characters a topic name cannot hold
    */
   public KafkaRelayBuilder topicPrefix(String value) {
@@ -103,7 +107,7 @@ public final class KafkaRelayBuilder {
       throw new IllegalArgumentException(
           "topic prefix must match " + TOPIC_CHARS.pattern() + " (as Kafka topic names do) but was '" + value + "'");
     }
-    this.topicPrefix = value;
+    this.topicPrefix = set.once("topic prefix", value);
     return this;
   }
 
@@ -113,10 +117,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the count
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder partitions(int value) {
-    this.partitions = Optional.of(Checks.positive("partitions", value));
+    this.partitions = Optional.of(set.once("partitions", Checks.positive("partitions", value)));
     return this;
   }
 
@@ -126,13 +131,14 @@ public final class KafkaRelayBuilder {
    *
    * @param value the factor
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder replicationFactor(int value) {
     if (value <= 0 || value > Short.MAX_VALUE) {
       throw new IllegalArgumentException("replication factor must be between 1 and " + Short.MAX_VALUE + " but was " + value);
     }
-    this.replication = Optional.of((short) value);
+    this.replication = Optional.of(set.once("replication factor", (short) value));
     return this;
   }
 
@@ -142,10 +148,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the retention
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder retention(Duration value) {
-    this.retentionMs = Checks.positive("retention", value).toMillis();
+    this.retentionMs = set.once("retention", Checks.positive("retention", value)).toMillis();
     return this;
   }
 
@@ -155,10 +162,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the size
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder batchSize(int value) {
-    this.batchSize = Checks.positive("batch size", value);
+    this.batchSize = set.once("batch size", Checks.positive("batch size", value));
     return this;
   }
 
@@ -168,10 +176,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the interval
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder pollInterval(Duration value) {
-    this.pollInterval = Checks.positive("poll interval", value);
+    this.pollInterval = set.once("poll interval", Checks.positive("poll interval", value));
     return this;
   }
 
@@ -181,10 +190,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the cap
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder maxBackoff(Duration value) {
-    this.maxBackoff = Checks.positive("max backoff", value);
+    this.maxBackoff = set.once("max backoff", Checks.positive("max backoff", value));
     if (initialBackoff.compareTo(maxBackoff) > 0) {
       initialBackoff = maxBackoff;
     }
@@ -198,6 +208,7 @@ public final class KafkaRelayBuilder {
    *
    * @param value the id
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if blank, or if the Kafka settings name another id
    */
   public KafkaRelayBuilder transactionalId(String value) {
@@ -205,7 +216,7 @@ public final class KafkaRelayBuilder {
       throw new IllegalArgumentException("transactional id must not be blank but was '" + value + "'");
     }
     KafkaSettings.checkTransactionalId(settings, value);
-    this.transactionalId = value;
+    this.transactionalId = set.once("transactional id", value);
     return this;
   }
 
@@ -222,17 +233,14 @@ public final class KafkaRelayBuilder {
    *
    * @param previous the transactional id being replaced
    * @return this builder
-   * @throws IllegalArgumentException if blank
    * @throws IllegalStateException if already set
+   * @throws IllegalArgumentException if blank
    */
   public KafkaRelayBuilder replacesTransactionalId(String previous) {
     if (previous == null || previous.isBlank()) {
       throw new IllegalArgumentException("replaced transactional id must not be blank but was '" + previous + "'");
     }
-    if (replacesTransactionalId != null) {
-      throw new IllegalStateException("replaced transactional id was already set to " + replacesTransactionalId);
-    }
-    this.replacesTransactionalId = previous;
+    this.replacesTransactionalId = set.once("replaced transactional id", previous);
     return this;
   }
 
@@ -241,13 +249,14 @@ public final class KafkaRelayBuilder {
    *
    * @param value the source, a URI reference
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if blank
    */
   public KafkaRelayBuilder source(String value) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("source must not be blank but was '" + value + "'");
     }
-    this.source = value;
+    this.source = set.once("source", value);
     return this;
   }
 
@@ -256,9 +265,10 @@ public final class KafkaRelayBuilder {
    *
    * @param value the registry
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public KafkaRelayBuilder meterRegistry(MeterRegistry value) {
-    this.meters = requireNonNull(value, "meterRegistry");
+    this.meters = set.once("meter registry", value);
     return this;
   }
 
@@ -269,9 +279,10 @@ public final class KafkaRelayBuilder {
    *
    * @param value true to listen
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public KafkaRelayBuilder listenForNotifications(boolean value) {
-    this.listen = value;
+    this.listen = set.once("listen for notifications", value);
     return this;
   }
 
@@ -281,10 +292,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the bound
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public KafkaRelayBuilder stalenessBound(Duration value) {
-    this.stalenessBound = Checks.positive("staleness bound", value);
+    this.stalenessBound = set.once("staleness bound", Checks.positive("staleness bound", value));
     return this;
   }
 
@@ -294,9 +306,10 @@ public final class KafkaRelayBuilder {
    *
    * @param value the OpenTelemetry
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public KafkaRelayBuilder openTelemetry(OpenTelemetry value) {
-    this.openTelemetry = requireNonNull(value, "openTelemetry");
+    this.openTelemetry = set.once("OpenTelemetry", value);
     return this;
   }
 
@@ -305,13 +318,13 @@ public final class KafkaRelayBuilder {
    * next batch has started.
    */
   KafkaRelayBuilder afterSends(Runnable value) {
-    this.afterSends = requireNonNull(value, "afterSends");
+    this.afterSends = set.once("afterSends hook", value);
     return this;
   }
 
   /** A test hook run after a batch's transaction commits and before anything else. */
   KafkaRelayBuilder afterKafkaCommit(Runnable value) {
-    this.afterKafkaCommit = requireNonNull(value, "afterKafkaCommit");
+    this.afterKafkaCommit = set.once("afterKafkaCommit hook", value);
     return this;
   }
 
@@ -325,9 +338,10 @@ public final class KafkaRelayBuilder {
    *
    * @param value true to read ahead
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public KafkaRelayBuilder readAhead(boolean value) {
-    this.readAhead = value;
+    this.readAhead = set.once("read-ahead", value);
     return this;
   }
 
@@ -349,10 +363,11 @@ public final class KafkaRelayBuilder {
    *
    * @param value the wait, zero to 1 s
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if negative or over 1 s
    */
   public KafkaRelayBuilder linger(Duration value) {
-    this.linger = Checks.between("relay linger", requireNonNull(value, "linger"), Duration.ZERO, Duration.ofSeconds(1));
+    this.linger = set.once("relay linger", Checks.between("relay linger", requireNonNull(value, "linger"), Duration.ZERO, Duration.ofSeconds(1)));
     return this;
   }
 
@@ -361,7 +376,7 @@ public final class KafkaRelayBuilder {
    * while the batch before it commits.
    */
   KafkaRelayBuilder afterPrefetch(Runnable value) {
-    this.afterPrefetch = requireNonNull(value, "afterPrefetch");
+    this.afterPrefetch = set.once("afterPrefetch hook", value);
     return this;
   }
 

@@ -12,11 +12,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RelayConfigurationTest {
@@ -100,6 +104,57 @@ class RelayConfigurationTest {
     assertThatThrownBy(() -> KafkaRelay.builder(store).batchSize(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("batch size must be > 0 but was 0");
+  }
+
+  static Stream<Arguments> everySetter() {
+    return Stream.of(
+        setter("topic prefix", b -> b.topicPrefix("shop.")),
+        setter("partitions", b -> b.partitions(3)),
+        setter("replication factor", b -> b.replicationFactor(1)),
+        setter("retention", b -> b.retention(Duration.ofDays(7))),
+        setter("batch size", b -> b.batchSize(100)),
+        setter("poll interval", b -> b.pollInterval(Duration.ofMillis(250))),
+        setter("max backoff", b -> b.maxBackoff(Duration.ofSeconds(5))),
+        setter("transactional id", b -> b.transactionalId("relay-a")),
+        setter("replaced transactional id", b -> b.replacesTransactionalId("relay-old")),
+        setter("source", b -> b.source("cairn://shop")),
+        setter("meter registry", b -> b.meterRegistry(new SimpleMeterRegistry())),
+        setter("listen for notifications", b -> b.listenForNotifications(true)),
+        setter("staleness bound", b -> b.stalenessBound(Duration.ofSeconds(10))),
+        setter("OpenTelemetry", b -> b.openTelemetry(io.opentelemetry.api.OpenTelemetry.noop())),
+        setter("read-ahead", b -> b.readAhead(false)),
+        setter("relay linger", b -> b.linger(Duration.ofMillis(5))),
+        setter("topic router", b -> b.topicRouter(TopicRouter.byStreamType("x."))),
+        setter("Kafka setting linger.ms", b -> b.kafkaSettings(Map.of("linger.ms", 5))));
+  }
+
+  private static Arguments setter(String name, Consumer<KafkaRelayBuilder> call) {
+    return Arguments.of(name, call);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("everySetter")
+  void everySetter_calledTwice_isRefusedNamingTheSettingAndItsFirstValue(String name, Consumer<KafkaRelayBuilder> call) {
+    KafkaRelayBuilder builder = KafkaRelay.builder(migratedStore(pg.dataSource(), "config_twice"));
+    call.accept(builder);
+
+    assertThatThrownBy(() -> call.accept(builder))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(name + " was already set to ");
+  }
+
+  @Test
+  void kafkaSettings_aRefusedCall_addsNoneOfItsSettings() {
+    JdbcEventStore store = migratedStore(pg.dataSource(), "config_refused_adds_none");
+    KafkaRelayBuilder builder = KafkaRelay.builder(store).kafkaSettings(Map.of("bootstrap.servers", "x:1"));
+
+    assertThatThrownBy(() -> builder.kafkaSettings(Map.of("compression.type", "lz4", "bootstrap.servers", "y:2")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("Kafka setting bootstrap.servers was already set to x:1");
+
+    assertThat(builder.build().producerSettings)
+        .containsEntry("bootstrap.servers", "x:1")
+        .doesNotContainKey("compression.type");
   }
 
   @Test

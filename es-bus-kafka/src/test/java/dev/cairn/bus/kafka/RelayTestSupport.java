@@ -47,17 +47,16 @@ final class RelayTestSupport {
   private RelayTestSupport() {}
 
   /**
-   * A relay builder on a test broker: topics under {@code prefix}, the transactional id {@code
-   * prefix + "relay"}, one replica, a meter registry of its own. A test sets on top what it is
-   * about (a later {@code kafkaSettings} adds to the bootstrap servers set here).
+   * A relay builder on a test broker: topics under {@code prefix}, one replica. A test sets on top
+   * what it is about (a later {@code kafkaSettings} adds to the bootstrap servers set here); the
+   * transactional id and the meter registry are the relay's defaults ({@code cairn-relay-<schema>},
+   * the store's registry) unless it sets them.
    */
   static KafkaRelayBuilder relayBuilder(JdbcEventStore store, String bootstrap, String prefix) {
     return KafkaRelay.builder(store)
         .kafkaSettings(Map.of("bootstrap.servers", bootstrap))
         .topicPrefix(prefix)
-        .transactionalId(prefix + "relay")
-        .replicationFactor(1)
-        .meterRegistry(new SimpleMeterRegistry());
+        .replicationFactor(1);
   }
 
   static JdbcEventStore migratedStore(DataSource ds, String schema) {
