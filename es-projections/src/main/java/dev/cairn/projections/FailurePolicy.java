@@ -3,6 +3,7 @@ package dev.cairn.projections;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.RecordedEvent;
+import dev.cairn.api.spi.SetOnce;
 import java.time.Duration;
 
 /**
@@ -107,8 +108,12 @@ public final class FailurePolicy {
     return streamWaitsBehindParked;
   }
 
-  /** Configures a {@link FailurePolicy}; each setter checks its argument at once. */
+  /**
+   * Configures a {@link FailurePolicy}; each setter checks its argument at once and refuses a second
+   * call, naming the value set first.
+   */
   public static final class Builder {
+    private final SetOnce set = new SetOnce();
     private int maxAttempts = 3;
     private Duration initialBackoff = Duration.ofMillis(50);
     private Duration maxBackoff = Duration.ofSeconds(1);
@@ -122,13 +127,14 @@ public final class FailurePolicy {
      *
      * @param value at least 1
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxAttempts(int value) {
       if (value < 1) {
         throw new IllegalArgumentException("max attempts must be >= 1 but was " + value);
       }
-      this.maxAttempts = value;
+      this.maxAttempts = set.once("max attempts", value);
       return this;
     }
 
@@ -138,6 +144,7 @@ public final class FailurePolicy {
      * @param initial the first wait (default 50 ms)
      * @param max the longest wait (default 1 s)
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if negative or initial exceeds max
      */
     public Builder backoff(Duration initial, Duration max) {
@@ -147,6 +154,7 @@ public final class FailurePolicy {
         throw new IllegalArgumentException(
             "backoff must satisfy 0 <= initial <= max but was initial=" + initial + ", max=" + max);
       }
+      set.once("backoff", "initial=" + initial + ", max=" + max);
       this.initialBackoff = initial;
       this.maxBackoff = max;
       return this;
@@ -158,9 +166,10 @@ public final class FailurePolicy {
      *
      * @param value true to wait
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder streamWaitsBehindParked(boolean value) {
-      this.streamWaitsBehindParked = value;
+      this.streamWaitsBehindParked = set.once("stream waits behind parked", value);
       return this;
     }
 
@@ -169,9 +178,10 @@ public final class FailurePolicy {
      *
      * @param value the handler
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder errorHandler(ErrorHandler value) {
-      this.handler = requireNonNull(value, "errorHandler");
+      this.handler = set.once("error handler", value);
       return this;
     }
 

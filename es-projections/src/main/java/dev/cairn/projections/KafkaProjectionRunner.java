@@ -340,10 +340,19 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      *
      * @param value positive
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxBatchRecords(int value) {
-      this.maxBatchRecords = Checks.positive("max batch records", value);
+      this.maxBatchRecords = set.once("max batch records", Checks.positive("max batch records", value));
+      return this;
+    }
+
+    /** Sets the most records per batch unless the caller did: a rebuild's default, larger than a runner's. */
+    Builder maxBatchRecordsUnlessSet(int value) {
+      if (!set.isSet("max batch records")) {
+        this.maxBatchRecords = value;
+      }
       return this;
     }
 
@@ -352,10 +361,11 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      *
      * @param value the time
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxBatchTime(Duration value) {
-      this.maxBatchTime = Checks.positive("max batch time", value);
+      this.maxBatchTime = set.once("max batch time", Checks.positive("max batch time", value));
       return this;
     }
 
@@ -367,13 +377,11 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      *
      * @param value zero or more
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if negative
      */
     public Builder linger(Duration value) {
-      if (value.isNegative()) {
-        throw new IllegalArgumentException("linger must be >= 0 but was " + value);
-      }
-      this.linger = value;
+      this.linger = set.once("linger", Checks.notNegative("linger", value));
       return this;
     }
 
@@ -382,10 +390,11 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      *
      * @param value the time
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder pollTimeout(Duration value) {
-      this.pollTimeout = Checks.positive("poll timeout", value);
+      this.pollTimeout = set.once("poll timeout", Checks.positive("poll timeout", value));
       return this;
     }
 
@@ -398,13 +407,11 @@ public final class KafkaProjectionRunner extends AbstractRunner {
      *
      * @param value zero or more
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if negative
      */
     public Builder handoverMargin(Duration value) {
-      if (value.isNegative()) {
-        throw new IllegalArgumentException("handover margin must be >= 0 but was " + value);
-      }
-      this.handoverMargin = value;
+      this.handoverMargin = set.once("handover margin", Checks.notNegative("handover margin", value));
       return this;
     }
 
@@ -427,15 +434,12 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       if (value.isBlank()) {
         throw new IllegalArgumentException("instance id of " + projection.spec() + " must not be blank");
       }
-      if (instanceId != null) {
-        throw new IllegalStateException("instance id was already set to " + instanceId);
-      }
       if (config.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
         throw new IllegalStateException(
             "instance id " + value + " conflicts with " + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG + "="
                 + config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) + " in the consumer config");
       }
-      this.instanceId = value;
+      this.instanceId = set.once("instance id", value);
       return this;
     }
 

@@ -80,9 +80,9 @@ public final class KafkaRebuild {
     Map<String, Object> config = new HashMap<>(consumerConfig);
     config.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, spec.name() + "-v" + spec.version());
     manager.install(next);
-    KafkaProjectionRunner.Builder builder = manager.kafkaRunner(next, config, topics).maxBatchRecords(1000);
+    KafkaProjectionRunner.Builder builder = manager.kafkaRunner(next, config, topics);
     configure.accept(builder);
-    KafkaProjectionRunner runner = builder.build();
+    KafkaProjectionRunner runner = builder.maxBatchRecordsUnlessSet(1000).build();
     runner.start();
     LOG.info(
         "projection {} is rebuilding from offset 0 of {} in group {} while version {} serves",

@@ -226,7 +226,7 @@ public final class ProjectionManager {
    * {@link Rebuild#switchOver()} then switches readers when it has caught up.
    *
    * @param next the new version
-   * @param configure further settings of the rebuilding runner
+   * @param configure further settings of the rebuilding runner (batch size defaults to 1000)
    * @return the rebuild
    * @throws ProjectionException if the version is not newer than the active one
    */
@@ -239,9 +239,9 @@ public final class ProjectionManager {
           "rebuild of " + spec + " needs a version above the active one, " + active.getAsInt());
     }
     install(next);
-    StoreProjectionRunner.Builder builder = storeRunner(next).batchSize(1000);
+    StoreProjectionRunner.Builder builder = storeRunner(next);
     configure.accept(builder);
-    StoreProjectionRunner runner = builder.build();
+    StoreProjectionRunner runner = builder.batchSizeUnlessSet(1000).build();
     runner.start();
     return new Rebuild(this, next, runner);
   }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -29,6 +30,7 @@ public final class ReadSideBuilder {
 
   private final DataSource dataSource;
   private final EventSerializer serializer;
+  private final SetOnce set = new SetOnce();
   private String schema;
   private String prefix;
   private MeterRegistry meters;
@@ -48,11 +50,7 @@ public final class ReadSideBuilder {
    * @throws IllegalStateException if the schema was already set
    */
   public ReadSideBuilder schema(String value) {
-    requireNonNull(value, "schema");
-    if (schema != null) {
-      throw new IllegalStateException("schema was already set to " + schema);
-    }
-    this.schema = Checks.sqlIdentifier("schema", value);
+    this.schema = set.once("schema", Checks.sqlIdentifier("schema", value));
     return this;
   }
 
@@ -65,11 +63,7 @@ public final class ReadSideBuilder {
    * @throws IllegalStateException if the prefix was already set
    */
   public ReadSideBuilder tablePrefix(String value) {
-    requireNonNull(value, "tablePrefix");
-    if (prefix != null) {
-      throw new IllegalStateException("table prefix was already set to " + prefix);
-    }
-    this.prefix = Checks.sqlIdentifier("table prefix", value);
+    this.prefix = set.once("table prefix", Checks.sqlIdentifier("table prefix", value));
     return this;
   }
 
@@ -81,11 +75,7 @@ public final class ReadSideBuilder {
    * @throws IllegalStateException if the registry was already set
    */
   public ReadSideBuilder meterRegistry(MeterRegistry value) {
-    requireNonNull(value, "meterRegistry");
-    if (meters != null) {
-      throw new IllegalStateException("meter registry was already set to " + meters);
-    }
-    this.meters = value;
+    this.meters = set.once("meter registry", value);
     return this;
   }
 

@@ -3,13 +3,15 @@ package dev.cairn.projections;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 
 /**
  * What every runner's builder sets, whichever source the runner reads: the failure policy, when
  * it reports itself stale and the OpenTelemetry that traces it. Each setter checks its argument at
- * once and returns the concrete builder, so that calls chain.
+ * once, refuses a second call (naming the value set first) and returns the concrete builder, so
+ * that calls chain.
  *
  * @param <B> the concrete builder
  */
@@ -18,6 +20,8 @@ public abstract sealed class RunnerBuilder<B extends RunnerBuilder<B>>
 
   final Projection projection;
   final ProjectionManager manager;
+  /** The settings made so far, this class's and the concrete builder's. */
+  final SetOnce set = new SetOnce();
   FailurePolicy policy = FailurePolicy.defaults();
   Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
   OpenTelemetry openTelemetry;
@@ -37,9 +41,10 @@ public abstract sealed class RunnerBuilder<B extends RunnerBuilder<B>>
    *
    * @param value the OpenTelemetry
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public B openTelemetry(OpenTelemetry value) {
-    this.openTelemetry = requireNonNull(value, "openTelemetry");
+    this.openTelemetry = set.once("OpenTelemetry", value);
     return self();
   }
 
@@ -48,9 +53,10 @@ public abstract sealed class RunnerBuilder<B extends RunnerBuilder<B>>
    *
    * @param value the policy
    * @return this builder
+   * @throws IllegalStateException if already set
    */
   public B failurePolicy(FailurePolicy value) {
-    this.policy = requireNonNull(value, "failurePolicy");
+    this.policy = set.once("failure policy", value);
     return self();
   }
 
@@ -60,10 +66,11 @@ public abstract sealed class RunnerBuilder<B extends RunnerBuilder<B>>
    *
    * @param value the bound
    * @return this builder
+   * @throws IllegalStateException if already set
    * @throws IllegalArgumentException if not positive
    */
   public B staleAfter(Duration value) {
-    this.staleAfter = Checks.positive("stale after", value);
+    this.staleAfter = set.once("stale after", Checks.positive("stale after", value));
     return self();
   }
 }

@@ -327,10 +327,19 @@ public final class StoreProjectionRunner extends AbstractRunner {
      *
      * @param value positive
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder batchSize(int value) {
-      this.batchSize = Checks.positive("batch size", value);
+      this.batchSize = set.once("batch size", Checks.positive("batch size", value));
+      return this;
+    }
+
+    /** Sets the batch size unless the caller did: a rebuild's default, larger than a runner's. */
+    Builder batchSizeUnlessSet(int value) {
+      if (!set.isSet("batch size")) {
+        this.batchSize = value;
+      }
       return this;
     }
 
@@ -340,10 +349,11 @@ public final class StoreProjectionRunner extends AbstractRunner {
      *
      * @param value the interval
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder pollInterval(Duration value) {
-      this.pollInterval = Checks.positive("poll interval", value);
+      this.pollInterval = set.once("poll interval", Checks.positive("poll interval", value));
       return this;
     }
 
@@ -354,9 +364,10 @@ public final class StoreProjectionRunner extends AbstractRunner {
      *
      * @param value true to listen
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder listenForNotifications(boolean value) {
-      this.listen = value;
+      this.listen = set.once("listen for notifications", value);
       return this;
     }
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.projections.internal.StreamsReset;
 import dev.cairn.projections.internal.StreamsTopology;
 import java.time.Duration;
@@ -268,9 +269,10 @@ public final class StreamsProjection<S> implements AutoCloseable {
      *
      * @param values the settings
      * @return this builder
+     * @throws IllegalStateException if one of the settings was already set
      */
     public Builder<S> config(Map<String, Object> values) {
-      config.putAll(requireNonNull(values, "values"));
+      config.putAll(SetOnce.merged("Kafka Streams setting", config, requireNonNull(values, "values")));
       return this;
     }
 
