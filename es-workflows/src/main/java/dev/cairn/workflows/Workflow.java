@@ -6,6 +6,7 @@ import dev.cairn.api.AggregateRepository;
 import dev.cairn.api.CommandRejectedException;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
 import dev.cairn.projections.ProjectionSpec;
@@ -317,7 +318,7 @@ public final class Workflow<S> implements AutoCloseable {
   }
 
   /**
-   * Configures a {@link Workflow}; each setter checks its argument at once.
+   * Configures a {@link Workflow}; each setter checks its argument at once and refuses a second call.
    *
    * @param <S> the process state
    */
@@ -325,6 +326,7 @@ public final class Workflow<S> implements AutoCloseable {
     private final String name;
     private final ProcessManager<S> manager;
     private final Class<S> stateType;
+    private final SetOnce set = new SetOnce();
     private JdbcEventStore store;
     private ProjectionManager projections;
     private EventSerializer serializer;
@@ -354,10 +356,7 @@ public final class Workflow<S> implements AutoCloseable {
      * @throws IllegalStateException if set already
      */
     public Builder<S> store(JdbcEventStore value) {
-      if (store != null) {
-        throw new IllegalStateException("store was already set to " + store);
-      }
-      this.store = requireNonNull(value, "store");
+      this.store = set.once("store", value);
       return this;
     }
 
@@ -366,9 +365,10 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value the manager
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<S> projections(ProjectionManager value) {
-      this.projections = requireNonNull(value, "projections");
+      this.projections = set.once("projection manager", value);
       return this;
     }
 
@@ -378,9 +378,10 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value the serializer
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<S> serializer(EventSerializer value) {
-      this.serializer = requireNonNull(value, "serializer");
+      this.serializer = set.once("serializer", value);
       return this;
     }
 
@@ -389,10 +390,11 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value from 1
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if below 1
      */
     public Builder<S> version(int value) {
-      this.version = Checks.positive("workflow version", value);
+      this.version = set.once("workflow version", Checks.positive("workflow version", value));
       return this;
     }
 
@@ -436,9 +438,10 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value the test
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<S> refusedWhen(Predicate<RuntimeException> value) {
-      this.refusal = requireNonNull(value, "refusedWhen");
+      this.refusal = set.once("refusal test", value);
       return this;
     }
 
@@ -448,9 +451,10 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<S> deadlinePoll(Duration value) {
-      this.deadlinePoll = Checks.positive("deadline poll", value);
+      this.deadlinePoll = set.once("deadline poll", Checks.positive("deadline poll", value));
       return this;
     }
 
@@ -460,9 +464,10 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<S> deadlineAttempts(int value) {
-      this.deadlineAttempts = Checks.positive("deadline attempts", value);
+      this.deadlineAttempts = set.once("deadline attempts", Checks.positive("deadline attempts", value));
       return this;
     }
 
@@ -472,9 +477,10 @@ public final class Workflow<S> implements AutoCloseable {
      *
      * @param value the configuration
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<S> runner(Consumer<StoreProjectionRunner.Builder> value) {
-      this.runnerConfig = requireNonNull(value, "runner");
+      this.runnerConfig = set.once("runner configuration", value);
       return this;
     }
 
