@@ -9,6 +9,8 @@ import dev.cairn.admin.http.JdkMount;
 import dev.cairn.admin.http.JettyServer;
 import dev.cairn.api.EventTypeRegistry;
 import dev.cairn.api.JacksonEventSerializer;
+import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.bus.kafka.KafkaRelay;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionManager;
@@ -267,6 +269,7 @@ public final class CairnAdmin implements AutoCloseable {
   /** Configures a {@link CairnAdmin}; each setter checks its argument at once. */
   public static final class Builder {
     private final JdbcEventStore store;
+    private final SetOnce set = new SetOnce();
     private DataSource readSide;
     private StoreTables tables;
     private MeterRegistry meters;
@@ -287,12 +290,13 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value the manager
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder projections(ProjectionManager value) {
       if (store == null) {
         throw new IllegalStateException("a read side's admin has its manager already (CairnAdmin.readSide)");
       }
-      this.projections = requireNonNull(value, "projections");
+      this.projections = set.once("projection manager", value);
       return this;
     }
 
@@ -302,9 +306,10 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value the registry
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder meterRegistry(MeterRegistry value) {
-      this.meters = requireNonNull(value, "meterRegistry");
+      this.meters = set.once("meter registry", value);
       return this;
     }
 
@@ -313,12 +318,13 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value the relay
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder relay(KafkaRelay value) {
       if (store == null) {
         throw new IllegalStateException("a read side has no relay: it has no event store");
       }
-      this.relay = requireNonNull(value, "relay");
+      this.relay = set.once("relay", value);
       return this;
     }
 
@@ -327,9 +333,10 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value the policy
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder security(AdminSecurity value) {
-      this.security = requireNonNull(value, "security");
+      this.security = set.once("security", value);
       return this;
     }
 
@@ -339,6 +346,7 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value e.g. {@code /ops/cairn}: lower-case letters, digits, {@code -} and {@code _}
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if the path is malformed
      */
     public Builder basePath(String value) {
@@ -346,7 +354,7 @@ public final class CairnAdmin implements AutoCloseable {
         throw new IllegalArgumentException(
             "basePath must be like /cairn (segments of a-z, 0-9, - and _, no trailing slash), was " + value);
       }
-      this.basePath = value;
+      this.basePath = set.once("base path", value);
       return this;
     }
 
@@ -359,12 +367,14 @@ public final class CairnAdmin implements AutoCloseable {
      * @throws IllegalStateException if a version was already added
      */
     public Builder catalog(Projection... versions) {
+      Map<String, Projection> added = new LinkedHashMap<>();
       for (Projection p : versions) {
         String key = p.spec().name() + " v" + p.spec().version();
-        if (catalog.putIfAbsent(key, p) != null) {
+        if (catalog.containsKey(key) || added.putIfAbsent(key, p) != null) {
           throw new IllegalStateException("projection " + key + " is already in the catalog");
         }
       }
+      catalog.putAll(added);
       return this;
     }
 
@@ -375,9 +385,10 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value the hook
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder onSwitch(Consumer<Projection> value) {
-      this.onSwitch = requireNonNull(value, "onSwitch");
+      this.onSwitch = set.once("switch hook", value);
       return this;
     }
 
@@ -386,13 +397,11 @@ public final class CairnAdmin implements AutoCloseable {
      *
      * @param value the bound
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if not positive
      */
     public Builder rebuildTimeout(Duration value) {
-      if (value == null || value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("rebuildTimeout must be positive, was " + value);
-      }
-      this.rebuildTimeout = value;
+      this.rebuildTimeout = set.once("rebuild timeout", Checks.positive("rebuild timeout", value));
       return this;
     }
 

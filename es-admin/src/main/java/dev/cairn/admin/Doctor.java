@@ -3,6 +3,8 @@ package dev.cairn.admin;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.api.GlobalPosition;
+import dev.cairn.api.spi.Checks;
+import dev.cairn.api.spi.SetOnce;
 import dev.cairn.bus.kafka.RelayDiagnostics;
 import dev.cairn.store.jdbc.FenceDelay;
 import dev.cairn.store.jdbc.JdbcEventStore;
@@ -350,9 +352,13 @@ public final class Doctor {
     return flat.length() > 120 ? flat.substring(0, 117) + "..." : flat;
   }
 
-  /** Configures a {@link Doctor}. */
+  /**
+   * Configures a {@link Doctor}; every setter checks its argument at once and refuses a second call,
+   * naming the value set first.
+   */
   public static final class Builder {
     private final JdbcEventStore store;
+    private final SetOnce set = new SetOnce();
     private Map<String, Object> kafkaSettings = Map.of();
     private String topicPrefix = "";
     private Duration fenceHeldAfter = Duration.ofSeconds(10);
@@ -368,9 +374,10 @@ public final class Doctor {
      *
      * @param value raw Kafka admin client settings
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder kafkaSettings(Map<String, ?> value) {
-      this.kafkaSettings = Map.copyOf(requireNonNull(value, "kafkaSettings"));
+      this.kafkaSettings = set.once("Kafka settings", Map.copyOf(requireNonNull(value, "kafkaSettings")));
       return this;
     }
 
@@ -379,9 +386,10 @@ public final class Doctor {
      *
      * @param value the prefix
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder topicPrefix(String value) {
-      this.topicPrefix = requireNonNull(value, "topicPrefix");
+      this.topicPrefix = set.once("topic prefix", value);
       return this;
     }
 
@@ -390,10 +398,11 @@ public final class Doctor {
      *
      * @param value a positive duration
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder fenceHeldAfter(Duration value) {
-      this.fenceHeldAfter = positive("fenceHeldAfter", value);
+      this.fenceHeldAfter = set.once("fence held after", Checks.positive("fence held after", value));
       return this;
     }
 
@@ -403,10 +412,11 @@ public final class Doctor {
      *
      * @param value a positive duration
      * @return this builder
+     * @throws IllegalStateException if already set
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder stalledAfter(Duration value) {
-      this.stalledAfter = positive("stalledAfter", value);
+      this.stalledAfter = set.once("stalled after", Checks.positive("stalled after", value));
       return this;
     }
 
@@ -417,14 +427,6 @@ public final class Doctor {
      */
     public Doctor build() {
       return new Doctor(this);
-    }
-
-    private static Duration positive(String name, Duration value) {
-      requireNonNull(value, name);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }
