@@ -315,6 +315,25 @@ class CairnAutoConfigurationTest {
   }
 
   @Test
+  void repositoryCustomizer_addsWhatPropertiesDoNotCover_butCannotSetAPropertysSettingAgain() {
+    runner("customized")
+        .withUserConfiguration(TallyApp.class)
+        .withPropertyValues("cairn.projections.enabled=false", "cairn.aggregates.tally.cache-size=100")
+        .withBean(AggregateRepositoryCustomizer.class, () -> (aggregate, b) -> b.snapshotWhenLoadSlowerThan(Duration.ofMillis(50)))
+        .withBean(TallyService.class)
+        .run(context -> assertThat(context).hasNotFailed().hasBean("talliesRepository"));
+    runner("customized_twice")
+        .withUserConfiguration(TallyApp.class)
+        .withPropertyValues("cairn.projections.enabled=false", "cairn.aggregates.tally.cache-size=100")
+        .withBean(AggregateRepositoryCustomizer.class, () -> (aggregate, b) -> b.cacheSize(50))
+        .withBean(TallyService.class)
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause().hasMessageStartingWith("cache size was already set to 100");
+        });
+  }
+
+  @Test
   void noDataSource_failureAnalysisSaysWhatToSet() {
     new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(CairnAutoConfiguration.class))
