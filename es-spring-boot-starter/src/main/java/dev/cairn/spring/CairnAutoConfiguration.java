@@ -26,6 +26,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -76,9 +77,7 @@ public class CairnAutoConfiguration {
             .fenceHeldThreshold(s.getFenceHeldThreshold())
             .groupCommit(s.getGroupCommitMaxSize(), s.getGroupCommitMaxInFlight(), s.getGroupCommitMaxWait())
             .meterRegistry(meters.getIfUnique(() -> Metrics.globalRegistry));
-    if (!s.getTablePrefix().isEmpty()) {
-      builder.tablePrefix(s.getTablePrefix());
-    }
+    PropertyMapper.get().from(s.getTablePrefix()).whenHasText().to(builder::tablePrefix);
     // The application's OpenTelemetry (its SDK) when it declares one; the relay and the runners
     // take the store's. Without one, the global instance (a no-op unless an SDK registered it).
     openTelemetry.ifUnique(builder::openTelemetry);
@@ -209,27 +208,15 @@ public class CairnAutoConfiguration {
               .linger(r.getLinger())
               .listenForNotifications(properties.getStore().isNotifyOnAppend())
               .meterRegistry(meters.getIfUnique(() -> store.meterRegistry()));
-      if (!r.getTopicPrefix().isEmpty()) {
-        builder.topicPrefix(r.getTopicPrefix());
-      }
-      if (r.getPartitions() != null) {
-        builder.partitions(r.getPartitions());
-      }
-      if (r.getReplicationFactor() != null) {
-        builder.replicationFactor(r.getReplicationFactor());
-      }
-      if (r.getTransactionalId() != null) {
-        builder.transactionalId(r.getTransactionalId());
-      }
-      if (r.getReplacesTransactionalId() != null) {
-        builder.replacesTransactionalId(r.getReplacesTransactionalId());
-      }
-      if (r.getRetention() != null) {
-        builder.retention(r.getRetention());
-      }
-      if (r.getSource() != null) {
-        builder.source(r.getSource());
-      }
+      // The options left unset keep the relay's defaults.
+      PropertyMapper map = PropertyMapper.get();
+      map.from(r.getTopicPrefix()).whenHasText().to(builder::topicPrefix);
+      map.from(r.getPartitions()).to(builder::partitions);
+      map.from(r.getReplicationFactor()).to(builder::replicationFactor);
+      map.from(r.getTransactionalId()).to(builder::transactionalId);
+      map.from(r.getReplacesTransactionalId()).to(builder::replacesTransactionalId);
+      map.from(r.getRetention()).to(builder::retention);
+      map.from(r.getSource()).to(builder::source);
       return builder.build();
     }
 

@@ -23,6 +23,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -93,17 +94,13 @@ public final class CairnProjections implements SmartLifecycle {
         // The relay creates topics with its partition count; a consumer must never create them.
         config.putIfAbsent("allow.auto.create.topics", false);
         KafkaProjectionRunner.Builder builder = manager.kafkaRunner(projection, config, topics).failurePolicy(policy).openTelemetry(openTelemetry);
-        if (staleAfter != null) {
-          builder.staleAfter(staleAfter);
-        }
+        PropertyMapper.get().from(staleAfter).to(builder::staleAfter);
         runners.put(name, builder.build());
         kafkaTopics.put(name, List.copyOf(topics));
       } else {
         StoreProjectionRunner.Builder builder = manager.storeRunner(projection).failurePolicy(policy).listenForNotifications(true)
             .openTelemetry(openTelemetry);
-        if (staleAfter != null) {
-          builder.staleAfter(staleAfter);
-        }
+        PropertyMapper.get().from(staleAfter).to(builder::staleAfter);
         runners.put(name, builder.build());
       }
     }
@@ -111,20 +108,15 @@ public final class CairnProjections implements SmartLifecycle {
 
   private static FailurePolicy policy(RunnerProperties own, RunnerProperties all) {
     FailurePolicy.Builder b = FailurePolicy.builder();
-    Integer attempts = pick(own.getMaxAttempts(), all.getMaxAttempts());
-    if (attempts != null) {
-      b.maxAttempts(attempts);
-    }
+    PropertyMapper map = PropertyMapper.get();
+    map.from(pick(own.getMaxAttempts(), all.getMaxAttempts())).to(b::maxAttempts);
     Duration initial = pick(own.getInitialBackoff(), all.getInitialBackoff());
     Duration max = pick(own.getMaxBackoff(), all.getMaxBackoff());
     if (initial != null || max != null) {
       Duration first = initial != null ? initial : Duration.ofMillis(50);
       b.backoff(first, max != null ? max : first.compareTo(Duration.ofSeconds(1)) > 0 ? first : Duration.ofSeconds(1));
     }
-    Boolean waits = pick(own.getStreamWaitsBehindParked(), all.getStreamWaitsBehindParked());
-    if (waits != null) {
-      b.streamWaitsBehindParked(waits);
-    }
+    map.from(pick(own.getStreamWaitsBehindParked(), all.getStreamWaitsBehindParked())).to(b::streamWaitsBehindParked);
     return b.build();
   }
 

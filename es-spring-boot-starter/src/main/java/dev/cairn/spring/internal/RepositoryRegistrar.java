@@ -14,6 +14,7 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.core.ResolvableType;
 
 /**
@@ -68,15 +69,10 @@ public final class RepositoryRegistrar implements BeanDefinitionRegistryPostProc
     if (aggregate.stateType() != null && settings.isSnapshots()) {
       builder.snapshots(aggregate.stateType(), aggregate.stateRevision());
     }
-    if (settings.getSnapshotEvery() != null) {
-      builder.snapshotEvery(settings.getSnapshotEvery());
-    }
-    if (settings.getCacheSize() != null) {
-      builder.cacheSize(settings.getCacheSize());
-    }
-    if (settings.getMaxRetries() != null) {
-      builder.maxRetries(settings.getMaxRetries());
-    }
+    PropertyMapper map = PropertyMapper.get();
+    map.from(settings.getSnapshotEvery()).to(builder::snapshotEvery);
+    map.from(settings.getCacheSize()).to(builder::cacheSize);
+    map.from(settings.getMaxRetries()).to(builder::maxRetries);
     factory.getBeanProvider(AggregateRepositoryCustomizer.class).orderedStream().forEach(c -> c.customize(aggregate, builder));
     return builder.build();
   }
