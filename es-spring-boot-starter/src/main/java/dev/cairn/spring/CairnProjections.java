@@ -146,8 +146,9 @@ public final class CairnProjections implements SmartLifecycle {
   public void start() {
     List<ProjectionRunner> later = new ArrayList<>();
     Set<String> topics = new LinkedHashSet<>();
+    KafkaRelay creator = relay;
     for (Map.Entry<String, ProjectionRunner> e : runners.entrySet()) {
-      if (relay != null && kafkaTopics.containsKey(e.getKey())) {
+      if (creator != null && kafkaTopics.containsKey(e.getKey())) {
         later.add(e.getValue());
         topics.addAll(kafkaTopics.get(e.getKey()));
       } else {
@@ -156,8 +157,8 @@ public final class CairnProjections implements SmartLifecycle {
     }
     synchronized (lock) {
       stopping = false;
-      if (!later.isEmpty()) {
-        Thread t = new Thread(() -> startWhenTopicsExist(topics, later), "cairn-projection-starter");
+      if (creator != null && !later.isEmpty()) {
+        Thread t = new Thread(() -> startWhenTopicsExist(creator, topics, later), "cairn-projection-starter");
         t.setDaemon(true);
         starter = t;
         t.start();
@@ -172,12 +173,12 @@ public final class CairnProjections implements SmartLifecycle {
    * only see it at its next metadata refresh, so the topics are created first (as the relay would),
    * retrying with backoff while Kafka does not answer.
    */
-  private void startWhenTopicsExist(Set<String> topics, List<ProjectionRunner> later) {
+  private void startWhenTopicsExist(KafkaRelay creator, Set<String> topics, List<ProjectionRunner> later) {
     long backoffMs = 500;
     for (String topic : topics) {
       while (true) {
         try {
-          relay.ensureTopic(topic);
+          creator.ensureTopic(topic);
           break;
         } catch (RuntimeException e) {
           LOG.info("waiting for Kafka to create topic {}: {}", topic, WarnOnce.describe("creating topic", e));

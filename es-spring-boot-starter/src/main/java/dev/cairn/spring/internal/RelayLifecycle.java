@@ -64,7 +64,8 @@ public final class RelayLifecycle implements SmartLifecycle {
           .nodes()
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw CairnStartupException.kafkaUnreachable(String.valueOf(admin.get("bootstrap.servers")), timeout, e.getCause());
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw CairnStartupException.kafkaUnreachable(String.valueOf(admin.get("bootstrap.servers")), timeout, cause);
     } catch (TimeoutException | RuntimeException e) {
       throw CairnStartupException.kafkaUnreachable(String.valueOf(admin.get("bootstrap.servers")), timeout, e);
     } catch (InterruptedException e) {
