@@ -1,5 +1,7 @@
 package dev.cairn.api;
 
+import org.jspecify.annotations.Nullable;
+
 /** The root of every exception that Cairn throws for a failed operation. */
 public class CairnException extends RuntimeException {
 
@@ -18,9 +20,9 @@ public class CairnException extends RuntimeException {
    * Creates an exception with a message and a cause.
    *
    * @param message the message
-   * @param cause the underlying failure
+   * @param cause the underlying failure, or null
    */
-  protected CairnException(String message, Throwable cause) {
+  protected CairnException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -3,6 +3,7 @@ package dev.cairn.api;
 import static java.util.Objects.requireNonNull;
 
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How to run one command: its id, its optional idempotency key, and the metadata its events
@@ -13,7 +14,7 @@ import java.util.UUID;
  * @param idempotencyKey a key that makes re-sending the command safe, or null
  * @param metadata metadata for the events (correlation id, tenant, user, traceparent, extra)
  */
-public record CommandOptions(UUID commandId, String idempotencyKey, EventMetadata metadata) {
+public record CommandOptions(UUID commandId, @Nullable String idempotencyKey, EventMetadata metadata) {
 
   /** The longest idempotency key accepted. */
   public static final int MAX_KEY_LENGTH = 200;
@@ -61,7 +62,7 @@ public record CommandOptions(UUID commandId, String idempotencyKey, EventMetadat
    * @param key the key, or null for none
    * @return the copy
    */
-  public CommandOptions withIdempotencyKey(String key) {
+  public CommandOptions withIdempotencyKey(@Nullable String key) {
     return new CommandOptions(commandId, key, metadata);
   }
 

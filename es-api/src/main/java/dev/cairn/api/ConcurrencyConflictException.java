@@ -1,5 +1,7 @@
 package dev.cairn.api;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An append lost a race: the stream was not at the version the writer expected. The writer may
  * reload the stream and decide again.
@@ -13,7 +15,7 @@ public final class ConcurrencyConflictException extends CairnException {
   private final long actualVersion;
 
   private ConcurrencyConflictException(
-      String streamId, long expectedVersion, long actualVersion, Throwable cause) {
+      String streamId, long expectedVersion, long actualVersion, @Nullable Throwable cause) {
     super(
         "stream " + streamId + ": expected version " + expectedVersion + " but was " + actualVersion,
         cause);
@@ -32,7 +34,7 @@ public final class ConcurrencyConflictException extends CairnException {
    * @return the exception
    */
   public static ConcurrencyConflictException of(
-      String streamId, long expectedVersion, long actualVersion, Throwable cause) {
+      String streamId, long expectedVersion, long actualVersion, @Nullable Throwable cause) {
     return new ConcurrencyConflictException(streamId, expectedVersion, actualVersion, cause);
   }
 

@@ -1,6 +1,7 @@
 package dev.cairn.api;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What is known about why and for whom an event was written. Every field may be null; {@code
@@ -14,11 +15,11 @@ import java.util.Map;
  * @param extra further entries, copied and never null
  */
 public record EventMetadata(
-    String correlationId,
-    String causationId,
-    String tenant,
-    String user,
-    String traceparent,
+    @Nullable String correlationId,
+    @Nullable String causationId,
+    @Nullable String tenant,
+    @Nullable String user,
+    @Nullable String traceparent,
     Map<String, String> extra) {
 
   /** No metadata at all. */
@@ -35,7 +36,7 @@ public record EventMetadata(
    * @param value the correlation id
    * @return the copy
    */
-  public EventMetadata withCorrelationId(String value) {
+  public EventMetadata withCorrelationId(@Nullable String value) {
     return new EventMetadata(value, causationId, tenant, user, traceparent, extra);
   }
 
@@ -45,7 +46,7 @@ public record EventMetadata(
    * @param value the causation id
    * @return the copy
    */
-  public EventMetadata withCausationId(String value) {
+  public EventMetadata withCausationId(@Nullable String value) {
     return new EventMetadata(correlationId, value, tenant, user, traceparent, extra);
   }
 
@@ -55,7 +56,7 @@ public record EventMetadata(
    * @param value the tenant
    * @return the copy
    */
-  public EventMetadata withTenant(String value) {
+  public EventMetadata withTenant(@Nullable String value) {
     return new EventMetadata(correlationId, causationId, value, user, traceparent, extra);
   }
 
@@ -65,7 +66,7 @@ public record EventMetadata(
    * @param value the user
    * @return the copy
    */
-  public EventMetadata withUser(String value) {
+  public EventMetadata withUser(@Nullable String value) {
     return new EventMetadata(correlationId, causationId, tenant, value, traceparent, extra);
   }
 
@@ -75,7 +76,7 @@ public record EventMetadata(
    * @param value the {@code traceparent} header's value
    * @return the copy
    */
-  public EventMetadata withTraceparent(String value) {
+  public EventMetadata withTraceparent(@Nullable String value) {
     return new EventMetadata(correlationId, causationId, tenant, user, value, extra);
   }
 

@@ -5,4 +5,7 @@
  *
  * <p>Domain code depends on this package only, and on none of Jdbi, Kafka or Jackson.
  */
+@NullMarked
 package dev.cairn.api;
+
+import org.jspecify.annotations.NullMarked;
