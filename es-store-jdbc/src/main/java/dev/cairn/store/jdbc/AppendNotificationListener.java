@@ -1,6 +1,7 @@
 package dev.cairn.store.jdbc;
 
 import dev.cairn.store.jdbc.spi.WarnOnce;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -64,14 +65,8 @@ final class AppendNotificationListener implements JdbcEventStore.AppendSubscript
         wake.run();
         try {
           while (stop.getCount() > 0) {
-            PGNotification[] got = pg.getNotifications(waitMillis);
-            if (got != null) {
-              for (PGNotification n : got) {
-                if (payload.equals(n.getParameter())) {
-                  wake.run();
-                  break;
-                }
-              }
+            if (awaitMatching(pg)) {
+              wake.run();
             }
           }
         } finally {
@@ -93,6 +88,22 @@ final class AppendNotificationListener implements JdbcEventStore.AppendSubscript
         backoff = Math.min(backoff * 2, MAX_BACKOFF.toMillis());
       }
     }
+  }
+
+  /**
+   * Waits up to {@code waitMillis} for notifications and tells whether one carries the expected
+   * payload.
+   */
+  private boolean awaitMatching(PGConnection pg) throws SQLException {
+    PGNotification[] got = pg.getNotifications(waitMillis);
+    if (got != null) {
+      for (PGNotification n : got) {
+        if (payload.equals(n.getParameter())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Stops listening and waits for the listening thread to end. */

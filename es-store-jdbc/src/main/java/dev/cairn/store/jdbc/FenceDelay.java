@@ -2,6 +2,7 @@ package dev.cairn.store.jdbc;
 
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Events that were appended and committed but that readers of the global order cannot see yet,
@@ -12,7 +13,7 @@ import java.time.Instant;
  * @param eventsWaiting how many committed events wait above the fence
  * @param oldestWaiting when the oldest of them was appended, or null if none waits
  */
-public record FenceDelay(long eventsWaiting, Instant oldestWaiting) {
+public record FenceDelay(long eventsWaiting, @Nullable Instant oldestWaiting) {
 
   /**
    * Returns how long the oldest waiting event has waited.

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,10 +107,10 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
   }
 
   private CommandResult<E> handle(String streamId, C command, CommandOptions options, CommandTracing.Command trace) {
-    String key = options.idempotencyKey();
-    String commandHash = key == null ? null : IdempotencyKeys.fingerprint(command);
+    String keyValue = options.idempotencyKey();
+    Key key = keyValue == null ? null : new Key(keyValue, IdempotencyKeys.fingerprint(command));
     if (key != null) {
-      Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash, command);
+      Optional<CommandResult<E>> earlier = earlierResult(key, streamId, command);
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -120,14 +121,14 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
       requireNonNull(events, "decider returned null events");
       try {
         return events.isEmpty()
-            ? recordNothing(streamId, loaded, key, commandHash)
-            : append(streamId, loaded, events, options, key, commandHash, trace);
+            ? recordNothing(streamId, loaded, key)
+            : append(streamId, loaded, events, options, key, trace);
       } catch (ConcurrencyConflictException e) {
         trace.conflict(e, attempt < maxRetries);
         invalidate(streamId);
         if (key != null) {
           // The race may have been with a request carrying the same key.
-          Optional<CommandResult<E>> earlier = earlierResult(key, streamId, commandHash, command);
+          Optional<CommandResult<E>> earlier = earlierResult(key, streamId, command);
           if (earlier.isPresent()) {
             return earlier.get();
           }
@@ -137,15 +138,17 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
         }
         LOG.debug("stream {}: retrying after conflict ({} of {})", streamId, attempt + 1, maxRetries);
       } catch (IdempotencyKeys.KeyAlreadyUsed e) {
-        // Another request with the same key committed first: answer as it was answered.
-        return earlierResult(key, streamId, commandHash, command)
-            .orElseThrow(() -> new IllegalStateException("idempotency key " + key + " vanished"));
+        // Another request with the same key committed first: answer as it was answered. Only an
+        // append with a key records one, so there is a key.
+        Key used = requireNonNull(key, "key");
+        return earlierResult(used, streamId, command)
+            .orElseThrow(() -> new IllegalStateException("idempotency key " + used.value() + " vanished"));
       }
     }
   }
 
   private CommandResult<E> append(
-      String streamId, Loaded<S> loaded, List<E> events, CommandOptions options, String key, String hash,
+      String streamId, Loaded<S> loaded, List<E> events, CommandOptions options, @Nullable Key key,
       CommandTracing.Command trace) {
     List<NewEvent> newEvents = new ArrayList<>(events.size());
     EventMetadata metadata = trace.metadata(options.eventMetadata());
@@ -161,7 +164,7 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     AppendResult result =
         trace.append(
             loaded.version(), newEvents.size(),
-            () -> store.appender().append(request, key == null ? null : h -> recordKey(h, key, streamId, hash, from, to)));
+            () -> store.appender().append(request, key == null ? null : h -> recordKey(h, key, streamId, from, to)));
     S state = loaded.state();
     List<EventEnvelope<E>> envelopes = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
@@ -174,21 +177,24 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     return new CommandResult<>(streamId, result.version(), envelopes, false);
   }
 
-  private CommandResult<E> recordNothing(String streamId, Loaded<S> loaded, String key, String hash) {
+  private CommandResult<E> recordNothing(String streamId, Loaded<S> loaded, @Nullable Key key) {
     if (key != null) {
-      store.jdbi().useTransaction(h -> recordKey(h, key, streamId, hash, loaded.version() + 1, loaded.version()));
+      store.jdbi().useTransaction(h -> recordKey(h, key, streamId, loaded.version() + 1, loaded.version()));
     }
     return new CommandResult<>(streamId, loaded.version(), List.of(), false);
   }
 
-  private void recordKey(Handle h, String key, String streamId, String hash, long from, long to) {
-    keys.record(h, key, streamId, hash, from, to);
+  private void recordKey(Handle h, Key key, String streamId, long from, long to) {
+    keys.record(h, key.value(), streamId, key.commandHash(), from, to);
   }
 
-  private Optional<CommandResult<E>> earlierResult(String key, String streamId, String hash, C command) {
-    return keys.find(key, streamId, hash, command)
+  private Optional<CommandResult<E>> earlierResult(Key key, String streamId, C command) {
+    return keys.find(key.value(), streamId, key.commandHash(), command)
         .map(earlier -> new CommandResult<>(streamId, earlier.version(), envelopes(earlier.events()), true));
   }
+
+  /** A command's idempotency key, and the fingerprint of the command's content it is sent with. */
+  private record Key(String value, String commandHash) {}
 
   @Override
   public Loaded<S> load(String streamId) {
@@ -263,13 +269,13 @@ public final class JdbcAggregateRepository<C, S, E> implements AggregateReposito
     private final String streamType;
     private final Decider<C, S, E> decider;
     private final SetOnce set = new SetOnce();
-    private EventSerializer serializer;
+    private @Nullable EventSerializer serializer;
     private int maxRetries = 3;
     private long cacheSize = 10_000;
-    private Class<S> stateClass;
+    private @Nullable Class<S> stateClass;
     private int stateRevision;
     private int snapshotEvery = 100;
-    private Duration snapshotWhenLoadSlowerThan;
+    private @Nullable Duration snapshotWhenLoadSlowerThan;
 
     Builder(JdbcEventStore store, String streamType, Decider<C, S, E> decider) {
       this.store = store;

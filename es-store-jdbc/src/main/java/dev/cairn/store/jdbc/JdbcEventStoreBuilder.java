@@ -11,6 +11,7 @@ import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link JdbcEventStore}, as {@link JdbcEventStore#builder(DataSource)} returns it;
@@ -25,7 +26,7 @@ public final class JdbcEventStoreBuilder {
   boolean notify;
   MeterRegistry meters = Metrics.globalRegistry;
   Duration fenceHeldThreshold = Duration.ofSeconds(10);
-  OpenTelemetry openTelemetry;
+  @Nullable OpenTelemetry openTelemetry;
   GroupCommitSettings groupCommit = GroupCommitSettings.DEFAULTS;
 
   JdbcEventStoreBuilder(DataSource dataSource) {

@@ -1,6 +1,7 @@
 package dev.cairn.store.jdbc;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The oldest open transaction that holds a transaction id, and so holds back every reader of the
@@ -10,6 +11,6 @@ import java.time.Duration;
  * @param database the database it runs in (it holds readers back in every database)
  * @param age how long the transaction has been open
  * @param state the backend's state, such as {@code idle in transaction}
- * @param query the start of its last statement
+ * @param query the start of its last statement, or null for a prepared transaction
  */
-public record OpenTransaction(int pid, String database, Duration age, String state, String query) {}
+public record OpenTransaction(int pid, String database, Duration age, String state, @Nullable String query) {}

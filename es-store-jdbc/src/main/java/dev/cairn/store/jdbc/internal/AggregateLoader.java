@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Loads aggregates' states: from the cache, refreshed with the events newer than its version, or
@@ -48,7 +49,7 @@ public final class AggregateLoader<S> {
   private final Supplier<S> initialState;
   private final Evolver<S> evolver;
   private final SnapshotPolicy<S> snapshots;
-  private final Cache<String, Loaded<S>> cache;
+  private final @Nullable Cache<String, Loaded<S>> cache;
   private final Timer loadTimer;
 
   /**
@@ -102,7 +103,7 @@ public final class AggregateLoader<S> {
     Loaded<S> cached = cache == null ? null : cache.getIfPresent(streamId);
     Loaded<S> loaded;
     int folded;
-    if (cached != null) {
+    if (cache != null && cached != null) {
       List<RecordedEvent> newer =
           jdbi.withHandle(h -> streams.read(h, streamId, cached.version(), Long.MAX_VALUE, Integer.MAX_VALUE));
       loaded = fold(cached, newer);

@@ -1,5 +1,7 @@
 package dev.cairn.store.jdbc.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.AppendResult;
 import dev.cairn.api.ConcurrencyConflictException;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The append as one statement: the compare-and-set on the stream row, then the events, inserted
@@ -62,14 +65,14 @@ final class AppendStatement {
   private static final String NOTIFY = "; SELECT pg_notify('%s', ?)";
 
   private final StoreTables tables;
-  private final String notifySuffix;
+  private final @Nullable String notifySuffix;
   private final StreamReader streams;
   private final String declare;
   /** By mode: create many, advance many, create one, advance one. */
   private final Map<Mode, String[]> statements = new EnumMap<>(Mode.class);
 
   /** With a null {@code notifyChannel}, appends are not announced. */
-  AppendStatement(StoreTables tables, GlobalFence fence, String notifyChannel, StreamReader streams) {
+  AppendStatement(StoreTables tables, GlobalFence fence, @Nullable String notifyChannel, StreamReader streams) {
     this.tables = tables;
     this.declare = fence.declareSql();
     this.streams = streams;
@@ -150,7 +153,9 @@ final class AppendStatement {
       payloads[i] = e.payload();
       metadatas[i] = MetadataJson.write(e.metadata());
     }
-    String sql = statements.get(mode)[(n == 1 ? 2 : 0) + (expected == 0 ? 0 : 1)];
+    // The constructor built the statements of every mode.
+    String[] forms = requireNonNull(statements.get(mode), "statements");
+    String sql = forms[(n == 1 ? 2 : 0) + (expected == 0 ? 0 : 1)];
     RecordedEvent[] stored = new RecordedEvent[n];
     int count;
     Connection c = h.getConnection();
@@ -280,7 +285,7 @@ final class AppendStatement {
    * @param row the stream's row, or null if the stream does not exist
    * @return an {@link IllegalArgumentException} if the stream is of another type, else the conflict
    */
-  static RuntimeException lostCompareAndSet(AppendRequest request, StreamReader.StreamRow row) {
+  static RuntimeException lostCompareAndSet(AppendRequest request, StreamReader.@Nullable StreamRow row) {
     if (row != null && !request.streamType().equals(row.streamType())) {
       return new IllegalArgumentException(
           "stream " + request.streamId() + " is of type " + row.streamType() + ", not " + request.streamType());

@@ -1,10 +1,13 @@
 package dev.cairn.store.jdbc.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.AppendResult;
 import dev.cairn.api.ConcurrencyConflictException;
 import dev.cairn.api.EventTooLargeException;
 import dev.cairn.api.NewEvent;
+import dev.cairn.api.RecordedEvent;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import dev.cairn.api.EventStoreException;
 import io.micrometer.core.instrument.Counter;
@@ -19,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +46,7 @@ public final class Appender {
   private final Counter conflicts;
   private final GroupAppendStatement groupStatement;
   /** Null when appends are not grouped. */
-  private final GroupCommit groups;
+  private final @Nullable GroupCommit groups;
   private final DistributionSummary groupSizes;
   private final Counter groupFallbacks;
 
@@ -64,9 +68,9 @@ public final class Appender {
       GlobalFence fence,
       StreamReader streams,
       int maxEventBytes,
-      String notifyChannel,
+      @Nullable String notifyChannel,
       MeterRegistry meters,
-      GroupCommitSettings grouping) {
+      @Nullable GroupCommitSettings grouping) {
     this.jdbi = jdbi;
     this.streams = streams;
     this.fence = fence;
@@ -118,7 +122,7 @@ public final class Appender {
    * @return what was written
    * @throws ConcurrencyConflictException if the stream is at another version
    */
-  public AppendResult append(AppendRequest request, Consumer<Handle> before) {
+  public AppendResult append(AppendRequest request, @Nullable Consumer<Handle> before) {
     checkSizes(request);
     Timer.Sample sample = Timer.start(meters);
     try {
@@ -127,10 +131,12 @@ public final class Appender {
         result = alone(request, before);
       } else {
         GroupCommit.Outcome outcome = groups.submit(request, before);
-        if (outcome.failure() != null) {
-          throw outcome.failure();
+        RuntimeException failure = outcome.failure();
+        if (failure != null) {
+          throw failure;
         }
-        result = outcome.result();
+        // An outcome without a failure holds the result.
+        result = requireNonNull(outcome.result(), "result");
       }
       afterCommit(result);
       return result;
@@ -140,7 +146,7 @@ public final class Appender {
   }
 
   /** The append alone, in a transaction of its own. */
-  private AppendResult alone(AppendRequest request, Consumer<Handle> before) {
+  private AppendResult alone(AppendRequest request, @Nullable Consumer<Handle> before) {
     if (before == null) {
       // One round trip, the commit included, on a connection in auto-commit (the pool's usual
       // state); two (the statement, then the commit) on a pool that hands out connections in a
@@ -196,10 +202,12 @@ public final class Appender {
           return outcomesOf(members, done);
         } catch (GroupAppendStatement.Failed e) {
           if (!e.rolledBack()) {
+            // A Failed always wraps the group's failure.
+            Throwable cause = requireNonNull(e.getCause(), "cause");
             EventStoreException failure =
                 EventStoreException.of(
                     "appending a group of " + members.size() + " appends (the connection broke: whether it committed is unknown)",
-                    e.getCause());
+                    cause);
             return Collections.nCopies(members.size(), GroupCommit.Outcome.failed(failure));
           }
           groupFallbacks.increment();
@@ -219,7 +227,7 @@ public final class Appender {
    * Runs a group whose members have work of their own (idempotency keys) in one transaction: the
    * group statement, the winners' work, the commit. Returns null if it rolled back.
    */
-  private List<GroupCommit.Outcome> runInTransaction(
+  private @Nullable List<GroupCommit.Outcome> runInTransaction(
       Handle h, List<GroupCommit.Member> members, List<AppendRequest> requests) {
     boolean committing = false;
     try {
@@ -267,9 +275,10 @@ public final class Appender {
     for (int i = 0; i < members.size(); i++) {
       AppendRequest r = members.get(i).request;
       GroupAppendStatement.Outcome o = done.get(i);
-      if (o.won()) {
+      List<RecordedEvent> stored = o.stored(); // null unless it won
+      if (stored != null) {
         outcomes.add(
-            GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), o.stored())));
+            GroupCommit.Outcome.committed(new AppendResult(r.streamId(), r.expectedVersion() + r.events().size(), stored)));
       } else {
         conflicts.increment();
         outcomes.add(GroupCommit.Outcome.failed(AppendStatement.lostCompareAndSet(r, o.actual())));
@@ -359,7 +368,7 @@ public final class Appender {
   }
 
   /** Whether a transaction has declared itself, and the transaction id it holds (null if none). */
-  private record Declaration(boolean declared, String txId) {}
+  private record Declaration(boolean declared, @Nullable String txId) {}
 
   /**
    * Returns how many appends wait for their group to start, 0 when appends are not grouped.

@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The spans of command handling, after OpenTelemetry's conventions for database calls: one
@@ -133,7 +134,7 @@ public final class CommandTracing {
     private final Span span;
     private final Scope scope;
     private final Traces.AutoCloseableScope mdc;
-    private final String traceparent;
+    private final @Nullable String traceparent;
     private long attempt;
     private long conflicts;
 

@@ -1,5 +1,7 @@
 package dev.cairn.store.jdbc.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.AppendRequest;
 import dev.cairn.api.EventStoreException;
 import dev.cairn.api.NewEvent;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The appends of several streams as one statement: a compare-and-set per stream row, then the
@@ -66,7 +69,7 @@ final class GroupAppendStatement {
   private final boolean notify;
 
   /** With a null {@code notifyChannel}, appends are not announced. */
-  GroupAppendStatement(StoreTables tables, GlobalFence fence, String notifyChannel) {
+  GroupAppendStatement(StoreTables tables, GlobalFence fence, @Nullable String notifyChannel) {
     String body = GROUP.formatted(tables.qualified("streams"), tables.qualified("events"));
     this.notify = notifyChannel != null;
     String notifySql = notify ? NOTIFY.formatted(notifyChannel) : "";
@@ -84,7 +87,7 @@ final class GroupAppendStatement {
    * @param actual the stream's row when the compare-and-set failed (null if the stream does not
    *     exist): as the group's snapshot saw it, or just after the group committed in one trip
    */
-  record Outcome(List<RecordedEvent> stored, StreamReader.StreamRow actual) {
+  record Outcome(@Nullable List<RecordedEvent> stored, StreamReader.@Nullable StreamRow actual) {
     boolean won() {
       return stored != null;
     }
@@ -186,7 +189,8 @@ final class GroupAppendStatement {
           5,
           rs -> {
             String id = rs.getString("stream_id");
-            AppendRequest r = byStream.get(id);
+            // The statement returns events of the requested streams only.
+            AppendRequest r = requireNonNull(byStream.get(id), "request of a stored stream");
             long version = rs.getLong("version");
             stored.computeIfAbsent(id, x -> new RecordedEvent[r.events().size()])[(int) (version - r.expectedVersion() - 1)] =
                 AppendStatement.stored(r, version, rs);

@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Combines concurrent appends to different streams into groups, each committed as one
@@ -36,13 +37,13 @@ final class GroupCommit {
   /** An append waiting for its group, with the work to run in its transaction. */
   static final class Member {
     final AppendRequest request;
-    final Consumer<Handle> inTransaction;
+    final @Nullable Consumer<Handle> inTransaction;
     /** The caller's thread, unparked when the outcome is set or when it may lead. */
     private final Thread thread = Thread.currentThread();
     /** Set once, by the group's leader, before it unparks {@link #thread}; read without the lock. */
-    private volatile Outcome outcome;
+    private volatile @Nullable Outcome outcome;
 
-    Member(AppendRequest request, Consumer<Handle> inTransaction) {
+    Member(AppendRequest request, @Nullable Consumer<Handle> inTransaction) {
       this.request = request;
       this.inTransaction = inTransaction;
     }
@@ -54,7 +55,7 @@ final class GroupCommit {
    * @param result the result, if it committed
    * @param failure the failure, if it failed
    */
-  record Outcome(AppendResult result, RuntimeException failure) {
+  record Outcome(@Nullable AppendResult result, @Nullable RuntimeException failure) {
     static Outcome committed(AppendResult result) {
       return new Outcome(result, null);
     }
@@ -110,7 +111,7 @@ final class GroupCommit {
    * @return how the append ended; an interrupt does not end the wait (the append may be committing
    *     already), it is kept for the caller
    */
-  Outcome submit(AppendRequest request, Consumer<Handle> inTransaction) {
+  Outcome submit(AppendRequest request, @Nullable Consumer<Handle> inTransaction) {
     Member me = new Member(request, inTransaction);
     boolean interrupted = false;
     boolean locked = true;
@@ -236,7 +237,7 @@ final class GroupCommit {
   }
 
   /** The first queued member whose stream is not in a group now, or null. */
-  private Member firstEligible() {
+  private @Nullable Member firstEligible() {
     for (Member m : queue) {
       if (!streamsInFlight.contains(m.request.streamId())) {
         return m;

@@ -8,6 +8,7 @@ import dev.cairn.api.EventMetadata;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Writes event metadata as a flat JSON object and reads it back. */
 final class MetadataJson {
@@ -82,7 +83,7 @@ final class MetadataJson {
     return new EventMetadata(correlation, causation, tenant, user, traceparent, extra);
   }
 
-  private static void putIfPresent(ObjectNode node, String key, String value) {
+  private static void putIfPresent(ObjectNode node, String key, @Nullable String value) {
     if (value != null) {
       node.put(key, value);
     }

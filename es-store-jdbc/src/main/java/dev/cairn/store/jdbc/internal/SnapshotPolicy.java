@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,16 +26,31 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotPolicy.class);
 
-  private final Snapshots snapshots;
   private final EventSerializer serializer;
-  private final Class<S> stateClass;
-  private final String stateType;
   private final int stateRevision;
   private final int every;
-  private final Duration slowerThan;
-  private final Ignored otherType;
-  private final Ignored otherRevision;
-  private final Ignored unreadable;
+  private final @Nullable Duration slowerThan;
+  /** Null when snapshots are off. */
+  private final @Nullable On<S> on;
+
+  /**
+   * What a policy with snapshots on holds.
+   *
+   * @param snapshots the snapshots' reader and background writer
+   * @param stateClass the state's class
+   * @param stateType the state's class name, as snapshots record it
+   * @param otherType the snapshots ignored as of another state type
+   * @param otherRevision those ignored as of another revision
+   * @param unreadable those ignored as unreadable
+   * @param <S> the state
+   */
+  private record On<S>(
+      Snapshots snapshots,
+      Class<S> stateClass,
+      String stateType,
+      Ignored otherType,
+      Ignored otherRevision,
+      Ignored unreadable) {}
 
   /**
    * Creates the policy, and its background writer if snapshots are on.
@@ -55,21 +71,24 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
       MeterRegistry meters,
       String streamType,
       EventSerializer serializer,
-      Class<S> stateClass,
+      @Nullable Class<S> stateClass,
       int stateRevision,
       int every,
-      Duration slowerThan) {
-    this.snapshots =
-        stateClass == null ? null : new Snapshots(jdbi, tables.qualified("snapshots"), meters, streamType);
+      @Nullable Duration slowerThan) {
+    this.on =
+        stateClass == null
+            ? null
+            : new On<>(
+                new Snapshots(jdbi, tables.qualified("snapshots"), meters, streamType),
+                stateClass,
+                stateClass.getName(),
+                new Ignored(meters, streamType, "other-type"),
+                new Ignored(meters, streamType, "other-revision"),
+                new Ignored(meters, streamType, "unreadable"));
     this.serializer = serializer;
-    this.stateClass = stateClass;
-    this.stateType = stateClass == null ? null : stateClass.getName();
     this.stateRevision = stateRevision;
     this.every = every;
     this.slowerThan = slowerThan;
-    this.otherType = stateClass == null ? null : new Ignored(meters, streamType, "other-type");
-    this.otherRevision = stateClass == null ? null : new Ignored(meters, streamType, "other-revision");
-    this.unreadable = stateClass == null ? null : new Ignored(meters, streamType, "unreadable");
   }
 
   /**
@@ -83,16 +102,18 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
    * @return the snapshotted state, empty if none is usable or snapshots are off
    */
   Optional<Loaded<S>> find(Handle h, String streamId) {
-    if (snapshots == null) {
+    On<S> on = this.on;
+    if (on == null) {
       return Optional.empty();
     }
-    Optional<Snapshots.Stored> found = snapshots.find(h, streamId);
+    String stateType = on.stateType();
+    Optional<Snapshots.Stored> found = on.snapshots().find(h, streamId);
     if (found.isEmpty()) {
       return Optional.empty();
     }
     Snapshots.Stored snap = found.get();
     if (!snap.stateType().equals(stateType)) {
-      otherType.ignore(
+      on.otherType().ignore(
           streamId,
           "snapshot of " + snap.stateType() + " revision " + snap.stateRevision() + " at version "
               + snap.version() + "; current is " + stateType + " revision " + stateRevision,
@@ -100,7 +121,7 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
       return Optional.empty();
     }
     if (snap.stateRevision() != stateRevision) {
-      otherRevision.ignore(
+      on.otherRevision().ignore(
           streamId,
           "snapshot of revision " + snap.stateRevision() + " at version " + snap.version()
               + "; current is revision " + stateRevision,
@@ -109,11 +130,11 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
     }
     S state;
     try {
-      state = serializer.readState(snap.payload(), stateClass);
+      state = serializer.readState(snap.payload(), on.stateClass());
     } catch (RuntimeException e) {
       // The state's shape changed without a revision bump: the snapshot is of no use, but the
       // events still are. The next snapshot the policy takes overwrites this one.
-      unreadable.ignore(
+      on.unreadable().ignore(
           streamId,
           "snapshot of revision " + snap.stateRevision() + " at version " + snap.version()
               + ", which no longer reads as " + stateType
@@ -122,7 +143,7 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
       return Optional.empty();
     }
     if (state == null) {
-      unreadable.ignore(streamId, "snapshot at version " + snap.version() + " reads as null", null);
+      on.unreadable().ignore(streamId, "snapshot at version " + snap.version() + " reads as null", null);
       return Optional.empty();
     }
     return Optional.of(new Loaded<>(streamId, snap.version(), state));
@@ -130,10 +151,10 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
 
   /** Snapshots a loaded state if many events were folded, or the load was slow. */
   void afterLoad(Loaded<S> loaded, int folded, long nanos) {
-    if (snapshots != null
+    if (on != null
         && loaded.exists()
         && (folded >= every || (folded > 0 && slowerThan != null && nanos > slowerThan.toNanos()))) {
-      write(loaded);
+      write(on, loaded);
     }
   }
 
@@ -144,28 +165,29 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
    * @param after the state after it
    */
   public void afterAppend(long versionBefore, Loaded<S> after) {
-    if (snapshots != null && after.version() / every > versionBefore / every) {
-      write(after);
+    if (on != null && after.version() / every > versionBefore / every) {
+      write(on, after);
     }
   }
 
-  private void write(Loaded<S> loaded) {
+  private void write(On<S> on, Loaded<S> loaded) {
     S state = loaded.state();
-    snapshots.writeLater(loaded.streamId(), loaded.version(), stateType, stateRevision, () -> serializer.writeState(state));
+    on.snapshots().writeLater(
+        loaded.streamId(), loaded.version(), on.stateType(), stateRevision, () -> serializer.writeState(state));
   }
 
   /** Waits until every queued snapshot has been written. */
   public void flush() {
-    if (snapshots != null) {
-      snapshots.flush();
+    if (on != null) {
+      on.snapshots().flush();
     }
   }
 
   /** Stops the writer after the queued snapshots are written. */
   @Override
   public void close() {
-    if (snapshots != null) {
-      snapshots.close();
+    if (on != null) {
+      on.snapshots().close();
     }
   }
 
@@ -191,7 +213,7 @@ public final class SnapshotPolicy<S> implements AutoCloseable {
               .register(meters);
     }
 
-    void ignore(String streamId, String what, Throwable error) {
+    void ignore(String streamId, String what, @Nullable Throwable error) {
       counter.increment();
       String cause = error == null ? "" : ": " + WarnOnce.describe("reading it", error);
       if (warned.compareAndSet(false, true)) {

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store's health: the oldest transaction holding the global-order fence (an open or prepared
@@ -47,7 +48,7 @@ public final class StoreHealth {
   private final Clock clock;
   private final String fenceHoldersSql;
   private final HealthTracker tracker = new HealthTracker("store");
-  private volatile Sampled sampled;
+  private volatile @Nullable Sampled sampled;
 
   /**
    * Creates the health probe and registers its gauges, which hold it weakly: keep a reference.

@@ -5,4 +5,7 @@
  * Migrations}), idempotency keys, aggregate loading and the snapshot policy. Not API: other
  * modules use {@code dev.cairn.store.jdbc.spi}.
  */
+@NullMarked
 package dev.cairn.store.jdbc.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import dev.cairn.api.GlobalPosition;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A reader's (the relay's, a store-fed runner's) periodic check that its position lies within
@@ -19,7 +20,7 @@ public final class PositionAheadCheck {
   private final JdbcEventStore store;
   private final long intervalNanos;
   private long checkedAt;
-  private String ahead;
+  private @Nullable String ahead;
 
   /**
    * Creates the check; the first call asks the store.

@@ -9,6 +9,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.MDC;
 
 /**
@@ -61,7 +62,7 @@ public final class Traces {
    * @param traceparent the W3C header's value, or null
    * @return that context, or null if the value is null or not a valid trace context
    */
-  public static Context parentOf(String traceparent) {
+  public static @Nullable Context parentOf(@Nullable String traceparent) {
     if (traceparent == null) {
       return null;
     }
@@ -76,7 +77,7 @@ public final class Traces {
    * @param traceparent the W3C header's value, or null
    * @return the span context, invalid if the value is null or malformed
    */
-  public static SpanContext spanContextOf(String traceparent) {
+  public static SpanContext spanContextOf(@Nullable String traceparent) {
     Context parent = parentOf(traceparent);
     return parent == null ? SpanContext.getInvalid() : Span.fromContext(parent).getSpanContext();
   }
@@ -87,7 +88,7 @@ public final class Traces {
    * @param context the span context
    * @return {@code 00-<trace id>-<span id>-<flags>}, or null if the context is invalid (no SDK)
    */
-  public static String traceparent(SpanContext context) {
+  public static @Nullable String traceparent(SpanContext context) {
     if (!context.isValid()) {
       return null;
     }
@@ -132,7 +133,7 @@ public final class Traces {
     span.recordException(error);
   }
 
-  private static void restore(String key, String value) {
+  private static void restore(String key, @Nullable String value) {
     if (value == null) {
       MDC.remove(key);
     } else {

@@ -1,5 +1,6 @@
 package dev.cairn.store.jdbc.spi;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -10,7 +11,7 @@ import org.slf4j.Logger;
 public final class WarnOnce {
 
   private final Logger log;
-  private String last;
+  private @Nullable String last;
 
   /**
    * Creates the reporter.

@@ -9,4 +9,7 @@
  * change between minor versions. Everything else of the store's implementation sits in {@code
  * dev.cairn.store.jdbc.internal} and is off limits to other modules (a test in es-bench checks it).
  */
+@NullMarked
 package dev.cairn.store.jdbc.spi;
+
+import org.jspecify.annotations.NullMarked;
