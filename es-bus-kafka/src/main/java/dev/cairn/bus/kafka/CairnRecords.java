@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cairn's Kafka record format, in both directions.
@@ -195,7 +196,7 @@ public final class CairnRecords {
     return EventEnvelope.of(recorded, (E) serializer.deserialize(recorded));
   }
 
-  private static void add(List<Header> headers, String key, String value) {
+  private static void add(List<Header> headers, String key, @Nullable String value) {
     if (value != null) {
       headers.add(new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8)));
     }
@@ -209,7 +210,7 @@ public final class CairnRecords {
     return utf8(header.value());
   }
 
-  private static String optional(Headers h, String key) {
+  private static @Nullable String optional(Headers h, String key) {
     Header header = h.lastHeader(key);
     return header == null || header.value() == null ? null : utf8(header.value());
   }

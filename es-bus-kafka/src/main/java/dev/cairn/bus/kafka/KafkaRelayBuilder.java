@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link KafkaRelay}, as {@link KafkaRelay#builder(JdbcEventStore)} returns it; every
@@ -26,7 +27,8 @@ public final class KafkaRelayBuilder {
   final JdbcEventStore store;
   private final SetOnce set = new SetOnce();
   final Map<String, Object> settings = new HashMap<>();
-  TopicRouter router;
+  // The @Nullable fields stay null unless set; KafkaRelay then applies the default.
+  @Nullable TopicRouter router;
   String topicPrefix = "";
   Optional<Integer> partitions = Optional.empty();
   Optional<Short> replication = Optional.empty();
@@ -35,10 +37,10 @@ public final class KafkaRelayBuilder {
   Duration pollInterval = KafkaRelay.DEFAULT_POLL_INTERVAL;
   Duration initialBackoff = Duration.ofMillis(100);
   Duration maxBackoff = KafkaRelay.DEFAULT_MAX_BACKOFF;
-  String transactionalId;
-  String replacesTransactionalId;
-  String source;
-  MeterRegistry meters;
+  @Nullable String transactionalId;
+  @Nullable String replacesTransactionalId;
+  @Nullable String source;
+  @Nullable MeterRegistry meters;
   boolean listen;
   Duration stalenessBound = KafkaRelay.DEFAULT_STALENESS_BOUND;
   Runnable afterSends = () -> {};
@@ -46,7 +48,7 @@ public final class KafkaRelayBuilder {
   Runnable afterPrefetch = () -> {};
   boolean readAhead;
   Duration linger = Duration.ZERO;
-  OpenTelemetry openTelemetry;
+  @Nullable OpenTelemetry openTelemetry;
 
   KafkaRelayBuilder(JdbcEventStore store) {
     this.store = requireNonNull(store, "store");

@@ -1,6 +1,7 @@
 package dev.cairn.bus.kafka;
 
 import dev.cairn.api.CairnException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Kafka record does not follow Cairn's record format (see {@link CairnRecords}): a header is
@@ -17,7 +18,7 @@ public final class RecordFormatException extends CairnException {
   private final String header;
 
   private RecordFormatException(
-      String message, String topic, int partition, long offset, String header, Throwable cause) {
+      String message, String topic, int partition, long offset, String header, @Nullable Throwable cause) {
     super(message, cause);
     this.topic = topic;
     this.partition = partition;
@@ -49,12 +50,13 @@ public final class RecordFormatException extends CairnException {
    * @param partition its partition
    * @param offset its offset
    * @param header the header's name ({@code key} or {@code value} for those)
-   * @param value the value found
+   * @param value the value found, or null if there is none
    * @param cause the parse error, or null
    * @return the exception
    */
   public static RecordFormatException malformed(
-      String topic, int partition, long offset, String header, String value, Throwable cause) {
+      String topic, int partition, long offset, String header, @Nullable String value,
+      @Nullable Throwable cause) {
     return new RecordFormatException(
         "record " + topic + "-" + partition + "@" + offset + " is not a Cairn event: " + header
             + " has the unreadable value '" + value + "'"

@@ -2,6 +2,7 @@ package dev.cairn.bus.kafka;
 
 import dev.cairn.api.GlobalPosition;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a relay is doing, for health checks. {@link KafkaRelay#health()} gives the same picture as
@@ -17,7 +18,8 @@ import java.time.Duration;
  *     the global-order fence; zero when nothing waits; null until first measured or when the store
  *     cannot be queried. Measured about once a second, so it can run up to a second ahead.
  */
-public record RelayStatus(State state, GlobalPosition position, String lastError, Duration staleness) {
+public record RelayStatus(
+    State state, GlobalPosition position, @Nullable String lastError, @Nullable Duration staleness) {
 
   /** A relay's state. */
   public enum State {

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A PostgreSQL session advisory lock held on a dedicated connection: whoever holds it is the one
@@ -17,7 +18,8 @@ public final class AdvisoryLock {
 
   private final Jdbi jdbi;
   private final long key;
-  private Handle handle;
+  /** The lock's connection while the lock is held, else null. */
+  private @Nullable Handle handle;
 
   /**
    * Creates the lock; nothing is acquired yet.

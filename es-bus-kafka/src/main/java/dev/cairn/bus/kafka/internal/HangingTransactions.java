@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -188,7 +189,7 @@ public final class HangingTransactions {
    * the transaction's partition under the same producer id, whatever the state (ongoing, or
    * preparing a commit or an abort whose markers are not all written yet).
    */
-  private static boolean tracked(OpenTransaction t, TransactionDescription d) {
+  private static boolean tracked(OpenTransaction t, @Nullable TransactionDescription d) {
     return d != null && d.producerId() == t.producerId() && d.topicPartitions().contains(t.partition());
   }
 

@@ -4,6 +4,7 @@ import dev.cairn.api.GlobalPosition;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.WarnOnce;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Copies the relay's position to PostgreSQL ({@code relay_positions}), for monitoring only: Kafka
@@ -23,8 +24,8 @@ final class MonitoredPosition {
   private final JdbcEventStore store;
   private final String transactionalId;
   private final WarnOnce warn;
-  /** The position last copied, and when (System.nanoTime()). */
-  private GlobalPosition copied;
+  /** The position last copied (null before the first copy), and when (System.nanoTime()). */
+  private @Nullable GlobalPosition copied;
   private long copiedAt;
 
   MonitoredPosition(JdbcEventStore store, String transactionalId, WarnOnce warn) {

@@ -95,10 +95,10 @@ public final class PartialTransactionRepair {
       }
       Optional<GlobalPosition> rewound = Optional.empty();
       if (!onEvents.isEmpty()) {
-        GlobalPosition first = null;
-        for (HangingTransactions.PartialTransaction p : onEvents) {
+        GlobalPosition first = firstPosition(settings, onEvents.get(0).hanging());
+        for (HangingTransactions.PartialTransaction p : onEvents.subList(1, onEvents.size())) {
           GlobalPosition at = firstPosition(settings, p.hanging());
-          first = first == null || at.compareTo(first) < 0 ? at : first;
+          first = at.compareTo(first) < 0 ? at : first;
         }
         rewound = rewind(settings, admin, first);
         for (HangingTransactions.PartialTransaction p : onEvents) {

@@ -11,6 +11,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the position a relay last committed to its compacted position topic, as Kafka Connect's
@@ -29,9 +30,9 @@ public final class PositionTopic {
     private static final long serialVersionUID = 1L;
 
     /** The last position readable below the open transaction, if any; text, to stay serializable. */
-    private final String readUpTo;
+    private final @Nullable String readUpTo;
 
-    NotStableException(String message, String readUpTo) {
+    NotStableException(String message, @Nullable String readUpTo) {
       super(message);
       this.readUpTo = readUpTo;
     }

@@ -10,7 +10,16 @@ final class RecordRejectedException extends KafkaException {
 
   private static final long serialVersionUID = 1L;
 
+  private final String message;
+
   RecordRejectedException(String message, Throwable cause) {
     super(message, cause);
+    this.message = message;
+  }
+
+  /** What Kafka refused, naming the event; never null, unlike {@link Throwable#getMessage()}. */
+  @Override
+  public String getMessage() {
+    return message;
   }
 }

@@ -10,6 +10,7 @@ final class RelayCheckException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final String code;
+  private final String message;
 
   /**
    * Creates the failure.
@@ -20,6 +21,13 @@ final class RelayCheckException extends RuntimeException {
   RelayCheckException(String code, String message) {
     super(message);
     this.code = code;
+    this.message = message;
+  }
+
+  /** What failed, with the values compared; never null, unlike {@link Throwable#getMessage()}. */
+  @Override
+  public String getMessage() {
+    return message;
   }
 
   /** The health cause's stable name. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A relay's health: the named causes its thread and its watchdog raise and clear, and its
@@ -40,7 +41,7 @@ final class RelayHealth {
   private final Clock clock = Clock.systemUTC();
   private final Set<String> failedChecks = ConcurrentHashMap.newKeySet();
   /** The append time of the oldest unpublished event; null if none waits. */
-  private volatile Instant oldestUnpublished;
+  private volatile @Nullable Instant oldestUnpublished;
   private volatile boolean measured;
 
   RelayHealth(String component, Duration stalenessBound) {
@@ -53,7 +54,7 @@ final class RelayHealth {
   }
 
   /** Records a measurement: the append time of the oldest unpublished event, null if none. */
-  void measured(Instant oldest) {
+  void measured(@Nullable Instant oldest) {
     oldestUnpublished = oldest;
     measured = true;
   }
@@ -64,7 +65,7 @@ final class RelayHealth {
   }
 
   /** How long the oldest unpublished event has waited; zero if none; null if unknown. */
-  Duration staleness() {
+  @Nullable Duration staleness() {
     if (!measured) {
       return null;
     }
@@ -107,12 +108,15 @@ final class RelayHealth {
   /** Raises or clears {@link #STALE} from the staleness now, then returns the health. */
   Health health() {
     Duration staleness = staleness();
-    tracker.set(
-        staleness != null && staleness.compareTo(stalenessBound) > 0,
-        STALE,
-        Status.DEGRADED,
-        () -> "the oldest unpublished event has waited " + staleness.toMillis() / 1000.0 + " s (bound "
-            + stalenessBound.toMillis() / 1000.0 + " s)");
+    if (staleness != null && staleness.compareTo(stalenessBound) > 0) {
+      tracker.raise(
+          STALE,
+          Status.DEGRADED,
+          "the oldest unpublished event has waited " + staleness.toMillis() / 1000.0 + " s (bound "
+              + stalenessBound.toMillis() / 1000.0 + " s)");
+    } else {
+      tracker.clear(STALE);
+    }
     return tracker.health();
   }
 }

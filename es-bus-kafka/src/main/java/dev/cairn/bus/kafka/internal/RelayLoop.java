@@ -1,5 +1,7 @@
 package dev.cairn.bus.kafka.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.Health;
 import dev.cairn.api.RecordedEvent;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.common.KafkaException;
 import org.jdbi.v3.core.JdbiException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,23 +63,24 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   private volatile GlobalPosition position = GlobalPosition.START;
   /** Whether {@link #position} was read from Kafka by this relay while it holds the lock. */
   private volatile boolean positionKnown;
-  private volatile String lastError;
+  private volatile @Nullable String lastError;
   /** When the Kafka call in progress began ({@link System#nanoTime()}), 0 if none is; for the watchdog. */
   private volatile long kafkaCallSince;
   private volatile String kafkaCall = "";
   private volatile boolean started;
   private final Instant created = Instant.now();
-  private PositionAheadCheck aheadCheck;
-  private JdbcEventStore.AppendSubscription listener;
+  private @Nullable PositionAheadCheck aheadCheck;
+  private JdbcEventStore.@Nullable AppendSubscription listener;
 
   // Made on the relay's thread: start() returns at once, and status() reports what fails there.
-  private TopicAdmin admin;
-  private HangingCheck hanging;
-  private BatchPublisher publisher;
-  private RelayResume resume;
-  private BatchPrefetch prefetch;
+  // Null until run() made them (prefetch stays null without read-ahead).
+  private @Nullable TopicAdmin admin;
+  private @Nullable HangingCheck hanging;
+  private @Nullable BatchPublisher publisher;
+  private @Nullable RelayResume resume;
+  private @Nullable BatchPrefetch prefetch;
   /** The read of the batch after the one in flight (or just committed); null if none runs. */
-  private BatchPrefetch.Pending pending;
+  private BatchPrefetch.@Nullable Pending pending;
   /** When the lock was last checked outside a prefetch ({@link System#nanoTime()}). */
   private long lockCheckedAt;
 
@@ -140,7 +144,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   }
 
   @Override
-  public GlobalPosition knownPosition() {
+  public @Nullable GlobalPosition knownPosition() {
     return positionKnown ? position : null;
   }
 
@@ -281,6 +285,10 @@ public final class RelayLoop implements RelayWatchdog.Watched {
   }
 
   private Outcome publishBatches() {
+    // run() made them before it took the lock.
+    HangingCheck hanging = requireNonNull(this.hanging, "hanging");
+    BatchPublisher publisher = requireNonNull(this.publisher, "publisher");
+    RelayResume resume = requireNonNull(this.resume, "resume");
     long backoff = settings.initialBackoff().toMillis();
     while (!waits.stopRequested()) {
       try {
@@ -297,7 +305,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
           kafkaCall("looking for hanging transactions", () -> hanging.abortHanging("a topic new to the relay, or a"
               + " transaction open on its topics that was too recent to judge at the last check"));
         }
-        BatchPublisher.Prepared batch = nextBatch();
+        BatchPublisher.Prepared batch = nextBatch(publisher);
         if (batch == null) {
           return Outcome.LOCK_LOST;
         }
@@ -377,7 +385,7 @@ public final class RelayLoop implements RelayWatchdog.Watched {
    * The batch after {@link #position}: the one prefetched while the previous batch committed, or
    * one read now. Null if the relay lost its lock.
    */
-  private BatchPublisher.Prepared nextBatch() {
+  private BatchPublisher.@Nullable Prepared nextBatch(BatchPublisher publisher) {
     BatchPrefetch.Pending p = pending;
     pending = null;
     if (p != null && p.after().equals(position)) {
@@ -453,8 +461,8 @@ public final class RelayLoop implements RelayWatchdog.Watched {
     metrics.error();
     String description = warn.report("relay " + id + ": " + what, e);
     lastError = description;
-    if (e instanceof RecordRejectedException) {
-      health.tracker().raise(RelayHealth.RECORD_REJECTED, Health.Status.DOWN, e.getMessage());
+    if (e instanceof RecordRejectedException rejected) {
+      health.tracker().raise(RelayHealth.RECORD_REJECTED, Health.Status.DOWN, rejected.getMessage());
     } else if (e instanceof KafkaException) {
       health.tracker().raise(RelayHealth.KAFKA_ERROR, Health.Status.DOWN, description);
     } else if (e instanceof JdbiException) {

@@ -1,5 +1,7 @@
 package dev.cairn.bus.kafka.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.bus.kafka.KafkaRelay;
 import java.time.Duration;
 import java.util.Map;
@@ -10,6 +12,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +27,8 @@ final class RelayProducer {
 
   private final Map<String, Object> settings;
   private final String transactionalId;
-  private KafkaProducer<String, byte[]> producer;
+  /** The open producer; null before the first open and once closed or discarded. */
+  private @Nullable KafkaProducer<String, byte[]> producer;
   private boolean inTransaction;
 
   RelayProducer(Map<String, Object> settings, String transactionalId) {
@@ -49,21 +53,21 @@ final class RelayProducer {
   }
 
   void begin() {
-    producer.beginTransaction();
+    openProducer().beginTransaction();
     inTransaction = true;
   }
 
   void send(ProducerRecord<String, byte[]> record) {
-    producer.send(record);
+    openProducer().send(record);
   }
 
   /** Sends a record; the callback runs on the producer's thread when Kafka acknowledged or refused it. */
   void send(ProducerRecord<String, byte[]> record, Callback callback) {
-    producer.send(record, callback);
+    openProducer().send(record, callback);
   }
 
   void commit() {
-    producer.commitTransaction();
+    openProducer().commitTransaction();
     inTransaction = false;
   }
 
@@ -94,6 +98,11 @@ final class RelayProducer {
         LOG.debug("relay {}: closing the producer failed", transactionalId, e);
       }
     }
+  }
+
+  /** The open producer: the relay opens it (resuming) before it publishes, on the same thread. */
+  private KafkaProducer<String, byte[]> openProducer() {
+    return requireNonNull(producer, "producer not open");
   }
 
   /** Whether a failure means another producer with the same transactional id took over. */

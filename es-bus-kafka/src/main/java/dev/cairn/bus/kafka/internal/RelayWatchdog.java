@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ final class RelayWatchdog {
   /** What the watchdog reads of the relay's thread, and how it reports a stall to it. */
   interface Watched {
     /** The position committed in Kafka, or null until the relay has read it. */
-    GlobalPosition knownPosition();
+    @Nullable GlobalPosition knownPosition();
 
     /** When ({@link System#nanoTime()}) the Kafka call in progress began, or 0 if none is. */
     long kafkaCallSince();
@@ -67,7 +68,8 @@ final class RelayWatchdog {
   private final String bootstrap;
   private final ScheduledExecutorService executor;
   private final WarnOnce warn = new WarnOnce(LOG);
-  private Admin admin;
+  /** The probe's admin client, made at the first probe. */
+  private @Nullable Admin admin;
 
   RelayWatchdog(RelaySettings settings, Watched relay, RelayHealth health, RelayMetrics metrics) {
     this.settings = settings;

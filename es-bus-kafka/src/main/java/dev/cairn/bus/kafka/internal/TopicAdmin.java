@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,8 +124,10 @@ public final class TopicAdmin implements AutoCloseable {
   public Map<String, String> configs(String topic) {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     try {
-      Config config =
-          admin.describeConfigs(List.of(resource)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource);
+      // all() completes only with an entry for each resource asked, or fails.
+      Config config = Objects.requireNonNull(
+          admin.describeConfigs(List.of(resource)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource),
+          "config");
       Map<String, String> values = new HashMap<>();
       for (ConfigEntry entry : config.entries()) {
         if (entry.value() != null) {
@@ -179,8 +183,10 @@ public final class TopicAdmin implements AutoCloseable {
 
   private Map<TopicPartition, Long> endOffsetsOnce(String topic)
       throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
-    TopicDescription description =
-        admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+    // allTopicNames() completes only with a description of each topic asked, or fails.
+    TopicDescription description = Objects.requireNonNull(
+        admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic),
+        "description");
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
     description.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
     Map<TopicPartition, ListOffsetsResultInfo> offsets =
@@ -190,7 +196,7 @@ public final class TopicAdmin implements AutoCloseable {
     return result;
   }
 
-  private static KafkaException kafkaException(String what, Throwable cause) {
+  private static KafkaException kafkaException(String what, @Nullable Throwable cause) {
     return cause instanceof KafkaException k
         ? k
         : new KafkaException(what + ": " + cause, cause);

@@ -6,4 +6,7 @@
  * position, and finding and aborting hanging transactions. Kafka settings, topic administration
  * and the leader lock live here too.
  */
+@NullMarked
 package dev.cairn.bus.kafka.internal;
+
+import org.jspecify.annotations.NullMarked;
