@@ -1,5 +1,7 @@
 package dev.cairn.projections;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.Health;
 import dev.cairn.api.Health.Status;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +51,7 @@ abstract class AbstractRunner implements ProjectionRunner {
 
   private final RunnerControl control;
   private final RunnerMetrics metrics;
-  private volatile String lastError;
+  private volatile @Nullable String lastError;
   private volatile String stopReason = "stopped";
   private long lastTick;
   private long ticks;
@@ -86,7 +89,8 @@ abstract class AbstractRunner implements ProjectionRunner {
     return switch (command.command()) {
       case REPLAY -> replay(command.arguments());
       case RETRY, SKIP -> {
-        long id = ((Number) command.arguments().get("deadLetter")).longValue();
+        // CommandArguments.check made deadLetter a number when the request was written
+        long id = ((Number) requireNonNull(command.arguments().get("deadLetter"), "deadLetter")).longValue();
         if (command.command() == ProjectionCommand.Type.RETRY) {
           manager.deadLetters().retry(projection, id);
         } else {
@@ -259,7 +263,7 @@ abstract class AbstractRunner implements ProjectionRunner {
   }
 
   /** Since when the runner has waited for partitions to be assigned, or null. */
-  Instant waitingForPartitionsSince() {
+  @Nullable Instant waitingForPartitionsSince() {
     return null;
   }
 

@@ -1,5 +1,7 @@
 package dev.cairn.projections;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.RecordedEvent;
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +36,7 @@ final class BatchApplier {
   private static final Logger LOG = LoggerFactory.getLogger(BatchApplier.class);
 
   /** An event with its source coordinates (topic null for the store). */
-  record Item(RecordedEvent event, String topic, int partition, long offset) {
+  record Item(RecordedEvent event, @Nullable String topic, int partition, long offset) {
     static Item of(RecordedEvent event) {
       return new Item(event, null, -1, -1);
     }
@@ -58,13 +61,18 @@ final class BatchApplier {
    * @param retryAfter null if all were handled; else the item after them is to be tried again
    *     after this backoff
    */
-  record Outcome(int applied, int parked, int handled, Duration retryAfter) {
+  record Outcome(int applied, int parked, int handled, @Nullable Duration retryAfter) {
     static Outcome complete(int applied, int parked, int items) {
       return new Outcome(applied, parked, items, null);
     }
 
     boolean isComplete() {
       return retryAfter == null;
+    }
+
+    /** The backoff before the retry, of an outcome that is not complete. */
+    Duration backoff() {
+      return requireNonNull(retryAfter, "a complete outcome has no backoff");
     }
   }
 
@@ -83,7 +91,7 @@ final class BatchApplier {
   private final Map<UUID, Integer> failedAttempts = new ConcurrentHashMap<>();
   private final ProjectionTracing tracing;
   /** The projection if it applies whole batches, else null. */
-  private final BatchProjection batchProjection;
+  private final @Nullable BatchProjection batchProjection;
 
   BatchApplier(
       Projection projection, ReadModel model, EventSerializer serializer, FailurePolicy policy, DeadLetters deadLetters,
@@ -148,7 +156,8 @@ final class BatchApplier {
         !failedAttempts.isEmpty() && items.stream().anyMatch(i -> failedAttempts.containsKey(i.event().eventId()));
     if (blocked.isEmpty() && !retrying && mode == Mode.WHOLE_OR_THROW) {
       try {
-        int applied = batchProjection != null ? applyAsBatch(h, items) : applyEach(h, items);
+        BatchProjection batch = batchProjection;
+        int applied = batch != null ? applyAsBatch(batch, h, items) : applyEach(h, items);
         return Outcome.complete(applied, 0, items.size());
       } catch (RuntimeException e) {
         LOG.debug("projection {}: batch failed; it is applied again event by event", spec, e);
@@ -181,7 +190,7 @@ final class BatchApplier {
    * Hands the handled events to the batch projection in one call. With tracing on, each event's
    * span is open around the call (and marked failed with it); without an SDK nothing is made.
    */
-  private int applyAsBatch(Handle h, List<Item> items) {
+  private int applyAsBatch(BatchProjection batch, Handle h, List<Item> items) {
     List<EventEnvelope<?>> envelopes = new ArrayList<>(items.size());
     List<Item> handled = tracing.enabled() ? new ArrayList<>(items.size()) : null;
     for (Item i : items) {
@@ -197,7 +206,7 @@ final class BatchApplier {
       return 0;
     }
     if (handled == null) {
-      batchProjection.applyBatch(Collections.unmodifiableList(envelopes), h, model);
+      batch.applyBatch(Collections.unmodifiableList(envelopes), h, model);
       return envelopes.size();
     }
     Deque<ProjectionTracing.Apply> spans = new ArrayDeque<>(handled.size());
@@ -205,7 +214,7 @@ final class BatchApplier {
       for (Item i : handled) {
         spans.push(tracing.start(i, 1));
       }
-      batchProjection.applyBatch(Collections.unmodifiableList(envelopes), h, model);
+      batch.applyBatch(Collections.unmodifiableList(envelopes), h, model);
     } catch (RuntimeException e) {
       spans.forEach(span -> span.failed(e));
       throw e;

@@ -24,6 +24,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,7 +153,8 @@ public final class DeadLetters {
    * @return the dead letters
    */
   public List<ParkedEvent> search(
-      String projection, String stream, String errorContains, Collection<String> statuses, int limit, int offset) {
+      @Nullable String projection, @Nullable String stream, @Nullable String errorContains, Collection<String> statuses,
+      int limit, int offset) {
     return jdbi.withHandle(
         h ->
             filter(h.createQuery("SELECT * FROM " + sql.deadLetters + WHERE + " ORDER BY id DESC LIMIT :limit OFFSET :offset"),
@@ -172,7 +174,8 @@ public final class DeadLetters {
    * @param statuses only those in these statuses; empty for all
    * @return the count
    */
-  public long countMatching(String projection, String stream, String errorContains, Collection<String> statuses) {
+  public long countMatching(
+      @Nullable String projection, @Nullable String stream, @Nullable String errorContains, Collection<String> statuses) {
     return jdbi.withHandle(
         h ->
             filter(h.createQuery("SELECT count(*) FROM " + sql.deadLetters + WHERE), projection, stream, errorContains, statuses)
@@ -187,7 +190,8 @@ public final class DeadLetters {
           + " AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))";
 
   private static org.jdbi.v3.core.statement.Query filter(
-      org.jdbi.v3.core.statement.Query q, String projection, String stream, String error, Collection<String> statuses) {
+      org.jdbi.v3.core.statement.Query q, @Nullable String projection, @Nullable String stream, @Nullable String error,
+      Collection<String> statuses) {
     return q.bind("projection", projection)
         .bind("stream", stream)
         .bind("error", error)
@@ -232,10 +236,13 @@ public final class DeadLetters {
                 try {
                   RecordedEvent event = parked.event();
                   if (event == null) {
-                    // A record not in Cairn's format: read it again, as a newer reader may.
+                    // A record not in Cairn's format: read it again, as a newer reader may. Such a
+                    // dead letter was parked by parkRaw, with its topic and raw record.
                     event =
                         CairnRecords.toRecordedEvent(
-                            RawRecords.toConsumerRecord(parked.topic(), parked.partition(), parked.offset(), parked.raw()));
+                            RawRecords.toConsumerRecord(
+                                requireNonNull(parked.topic(), "topic"), parked.partition(), parked.offset(),
+                                requireNonNull(parked.raw(), "raw")));
                   }
                   if (parked.event() != null || Projections.handledTypes(projection, serializer).test(event.eventType())) {
                     BatchApplier.applyOne(projection, serializer, model, h, event);
@@ -271,7 +278,8 @@ public final class DeadLetters {
     for (ParkedEvent p : held) {
       h.savepoint("cairn_release");
       try {
-        BatchApplier.applyOne(projection, serializer, model, h, p.event());
+        // Only park() holds events, and always whole ones (parkRaw never holds).
+        BatchApplier.applyOne(projection, serializer, model, h, requireNonNull(p.event(), "held event"));
         h.releaseSavepoint("cairn_release");
         setStatus(h, p.id(), "APPLIED");
       } catch (RuntimeException e) {
@@ -317,7 +325,7 @@ public final class DeadLetters {
   }
 
   /** Parks (error given) or holds (error null) an event, in the batch's transaction. */
-  void park(Handle h, ProjectionSpec spec, BatchApplier.Item item, Throwable error, int attempts) {
+  void park(Handle h, ProjectionSpec spec, BatchApplier.Item item, @Nullable Throwable error, int attempts) {
     RecordedEvent e = item.event();
     h.createUpdate(
             "INSERT INTO " + sql.deadLetters + " (name, version, status, event_id, stream_id, stream_type,"

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.api.spi.SetOnce;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a runner treats an event its projection fails to apply: retries with exponential backoff,
@@ -35,7 +36,7 @@ public final class FailurePolicy {
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final boolean streamWaitsBehindParked;
-  private final ErrorHandler handler;
+  private final @Nullable ErrorHandler handler;
 
   private FailurePolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -118,7 +119,7 @@ public final class FailurePolicy {
     private Duration initialBackoff = Duration.ofMillis(50);
     private Duration maxBackoff = Duration.ofSeconds(1);
     private boolean streamWaitsBehindParked = true;
-    private ErrorHandler handler;
+    private @Nullable ErrorHandler handler;
 
     private Builder() {}
 

@@ -222,7 +222,7 @@ final class KafkaBatchCommit {
     if (!outcome.isComplete()) {
       // Each partition goes back to its first record not committed, the event to retry first.
       BatchPlan.rewindTo(batch.subList(done.retryFrom(), batch.size()), ownership);
-      runner.backOff(outcome.retryAfter());
+      runner.backOff(outcome.backoff());
     }
   }
 }

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ final class KafkaLiveness {
 
   private final AbstractRunner runner;
   private final List<String> topics;
-  private volatile Instant waitingSince;
+  private volatile @Nullable Instant waitingSince;
   private volatile List<String> unclaimedNames = List.of();
   private long lastAssignmentCheck;
   private long lastUnclaimedLag;
@@ -244,14 +245,15 @@ final class KafkaLiveness {
   }
 
   /** Returns since when the runner has held no partition, or null. */
-  Instant waitingSince() {
+  @Nullable Instant waitingSince() {
     return waitingSince;
   }
 
   /** The event's append time from its {@code ce_time} header, else the record's timestamp. */
   static Instant appendedAt(ConsumerRecord<String, byte[]> r) {
     Header h = r.headers().lastHeader(CairnRecords.CE_TIME);
-    if (h != null) {
+    // A header's value may be null (a record not in Cairn's format, parked later in the batch).
+    if (h != null && h.value() != null) {
       try {
         return Instant.parse(new String(h.value(), StandardCharsets.UTF_8));
       } catch (DateTimeParseException e) {

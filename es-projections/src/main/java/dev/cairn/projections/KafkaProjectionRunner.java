@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +64,10 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   private final Duration pollTimeout;
   private final OffsetStore offsets;
   private final ReplayPoints replayPoints;
-  private KafkaConsumer<String, byte[]> consumer;
-  private PartitionOwnership ownership;
-  private KafkaBatchCommit batches;
+  /** The consumer, its partitions' ownership and the batch commit: made by {@link #init()}, on the runner's thread. */
+  private @Nullable KafkaConsumer<String, byte[]> consumer;
+  private @Nullable PartitionOwnership ownership;
+  private @Nullable KafkaBatchCommit batches;
   private volatile boolean resyncRequested;
   private long lastIdleCheck = System.nanoTime();
   private final String instanceId;
@@ -80,7 +82,9 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     this.maxBatchTime = b.maxBatchTime;
     this.linger = b.linger;
     this.pollTimeout = b.pollTimeout;
-    this.instanceId = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG).toString();
+    // KafkaRunnerConfig.of always sets it
+    this.instanceId =
+        requireNonNull(config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), "group.instance.id").toString();
     Sql sql = manager.sql();
     this.offsets =
         new OffsetStore(
@@ -93,18 +97,37 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   @Override
   void init() {
     manager.requireInstalled(spec);
-    consumer = new KafkaConsumer<>(config);
-    ownership =
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config);
+    this.consumer = consumer;
+    PartitionOwnership ownership =
         new PartitionOwnership(
             offsets, consumer, positions, applier::forgetRetries, this::forgetLag, () -> beforeResync.run(),
             () -> new Fenced("projection " + spec + " is retired"), spec);
-    batches = new KafkaBatchCommit(this, offsets, ownership, consumer, kafkaLiveness);
+    this.ownership = ownership;
+    KafkaBatchCommit batches = new KafkaBatchCommit(this, offsets, ownership, consumer, kafkaLiveness);
+    this.batches = batches;
     // Kafka's copy of a revoked partition's offset goes with it, while this member still holds it.
     consumer.subscribe(topics, ownership.listener(batches::handOver));
   }
 
+  // init() runs on the runner's thread before any batch or pause: these are set from then on.
+
+  private KafkaConsumer<String, byte[]> consumer() {
+    return requireNonNull(consumer, "consumer");
+  }
+
+  private PartitionOwnership ownership() {
+    return requireNonNull(ownership, "ownership");
+  }
+
+  private KafkaBatchCommit batches() {
+    return requireNonNull(batches, "batches");
+  }
+
   @Override
   boolean step() {
+    PartitionOwnership ownership = ownership();
+    KafkaConsumer<String, byte[]> consumer = consumer();
     if (ownership.retired()) {
       throw new Fenced("projection " + spec + " is retired");
     }
@@ -133,25 +156,25 @@ public final class KafkaProjectionRunner extends AbstractRunner {
       idle(pollStart);
       return false;
     }
-    batches.commit(batch);
+    batches().commit(batch);
     measureLag(pollStart);
     return true;
   }
 
   private void idle(long pollStart) {
     if (kafkaCommitWhenIdle) {
-      batches.commitToKafka();
+      batches().commitToKafka();
     }
     measureLag(pollStart);
     if (System.nanoTime() - lastIdleCheck > 1_000_000_000L) {
       lastIdleCheck = System.nanoTime();
       // A replay by another process moves the generation; an idle runner notices it here.
-      ownership.resyncStale();
+      ownership().resyncStale();
     }
   }
 
   private void measureLag(long pollStart) {
-    if (kafkaLiveness.measureLag(consumer, ownership)) {
+    if (kafkaLiveness.measureLag(consumer(), ownership())) {
       caughtUp(pollStart);
     }
   }
@@ -171,6 +194,8 @@ public final class KafkaProjectionRunner extends AbstractRunner {
 
   @Override
   void whilePaused() {
+    PartitionOwnership ownership = ownership();
+    KafkaConsumer<String, byte[]> consumer = consumer();
     ownership.pauseAll();
     // Polling keeps the group membership; paused partitions return nothing.
     ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
@@ -226,7 +251,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
   }
 
   @Override
-  Instant waitingForPartitionsSince() {
+  @Nullable Instant waitingForPartitionsSince() {
     return kafkaLiveness.waitingSince();
   }
 
@@ -319,7 +344,7 @@ public final class KafkaProjectionRunner extends AbstractRunner {
     private Duration linger = Duration.ZERO;
     private Duration pollTimeout = Duration.ofMillis(100);
     private Duration handoverMargin = Duration.ofMinutes(5);
-    private String instanceId;
+    private @Nullable String instanceId;
 
     Builder(Projection projection, ProjectionManager manager, Map<String, Object> config, Collection<String> topics) {
       super(projection, manager);

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /** The consumer settings of a {@link KafkaProjectionRunner}: the user's, plus those the runner relies on. */
 final class KafkaRunnerConfig {
@@ -19,7 +20,8 @@ final class KafkaRunnerConfig {
    *
    * @throws IllegalArgumentException if the settings have no group id
    */
-  static Map<String, Object> of(ProjectionSpec spec, Map<String, Object> user, int maxBatchRecords, String instanceId) {
+  static Map<String, Object> of(
+      ProjectionSpec spec, Map<String, Object> user, int maxBatchRecords, @Nullable String instanceId) {
     Map<String, Object> config = new HashMap<>(user);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

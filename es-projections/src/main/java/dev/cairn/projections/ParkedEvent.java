@@ -2,6 +2,7 @@ package dev.cairn.projections;
 
 import dev.cairn.api.RecordedEvent;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An event in the dead-letter table: parked after it failed, or held behind a parked event of the
@@ -25,12 +26,12 @@ public record ParkedEvent(
     long id,
     String projection,
     String status,
-    RecordedEvent event,
-    String topic,
+    @Nullable RecordedEvent event,
+    @Nullable String topic,
     int partition,
     long offset,
-    String error,
-    String stack,
+    @Nullable String error,
+    @Nullable String stack,
     int attempts,
     Instant parkedAt,
-    RawRecord raw) {}
+    @Nullable RawRecord raw) {}

@@ -2,6 +2,7 @@ package dev.cairn.projections;
 
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request in the control table: an operator (the {@code cairn} CLI, the admin API of any
@@ -27,13 +28,13 @@ public record ProjectionCommand(
     String projection,
     int version,
     Type command,
-    Map<String, Object> arguments,
+    Map<String, @Nullable Object> arguments,
     String requestedBy,
     Instant requestedAt,
     Status status,
-    String result,
-    String executedBy,
-    Instant executedAt) {
+    @Nullable String result,
+    @Nullable String executedBy,
+    @Nullable Instant executedAt) {
 
   /** Copies the arguments (null values allowed). */
   public ProjectionCommand {

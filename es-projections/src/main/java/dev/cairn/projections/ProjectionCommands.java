@@ -22,6 +22,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class ProjectionCommands {
    * @throws IllegalStateException if the request does not fit the projection's state
    */
   public ProjectionCommand request(
-      String name, Integer version, Type type, Map<String, ?> arguments, String requestedBy) {
+      String name, @Nullable Integer version, Type type, Map<String, ?> arguments, String requestedBy) {
     requireNonNull(name, "name");
     requireNonNull(type, "type");
     requireNonNull(arguments, "arguments");
@@ -173,7 +174,8 @@ public final class ProjectionCommands {
       throw new IllegalStateException("projection " + spec + " is retired");
     }
     if (type == Type.RETRY || type == Type.SKIP) {
-      long id = ((Number) args.get("deadLetter")).longValue();
+      // CommandArguments.check made deadLetter a number for RETRY and SKIP
+      long id = ((Number) requireNonNull(args.get("deadLetter"), "deadLetter")).longValue();
       String dl =
           h.createQuery("SELECT status FROM " + sql.deadLetters + " WHERE id = :id AND name = :name AND version = :version")
               .bind("id", id)
@@ -208,7 +210,7 @@ public final class ProjectionCommands {
    * @param offset after skipping this many
    * @return the requests
    */
-  public List<ProjectionCommand> list(String name, Status status, int limit, int offset) {
+  public List<ProjectionCommand> list(@Nullable String name, @Nullable Status status, int limit, int offset) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
@@ -229,7 +231,7 @@ public final class ProjectionCommands {
    * @param status only those in this status, or null for all
    * @return the count
    */
-  public long count(String name, Status status) {
+  public long count(@Nullable String name, @Nullable Status status) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
@@ -281,7 +283,7 @@ public final class ProjectionCommands {
    * @param name only this projection's runners, or null for all
    * @return the reports
    */
-  public List<RunnerReport> runners(String name) {
+  public List<RunnerReport> runners(@Nullable String name) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
@@ -321,7 +323,8 @@ public final class ProjectionCommands {
    * @return the request as recorded, if one was executed
    */
   public Optional<ProjectionCommand> executeNext(
-      String name, Predicate<ProjectionCommand> accepts, String executor, Function<ProjectionCommand, String> action) {
+      @Nullable String name, Predicate<ProjectionCommand> accepts, String executor,
+      Function<ProjectionCommand, String> action) {
     String claimable = "(status = 'PENDING' OR (status = 'RUNNING' AND executed_at < now() - " + STALE_CLAIM + "))";
     List<ProjectionCommand> pending =
         jdbi.withHandle(

@@ -20,6 +20,7 @@ import java.util.OptionalInt;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The entry point of projections, on a {@link JdbcEventStore} or on a read side's own database
@@ -47,11 +48,11 @@ import org.jdbi.v3.core.Jdbi;
 public final class ProjectionManager {
 
   /** The event store; null for a read side built from a data source alone. */
-  private final JdbcEventStore store;
+  private final @Nullable JdbcEventStore store;
   private final Jdbi jdbi;
   private final MeterRegistry meters;
   /** The read side's database; null beside a store (its migrations run through the store). */
-  private final DataSource dataSource;
+  private final @Nullable DataSource dataSource;
   private final EventSerializer serializer;
   private final Sql sql;
   private final DeadLetters deadLetters;
@@ -139,7 +140,8 @@ public final class ProjectionManager {
     if (store != null) {
       store.migrate(Sql.MIGRATIONS, sql.historyTable());
     } else {
-      SchemaMigrations.migrate(dataSource, sql.tables, Sql.MIGRATIONS, sql.historyTable());
+      // a manager with no store is a read side, built on a data source
+      SchemaMigrations.migrate(requireNonNull(dataSource, "dataSource"), sql.tables, Sql.MIGRATIONS, sql.historyTable());
     }
   }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a runner reports about itself, for an admin endpoint or a CLI.
@@ -35,10 +36,10 @@ public record ProjectionStatus(
     long eventsApplied,
     double eventsPerSecond,
     long parked,
-    String lastError,
+    @Nullable String lastError,
     Map<String, Duration> staleness,
     List<String> unclaimed,
-    Instant waitingForPartitionsSince,
+    @Nullable Instant waitingForPartitionsSince,
     Health health) {
 
   /** Copies the maps and lists. */

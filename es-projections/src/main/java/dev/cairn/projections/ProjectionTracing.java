@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A runner's spans, after OpenTelemetry's messaging conventions: a {@code process} span (kind
@@ -106,8 +107,9 @@ final class ProjectionTracing {
   static final class Apply implements AutoCloseable {
     private final Span span;
     private final boolean active;
-    private final Scope scope;
-    private final Traces.AutoCloseableScope mdc;
+    /** The scope and MDC entries, both set when active. */
+    private final @Nullable Scope scope;
+    private final Traces.@Nullable AutoCloseableScope mdc;
 
     private Apply(Span span, boolean active) {
       this.span = span;
@@ -127,7 +129,7 @@ final class ProjectionTracing {
     }
 
     /** Records that the event was parked as a dead letter, with the error (null if it waits behind another). */
-    void parked(Throwable error, int attempts, String reason) {
+    void parked(@Nullable Throwable error, int attempts, String reason) {
       if (!active) {
         return;
       }
@@ -146,7 +148,7 @@ final class ProjectionTracing {
 
     @Override
     public void close() {
-      if (active) {
+      if (active && mdc != null && scope != null) {
         mdc.close();
         scope.close();
         span.end();

@@ -3,6 +3,7 @@ package dev.cairn.projections;
 import dev.cairn.api.GlobalPosition;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the database knows about one installed projection version, whether or not a runner of it
@@ -21,7 +22,7 @@ public record ProjectionVersion(
     int version,
     String status,
     List<String> tables,
-    GlobalPosition checkpoint,
+    @Nullable GlobalPosition checkpoint,
     Map<String, Long> offsets,
     long parked) {
 

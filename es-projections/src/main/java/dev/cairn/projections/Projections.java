@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a projection in a few lines:
@@ -348,7 +349,7 @@ public final class Projections {
     }
 
     /** The first handler whose class the event is an instance of, or null. */
-    final Handler<?> handlerOf(Object event) {
+    final @Nullable Handler<?> handlerOf(Object event) {
       for (Map.Entry<Class<?>, Handler<?>> e : handlers.entrySet()) {
         if (e.getKey().isInstance(event)) {
           return e.getValue();

@@ -1,6 +1,7 @@
 package dev.cairn.projections;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Kafka record kept as it was read, because it was not in Cairn's record format (a header
@@ -11,7 +12,7 @@ import java.util.List;
  * @param headers the record's headers, in order
  * @param value the record's value, or null
  */
-public record RawRecord(String key, List<Header> headers, byte[] value) {
+public record RawRecord(@Nullable String key, List<Header> headers, byte @Nullable [] value) {
 
   /**
    * One header of the record.
@@ -19,7 +20,7 @@ public record RawRecord(String key, List<Header> headers, byte[] value) {
    * @param key the header's key
    * @param value the header's value, or null
    */
-  public record Header(String key, byte[] value) {}
+  public record Header(String key, byte @Nullable [] value) {}
 
   /** Copies the headers. */
   public RawRecord {

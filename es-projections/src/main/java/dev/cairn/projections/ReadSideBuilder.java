@@ -9,6 +9,7 @@ import dev.cairn.store.jdbc.spi.StoreTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures the {@link ProjectionManager} of a read side: projections in a database of their own,
@@ -31,9 +32,9 @@ public final class ReadSideBuilder {
   private final DataSource dataSource;
   private final EventSerializer serializer;
   private final SetOnce set = new SetOnce();
-  private String schema;
-  private String prefix;
-  private MeterRegistry meters;
+  private @Nullable String schema;
+  private @Nullable String prefix;
+  private @Nullable MeterRegistry meters;
 
   ReadSideBuilder(DataSource dataSource, EventSerializer serializer) {
     this.dataSource = requireNonNull(dataSource, "readModel");

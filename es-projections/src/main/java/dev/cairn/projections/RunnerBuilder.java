@@ -6,6 +6,7 @@ import dev.cairn.api.spi.Checks;
 import dev.cairn.api.spi.SetOnce;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every runner's builder sets, whichever source the runner reads: the failure policy, when
@@ -24,7 +25,7 @@ public abstract sealed class RunnerBuilder<B extends RunnerBuilder<B>>
   final SetOnce set = new SetOnce();
   FailurePolicy policy = FailurePolicy.defaults();
   Duration staleAfter = RunnerLiveness.DEFAULT_STALE_AFTER;
-  OpenTelemetry openTelemetry;
+  @Nullable OpenTelemetry openTelemetry;
 
   RunnerBuilder(Projection projection, ProjectionManager manager) {
     this.projection = requireNonNull(projection, "projection");

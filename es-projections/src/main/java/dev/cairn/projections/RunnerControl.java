@@ -2,6 +2,7 @@ package dev.cairn.projections;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The hand-shake between a runner's thread and the threads that drive it: its thread and state,
@@ -18,7 +19,7 @@ final class RunnerControl {
   private volatile RunnerState state = RunnerState.NEW;
   private volatile long caughtUpAt;
   private volatile boolean caughtUpOnce;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   RunnerControl(ProjectionSpec spec) {
     this.spec = spec;

@@ -107,8 +107,12 @@ final class RunnerLiveness {
     Map<String, Duration> ages = staleness();
     Map.Entry<String, Duration> worst =
         ages.entrySet().stream().max(Map.Entry.comparingByValue()).orElse(null);
+    if (worst == null) {
+      tracker.set(false, STALE, Status.DEGRADED, () -> "");
+      return;
+    }
     tracker.set(
-        worst != null && worst.getValue().compareTo(staleAfter) > 0,
+        worst.getValue().compareTo(staleAfter) > 0,
         STALE,
         Status.DEGRADED,
         () ->

@@ -2,6 +2,7 @@ package dev.cairn.projections;
 
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a running runner last reported about itself into the control tables (about once a second),
@@ -25,7 +26,7 @@ public record RunnerReport(
     String instance,
     String source,
     String state,
-    Map<String, Object> status,
+    Map<String, @Nullable Object> status,
     Instant startedAt,
     Instant updatedAt) {
 

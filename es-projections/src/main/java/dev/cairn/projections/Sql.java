@@ -4,6 +4,7 @@ import dev.cairn.store.jdbc.JdbcEventStore;
 import dev.cairn.store.jdbc.spi.StoreTables;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** The module's table names (validated by the store) and the statements shared by its classes. */
 final class Sql {
@@ -29,7 +30,7 @@ final class Sql {
   final String offsets;
   final String deadLetters;
   /** The store's events table; null on a read side, whose database holds no store. */
-  final String events;
+  final @Nullable String events;
   final String commands;
   final String runners;
 

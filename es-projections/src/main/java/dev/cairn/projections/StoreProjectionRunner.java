@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Feeds a projection version from the store's global order; needs no Kafka. Each batch reads
@@ -28,7 +29,7 @@ public final class StoreProjectionRunner extends AbstractRunner {
   private final int batchSize;
   private final Duration pollInterval;
   private final boolean listen;
-  private JdbcEventStore.AppendSubscription notifications;
+  private JdbcEventStore.@Nullable AppendSubscription notifications;
   private long generation;
   private long lagMeasuredAt = System.nanoTime();
   private final PositionAheadCheck aheadCheck;
@@ -84,7 +85,10 @@ public final class StoreProjectionRunner extends AbstractRunner {
         "checkpoint of " + spec + " was taken over by a Kafka-fed runner of the same version", RunnerState.HANDED_OVER);
   }
 
-  private record Batch(int read, BatchApplier.Outcome outcome, GlobalPosition last, Instant retry, Instant lastAppended) {}
+  /** A committed batch; {@code retry} is null if its outcome is complete, {@code lastAppended} if it read nothing. */
+  private record Batch(
+      int read, BatchApplier.Outcome outcome, GlobalPosition last, @Nullable Instant retry,
+      @Nullable Instant lastAppended) {}
 
   /**
    * Fails the batch, naming the cause, instead of stalling silently when the checkpoint lies
@@ -190,13 +194,13 @@ public final class StoreProjectionRunner extends AbstractRunner {
     committed(batch.outcome());
     retrying(!batch.outcome().isComplete(), () -> "an event after " + batch.last() + " failed; retrying");
     if (!batch.outcome().isComplete()) {
-      liveness.oldestUnapplied("global", batch.retry());
-      backOff(batch.outcome().retryAfter());
+      liveness.oldestUnapplied("global", requireNonNull(batch.retry(), "retry")); // set when incomplete
+      backOff(batch.outcome().backoff());
       return true;
     }
     if (batch.read() > 0) {
       // More may follow: the next event is at most as old as the last one applied.
-      liveness.oldestUnapplied("global", batch.lastAppended());
+      liveness.oldestUnapplied("global", requireNonNull(batch.lastAppended(), "lastAppended")); // set when read
     }
     boolean more = batch.read() == batchSize;
     if (!more) {

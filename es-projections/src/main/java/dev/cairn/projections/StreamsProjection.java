@@ -28,6 +28,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
   private final Map<String, Object> config;
   private final List<Grouping<S, ?>> groupings;
   private final StreamsTopology<S> topology;
-  private KafkaStreams streams;
+  private @Nullable KafkaStreams streams;
 
   private StreamsProjection(Builder<S> b) {
     this.name = b.name;
@@ -199,7 +200,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
    *
    * @return the application, or null if not started
    */
-  public synchronized KafkaStreams streams() {
+  public synchronized @Nullable KafkaStreams streams() {
     return streams;
   }
 
@@ -319,7 +320,7 @@ public final class StreamsProjection<S> implements AutoCloseable {
    * @param <G> the figure per group
    */
   public record Grouping<S, G>(
-      String name, Class<G> type, Function<S, String> keyOf, Supplier<G> initial, BiFunction<G, S, G> add,
+      String name, Class<G> type, Function<S, @Nullable String> keyOf, Supplier<G> initial, BiFunction<G, S, G> add,
       BiFunction<G, S, G> subtract) {
 
     /**

@@ -29,4 +29,7 @@
  * dev.cairn.projections.BatchProjection} gets each batch's events in one call, for multi-row
  * writes, and falls back to event by event (under savepoints) when a batch fails.
  */
+@NullMarked
 package dev.cairn.projections;
+
+import org.jspecify.annotations.NullMarked;

@@ -133,4 +133,33 @@ class MalformedRecordTest {
       Bank.assertFold(store, manager.readModel(balances.spec()).view(), all);
     }
   }
+
+  @Test
+  void recordWithACeTimeHeaderWithoutValue_isParked_andNothingAroundItIsSkipped() {
+    Projection balances = Bank.balances("balances", 1, false);
+    manager.install(balances);
+    List<RecordedEvent> events = ledger.fill("acc-", 2, 2);
+    // Kafka allows a header without a value. The runner reads the ce_time of the first record it
+    // polls from a partition (its staleness) before it learns that the record is not Cairn's.
+    ProducerRecord<String, byte[]> junk = new ProducerRecord<>(topic, 0, "some-key", JUNK);
+    junk.headers().add(CairnRecords.CE_TIME, null);
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    records.add(junk);
+    records.addAll(records(events));
+    publish(records);
+
+    Map<String, Object> config = kafka.consumerConfig("balances-" + topic);
+    try (KafkaProjectionRunner runner = manager.kafkaRunner(balances, config, List.of(topic)).build()) {
+      runner.start();
+      awaitFold(balances, events);
+
+      assertThat(manager.deadLetters().list(balances.spec()))
+          .singleElement()
+          .satisfies(p -> {
+            assertThat(p.offset()).isZero();
+            assertThat(p.raw().value()).isEqualTo(JUNK);
+          });
+      assertThat(runner.status().state()).isEqualTo(RunnerState.RUNNING);
+    }
+  }
 }

@@ -1,5 +1,7 @@
 package dev.cairn.projections.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.api.RecordedEvent;
 import dev.cairn.bus.kafka.CairnRecords;
@@ -125,7 +127,8 @@ public record BatchPlan(
   public List<OffsetStore.Move> moves(PartitionOwnership ownership) {
     List<OffsetStore.Move> moves = new ArrayList<>(nextOffsets.size());
     for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
-      PartitionOwnership.Owned o = ownership.get(e.getKey());
+      // The plan holds only partitions held when it was made; only a poll or a resync drops one.
+      PartitionOwnership.Owned o = requireNonNull(ownership.get(e.getKey()), "a partition held");
       moves.add(new OffsetStore.Move(e.getKey(), e.getValue(), lastPositions.getOrDefault(e.getKey(), o.last()), o.generation()));
     }
     return moves;

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL of a Kafka runner's {@code projection_offsets} rows: per partition, the next offset, the
@@ -35,7 +36,7 @@ public final class OffsetStore {
    * yet but a last position (copied from a store-fed runner's checkpoint): the instant from which
    * to look for that position's successors in the partition, the margin already subtracted.
    */
-  record Claimed(long generation, long nextOffset, GlobalPosition last, Instant seekFrom) {}
+  record Claimed(long generation, long nextOffset, GlobalPosition last, @Nullable Instant seekFrom) {}
 
   /** A partition's row as read. */
   record Row(long generation, String owner, long nextOffset, GlobalPosition last) {}
@@ -124,7 +125,7 @@ public final class OffsetStore {
   private final String owner;
   private final String retiredOwner;
   private final String replayOwner;
-  private final String events;
+  private final @Nullable String events;
   private final String handedOverOwner;
   private final Duration handoverMargin;
   private final String versions;
@@ -147,7 +148,7 @@ public final class OffsetStore {
    */
   public OffsetStore(
       Jdbi jdbi, String offsets, String checkpoints, ProjectionSpec spec, String owner, String retiredOwner,
-      String replayOwner, String events, String handedOverOwner, Duration handoverMargin, String versions) {
+      String replayOwner, @Nullable String events, String handedOverOwner, Duration handoverMargin, String versions) {
     this.jdbi = jdbi;
     this.offsets = offsets;
     this.checkpoints = checkpoints;

@@ -1,5 +1,7 @@
 package dev.cairn.projections.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.projections.ProjectionSpec;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +53,7 @@ public final class PartitionOwnership {
   private final Map<TopicPartition, Owned> owned = new HashMap<>();
   private final Set<TopicPartition> lost = new HashSet<>();
   private final Map<TopicPartition, Instant> unclaimed = new ConcurrentHashMap<>();
-  private volatile String claimError;
+  private volatile @Nullable String claimError;
   private int claimFailures;
   private long nextClaimAttempt = System.nanoTime();
   private boolean pausedAll;
@@ -125,7 +128,7 @@ public final class PartitionOwnership {
    * @param tp the partition
    * @return the generation and last position, or null if not held
    */
-  public Owned get(TopicPartition tp) {
+  public @Nullable Owned get(TopicPartition tp) {
     return owned.get(tp);
   }
 
@@ -146,8 +149,8 @@ public final class PartitionOwnership {
    * @param nextOffset its next offset
    * @param last its last position now (unchanged if null)
    */
-  public void committed(TopicPartition tp, long nextOffset, GlobalPosition last) {
-    Owned o = owned.get(tp);
+  public void committed(TopicPartition tp, long nextOffset, @Nullable GlobalPosition last) {
+    Owned o = requireNonNull(owned.get(tp), "a partition held");
     owned.put(tp, new Owned(o.generation(), last == null ? o.last() : last));
     positions.put(tp.toString(), Long.toString(nextOffset));
   }
@@ -161,7 +164,7 @@ public final class PartitionOwnership {
   public List<OffsetStore.Held> held(Collection<TopicPartition> partitions) {
     List<OffsetStore.Held> result = new ArrayList<>(partitions.size());
     for (TopicPartition tp : partitions) {
-      result.add(new OffsetStore.Held(tp, owned.get(tp).generation()));
+      result.add(new OffsetStore.Held(tp, requireNonNull(owned.get(tp), "a partition held").generation()));
     }
     return result;
   }
@@ -270,7 +273,7 @@ public final class PartitionOwnership {
    *
    * @return the error
    */
-  public String claimError() {
+  public @Nullable String claimError() {
     return claimError;
   }
 
@@ -292,8 +295,9 @@ public final class PartitionOwnership {
                 }
                 owned.put(tp, new Owned(row.get().generation(), row.get().last()));
                 next.put(tp, row.get().nextOffset());
-                if (row.get().seekFrom() != null) {
-                  seekFrom.put(tp, row.get().seekFrom());
+                Instant from = row.get().seekFrom();
+                if (from != null) {
+                  seekFrom.put(tp, from);
                 }
               }
               return next;

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.jspecify.annotations.Nullable;
 
 /** The serdes of a streams projection: states and group figures as JSON, and changes of a state. */
 final class StreamsSerdes {
@@ -13,7 +14,7 @@ final class StreamsSerdes {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A key's state before and after one event, either absent. */
-  record Change<T>(T before, T after) {}
+  record Change<T>(@Nullable T before, @Nullable T after) {}
 
   private StreamsSerdes() {}
 

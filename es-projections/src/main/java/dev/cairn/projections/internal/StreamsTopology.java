@@ -1,5 +1,7 @@
 package dev.cairn.projections.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.EventEnvelope;
 import dev.cairn.api.EventSerializer;
 import dev.cairn.api.RecordedEvent;
@@ -31,6 +33,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Kafka Streams topology of a streams projection: a processor folds each record into its key's
@@ -154,8 +157,9 @@ public final class StreamsTopology<S> {
 
   private final class FoldProcessor implements Processor<String, byte[], String, Change<S>> {
     private final Serde<S> stateSerde = StreamsSerdes.json(stateType);
-    private ProcessorContext<String, Change<S>> context;
-    private KeyValueStore<String, S> store;
+    /** Set by {@link #init}, which Kafka Streams calls before any record. */
+    private @Nullable ProcessorContext<String, Change<S>> context;
+    private @Nullable KeyValueStore<String, S> store;
 
     @Override
     public void init(ProcessorContext<String, Change<S>> context) {
@@ -165,6 +169,8 @@ public final class StreamsTopology<S> {
 
     @Override
     public void process(Record<String, byte[]> record) {
+      ProcessorContext<String, Change<S>> context = requireNonNull(this.context, "context");
+      KeyValueStore<String, S> store = requireNonNull(this.store, "store");
       RecordMetadata meta = context.recordMetadata().orElseThrow();
       ConsumerRecord<String, byte[]> r =
           new ConsumerRecord<>(
