@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,8 +199,8 @@ public final class AdminApi implements ApiHandler {
         .orElseGet(() -> ApiResponse.error(404, "not_found", "the console has no file " + rest.replaceAll("\\p{Cntrl}", "?")));
   }
 
-  private Map<String, Object> overview() {
-    Map<String, Object> out = new LinkedHashMap<>();
+  private Map<String, @Nullable Object> overview() {
+    Map<String, @Nullable Object> out = new LinkedHashMap<>();
     out.put("store", admin.hasStore() ? admin.store().overview() : null);
     out.put("relays", admin.hasStore() ? admin.relays().list() : java.util.List.of());
     out.put("projections", admin.projections().list());
@@ -414,7 +415,8 @@ public final class AdminApi implements ApiHandler {
       }
       if (t instanceof SQLException sql && "42P01".equals(sql.getSQLState())) {
         return Optional.of(
-            ApiResponse.error(503, "not_available", "a table is missing (not migrated yet?): " + sql.getMessage().lines().findFirst().orElse("")));
+            ApiResponse.error(503, "not_available", "a table is missing (not migrated yet?): "
+                + Optional.ofNullable(sql.getMessage()).flatMap(m -> m.lines().findFirst()).orElse("")));
       }
     }
     return Optional.empty();

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who may use the admin API. Without a token it serves loopback only: a mutating request must
@@ -29,12 +30,13 @@ public final class AdminSecurity {
   private static final Pattern ACTOR = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,98}[\\x21-\\x7e]|[\\x21-\\x7e]");
   private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "::1", "[::1]");
 
-  private final byte[] token;
+  private final byte @Nullable [] token;
   private final boolean protectReads;
   private final Set<String> allowedHosts;
   private final Set<String> allowedOrigins;
 
-  private AdminSecurity(byte[] token, boolean protectReads, Set<String> allowedHosts, Set<String> allowedOrigins) {
+  private AdminSecurity(
+      byte @Nullable [] token, boolean protectReads, Set<String> allowedHosts, Set<String> allowedOrigins) {
     this.token = token;
     this.protectReads = protectReads;
     this.allowedHosts = Set.copyOf(allowedHosts);
@@ -228,7 +230,8 @@ public final class AdminSecurity {
   private static boolean sameOrigin(String origin, String host) {
     try {
       URI uri = new URI(origin);
-      if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+      // A scheme-relative origin (//host) has a host but no scheme.
+      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
         return false;
       }
       String authority = uri.getRawAuthority();

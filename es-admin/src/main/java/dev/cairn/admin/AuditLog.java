@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,10 +57,18 @@ public final class AuditLog {
    * @param target on what, e.g. {@code order_summary v1} or {@code dead letter 7}
    * @param arguments the arguments given
    * @param status the HTTP status it was answered with (202 accepted, 4xx refused)
-   * @param result what came of it: the command's id, or the refusal's message
+   * @param result what came of it: the command's id, or the refusal's message; null if it had none
    */
   public record Entry(
-      long id, Instant at, String actor, String remote, String action, String target, Map<String, Object> arguments, int status, String result) {}
+      long id,
+      Instant at,
+      String actor,
+      @Nullable String remote,
+      String action,
+      String target,
+      Map<String, Object> arguments,
+      int status,
+      @Nullable String result) {}
 
   /**
    * Creates or upgrades the audit table, with the history table {@code
@@ -81,10 +90,17 @@ public final class AuditLog {
    * @param target on what
    * @param arguments with which arguments
    * @param status how it was answered
-   * @param result what came of it
+   * @param result what came of it, or null (an exception without a message)
    * @return the id of the entry
    */
-  public long record(String actor, String remote, String action, String target, Map<String, ?> arguments, int status, String result) {
+  public long record(
+      String actor,
+      @Nullable String remote,
+      String action,
+      String target,
+      Map<String, ?> arguments,
+      int status,
+      @Nullable String result) {
     requireNonNull(actor, "actor");
     requireNonNull(action, "action");
     requireNonNull(target, "target");
@@ -114,7 +130,7 @@ public final class AuditLog {
    * @return the page
    * @throws IllegalArgumentException if the paging is out of bounds
    */
-  public Page<Entry> list(String action, int limit, int offset) {
+  public Page<Entry> list(@Nullable String action, int limit, int offset) {
     Page.check(limit, offset);
     return jdbi.withHandle(
         h -> {

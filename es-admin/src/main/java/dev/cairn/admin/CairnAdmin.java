@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Operate Cairn without writing code: the admin services over one store (and, in-process, its
@@ -51,7 +52,7 @@ public final class CairnAdmin implements AutoCloseable {
 
   private static final Pattern BASE_PATH = Pattern.compile("(/[a-z0-9_-]+)+");
 
-  private final JdbcEventStore store;
+  private final @Nullable JdbcEventStore store;
   private final ProjectionManager manager;
   private final AdminSecurity security;
   private final StoreService storeService;
@@ -70,14 +71,20 @@ public final class CairnAdmin implements AutoCloseable {
     this.manager =
         b.projections != null
             ? b.projections
-            : ProjectionManager.create(store, JacksonEventSerializer.create(EventTypeRegistry.builder().build()));
+            // Only readSide() builds without a store, and it sets the projections.
+            : ProjectionManager.create(
+                requireNonNull(store, "store"), JacksonEventSerializer.create(EventTypeRegistry.builder().build()));
     this.security = b.security;
     this.storeService = new StoreService(store);
     this.relays = new RelayService(store, b.relay);
     this.projections = new ProjectionService(manager);
     this.deadLetters = new DeadLetterService(manager);
     this.streams = new StreamService(store);
-    this.audit = store != null ? new AuditLog(store) : new AuditLog(b.readSide, b.tables);
+    // Without a store the builder came from readSide(), which sets the read side and its tables.
+    this.audit =
+        store != null
+            ? new AuditLog(store)
+            : new AuditLog(requireNonNull(b.readSide, "readSide"), requireNonNull(b.tables, "tables"));
     this.operations = new Operations(manager.commands(), deadLetters, audit);
     this.workflows = new WorkflowService(store, manager, audit);
     MeterRegistry meters = b.meters != null ? b.meters : store != null ? store.meterRegistry() : new SimpleMeterRegistry();
@@ -268,20 +275,20 @@ public final class CairnAdmin implements AutoCloseable {
 
   /** Configures a {@link CairnAdmin}; each setter checks its argument at once. */
   public static final class Builder {
-    private final JdbcEventStore store;
+    private final @Nullable JdbcEventStore store;
     private final SetOnce set = new SetOnce();
-    private DataSource readSide;
-    private StoreTables tables;
-    private MeterRegistry meters;
-    private ProjectionManager projections;
-    private KafkaRelay relay;
+    private @Nullable DataSource readSide;
+    private @Nullable StoreTables tables;
+    private @Nullable MeterRegistry meters;
+    private @Nullable ProjectionManager projections;
+    private @Nullable KafkaRelay relay;
     private AdminSecurity security = AdminSecurity.loopback();
     private String basePath = "/cairn";
     private final Map<String, Projection> catalog = new LinkedHashMap<>();
     private Consumer<Projection> onSwitch = p -> {};
     private Duration rebuildTimeout = Duration.ofMinutes(30);
 
-    private Builder(JdbcEventStore store) {
+    private Builder(@Nullable JdbcEventStore store) {
       this.store = store;
     }
 

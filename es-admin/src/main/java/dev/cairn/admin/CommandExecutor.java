@@ -1,5 +1,7 @@
 package dev.cairn.admin;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.api.GlobalPosition;
 import dev.cairn.projections.Projection;
 import dev.cairn.projections.ProjectionCommand;
@@ -18,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +46,7 @@ final class CommandExecutor implements AutoCloseable {
   private final AtomicLong oldestPending = new AtomicLong();
   private final String executor = ManagementFactory.getRuntimeMXBean().getName() + " admin";
   private final Object lock = new Object();
-  private Thread thread;
+  private @Nullable Thread thread;
   private boolean stopped;
 
   CommandExecutor(
@@ -119,7 +122,8 @@ final class CommandExecutor implements AutoCloseable {
   }
 
   private String execute(ProjectionCommand c) {
-    Projection projection = catalog.get(key(c));
+    // executeNext hands over only the requests accepts() took, whose version is in the catalog.
+    Projection projection = requireNonNull(catalog.get(key(c)), "projection");
     switch (c.command()) {
       case REBUILD -> {
         Rebuild rebuild = manager.rebuild(projection);
@@ -139,7 +143,8 @@ final class CommandExecutor implements AutoCloseable {
         return "readers switched to " + key(c) + " at " + at;
       }
       case RETRY, SKIP -> {
-        long id = ((Number) c.arguments().get("deadLetter")).longValue();
+        // ProjectionCommands checked on request that deadLetter is a number for RETRY and SKIP.
+        long id = ((Number) requireNonNull(c.arguments().get("deadLetter"), "deadLetter")).longValue();
         if (c.command() == Type.RETRY) {
           manager.deadLetters().retry(projection, id);
           return "applied dead letter " + id;

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** The dead letters of every projection: find them, read one in full. */
 public final class DeadLetterService {
@@ -49,17 +50,17 @@ public final class DeadLetterService {
       String projection,
       int version,
       String status,
-      String streamId,
-      String streamType,
-      Long streamVersion,
-      String eventType,
-      String position,
-      String error,
+      @Nullable String streamId,
+      @Nullable String streamType,
+      @Nullable Long streamVersion,
+      @Nullable String eventType,
+      @Nullable String position,
+      @Nullable String error,
       int attempts,
       Instant parkedAt,
-      String topic,
-      Integer partition,
-      Long offset) {}
+      @Nullable String topic,
+      @Nullable Integer partition,
+      @Nullable Long offset) {}
 
   /**
    * A dead letter in full.
@@ -71,17 +72,17 @@ public final class DeadLetterService {
    * @param payload the event's JSON as stored, or null
    * @param metadata the event's metadata, or null
    * @param stack the failure's stack trace, or null
-   * @param raw the Kafka record as read, if it was not in Cairn's format
+   * @param raw the Kafka record as read, if it was not in Cairn's format; else null
    */
   public record Detail(
       @com.fasterxml.jackson.annotation.JsonUnwrapped Summary summary,
-      String eventId,
-      Instant recordedAt,
-      Integer schemaRevision,
-      @JsonRawValue String payload,
-      EventMetadata metadata,
-      String stack,
-      Raw raw) {}
+      @Nullable String eventId,
+      @Nullable Instant recordedAt,
+      @Nullable Integer schemaRevision,
+      @JsonRawValue @Nullable String payload,
+      @Nullable EventMetadata metadata,
+      @Nullable String stack,
+      @Nullable Raw raw) {}
 
   /**
    * A Kafka record that was not in Cairn's format.
@@ -90,7 +91,7 @@ public final class DeadLetterService {
    * @param headers its headers: key and base64 value
    * @param valueBase64 its value in base64, or null
    */
-  public record Raw(String key, List<Map<String, String>> headers, String valueBase64) {}
+  public record Raw(@Nullable String key, List<Map<String, String>> headers, @Nullable String valueBase64) {}
 
   /**
    * Finds dead letters, newest first.
@@ -105,7 +106,13 @@ public final class DeadLetterService {
    * @return the page
    * @throws IllegalArgumentException if the status or the paging is not allowed
    */
-  public Page<Summary> list(String projection, String stream, String error, String status, int limit, int offset) {
+  public Page<Summary> list(
+      @Nullable String projection,
+      @Nullable String stream,
+      @Nullable String error,
+      @Nullable String status,
+      int limit,
+      int offset) {
     Page.check(limit, offset);
     List<String> statuses = statuses(status);
     List<Summary> items =
@@ -113,7 +120,7 @@ public final class DeadLetterService {
     return new Page<>(items, deadLetters.countMatching(projection, stream, error, statuses), limit, offset);
   }
 
-  private static List<String> statuses(String status) {
+  private static List<String> statuses(@Nullable String status) {
     if (status == null || status.equalsIgnoreCase("open")) {
       return List.of("PARKED", "HELD");
     }

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs every check that explains a stall of a store, its relay and its projection runners, from
@@ -167,7 +168,7 @@ public final class Doctor {
     return List.of(new Finding("fence", Severity.PROBLEM, text + ": readers, the relay and store-fed runners wait; " + fix));
   }
 
-  private record LockHolder(int pid, String application, String client, OffsetDateTime since) {}
+  private record LockHolder(int pid, @Nullable String application, String client, @Nullable OffsetDateTime since) {}
 
   private record RelayRow(String transactionalId, GlobalPosition position, OffsetDateTime updatedAt) {}
 
@@ -344,7 +345,7 @@ public final class Doctor {
     return d.toSeconds() + " s";
   }
 
-  private static String oneLine(String text) {
+  private static String oneLine(@Nullable String text) {
     if (text == null) {
       return "";
     }

@@ -1,5 +1,7 @@
 package dev.cairn.admin;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.admin.Doctor.Finding;
 import dev.cairn.admin.Doctor.Severity;
 import dev.cairn.bus.kafka.KafkaRelay;
@@ -159,7 +161,9 @@ final class KafkaChecks {
   private Map<String, String> configs(String topic)
       throws ExecutionException, InterruptedException, TimeoutException {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+    // all() completes only when every resource asked for was described, so this one is there.
+    Map<ConfigResource, Config> described = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS);
+    Config config = requireNonNull(described.get(resource), "config");
     Map<String, String> values = new HashMap<>();
     config.entries().forEach(e -> {
       if (e.value() != null) {

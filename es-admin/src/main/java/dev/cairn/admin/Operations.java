@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The mutating operations: each writes a request to the control table that runners (in any
@@ -43,7 +44,12 @@ public final class Operations {
    * @throws IllegalStateException if the state forbids it (409)
    */
   public ProjectionCommand request(
-      String projection, Integer version, Type type, Map<String, ?> arguments, String actor, String remote) {
+      String projection,
+      @Nullable Integer version,
+      Type type,
+      Map<String, ?> arguments,
+      String actor,
+      @Nullable String remote) {
     String action = action(type);
     String target = projection + (version == null ? "" : " v" + version);
     try {
@@ -73,7 +79,7 @@ public final class Operations {
    * @throws NoSuchElementException if there is no such dead letter (audited as 404)
    * @throws IllegalStateException if it is not parked (409)
    */
-  public ProjectionCommand resolve(long id, boolean skip, String actor, String remote) {
+  public ProjectionCommand resolve(long id, boolean skip, String actor, @Nullable String remote) {
     Type type = skip ? Type.SKIP : Type.RETRY;
     DeadLetterService.Summary summary;
     try {
@@ -107,7 +113,7 @@ public final class Operations {
    * @param offset 0 or more
    * @return the page
    */
-  public Page<ProjectionCommand> commands(String projection, Status status, int limit, int offset) {
+  public Page<ProjectionCommand> commands(@Nullable String projection, @Nullable Status status, int limit, int offset) {
     Page.check(limit, offset);
     return new Page<>(commands.list(projection, status, limit, offset), commands.count(projection, status), limit, offset);
   }

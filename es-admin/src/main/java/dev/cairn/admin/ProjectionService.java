@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The projections of a store, as the database knows them: versions, which one serves, pauses,
@@ -38,7 +39,7 @@ public final class ProjectionService {
    * @param serving the version readers see, or null if none is active
    * @param versions its installed versions, oldest first
    */
-  public record View(String name, Integer serving, List<VersionView> versions) {}
+  public record View(String name, @Nullable Integer serving, List<VersionView> versions) {}
 
   /**
    * One installed version.
@@ -59,9 +60,9 @@ public final class ProjectionService {
       String status,
       boolean serving,
       boolean paused,
-      String pausedBy,
-      Instant pausedAt,
-      String checkpoint,
+      @Nullable String pausedBy,
+      @Nullable Instant pausedAt,
+      @Nullable String checkpoint,
       Map<String, Long> offsets,
       long parked,
       List<RunnerView> runners) {}
@@ -94,7 +95,7 @@ public final class ProjectionService {
       double eventsPerSecond,
       long eventsApplied,
       long parked,
-      String lastError,
+      @Nullable String lastError,
       String health,
       Object causes,
       Instant updatedAt,
@@ -192,7 +193,7 @@ public final class ProjectionService {
         r.updatedAt().plus(STALE_AFTER).isBefore(now));
   }
 
-  private static Number number(Object o) {
+  private static Number number(@Nullable Object o) {
     return o instanceof Number n ? n : 0;
   }
 }

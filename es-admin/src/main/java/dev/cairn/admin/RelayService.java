@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The relays of a store: each relay's last recorded position (from any process), with the live
@@ -17,10 +18,10 @@ import java.util.Optional;
  */
 public final class RelayService {
 
-  private final JdbcEventStore store;
-  private final KafkaRelay relay;
+  private final @Nullable JdbcEventStore store;
+  private final @Nullable KafkaRelay relay;
 
-  RelayService(JdbcEventStore store, KafkaRelay relay) {
+  RelayService(@Nullable JdbcEventStore store, @Nullable KafkaRelay relay) {
     this.store = store;
     this.relay = relay;
   }
@@ -41,13 +42,13 @@ public final class RelayService {
   public record View(
       String transactionalId,
       boolean live,
-      String state,
+      @Nullable String state,
       String position,
       long eventsBehind,
       long readDelayMs,
       long publishDelayMs,
-      String lastError,
-      Instant updatedAt) {}
+      @Nullable String lastError,
+      @Nullable Instant updatedAt) {}
 
   private record Recorded(String transactionalId, GlobalPosition position, Instant updatedAt) {}
 
@@ -57,7 +58,7 @@ public final class RelayService {
    * @return the relays, the live one first
    */
   public List<View> list() {
-    requireStore();
+    JdbcEventStore store = requireStore();
     String table = store.qualifiedTable("relay_positions");
     List<Recorded> recorded =
         store.jdbi()
@@ -107,6 +108,7 @@ public final class RelayService {
 
   /** How long the first event after a position (in global order) has waited, in milliseconds (0 if none). */
   private long publishDelay(GlobalPosition after) {
+    JdbcEventStore store = requireStore();
     String events = store.qualifiedTable("events");
     return store.jdbi()
         .withHandle(
@@ -121,10 +123,11 @@ public final class RelayService {
                     .one());
   }
 
-  /** Throws unless this admin has an event store (a read side has none). */
-  private void requireStore() {
+  /** Returns the event store; throws if this admin has none (a read side). */
+  private JdbcEventStore requireStore() {
     if (store == null) {
       throw new UnsupportedOperationException("this process is a read side: it has no event store");
     }
+    return store;
   }
 }

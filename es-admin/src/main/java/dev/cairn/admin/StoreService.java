@@ -4,13 +4,14 @@ import dev.cairn.store.jdbc.FenceDelay;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** What the event store holds and what holds its readers back. */
 public final class StoreService {
 
-  private final JdbcEventStore store;
+  private final @Nullable JdbcEventStore store;
 
-  StoreService(JdbcEventStore store) {
+  StoreService(@Nullable JdbcEventStore store) {
     this.store = store;
   }
 
@@ -25,7 +26,12 @@ public final class StoreService {
    * @param oldestOpenTransaction the oldest open or prepared transaction holding the fence, or null
    */
   public record Overview(
-      String headPosition, long events, long streams, List<StreamTypeCount> streamTypes, Fence fence, Transaction oldestOpenTransaction) {}
+      String headPosition,
+      long events,
+      long streams,
+      List<StreamTypeCount> streamTypes,
+      Fence fence,
+      @Nullable Transaction oldestOpenTransaction) {}
 
   /**
    * One stream type's counts.
@@ -51,9 +57,9 @@ public final class StoreService {
    * @param database its database
    * @param ageMs how long it has been open, in milliseconds
    * @param state its state, e.g. {@code idle in transaction} or {@code prepared}
-   * @param query the start of its last statement
+   * @param query the start of its last statement, or null for a prepared transaction
    */
-  public record Transaction(int pid, String database, long ageMs, String state, String query) {}
+  public record Transaction(int pid, String database, long ageMs, String state, @Nullable String query) {}
 
   /**
    * Reads the overview.
@@ -61,7 +67,7 @@ public final class StoreService {
    * @return the overview
    */
   public Overview overview() {
-    requireStore();
+    JdbcEventStore store = requireStore();
     String streamsTable = store.qualifiedTable("streams");
     List<StreamTypeCount> types =
         store.jdbi()
@@ -86,10 +92,11 @@ public final class StoreService {
         tx);
   }
 
-  /** Throws unless this admin has an event store (a read side has none). */
-  private void requireStore() {
+  /** Returns the event store; throws if this admin has none (a read side). */
+  private JdbcEventStore requireStore() {
     if (store == null) {
       throw new UnsupportedOperationException("this process is a read side: it has no event store");
     }
+    return store;
   }
 }

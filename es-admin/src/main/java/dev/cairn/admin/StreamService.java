@@ -9,13 +9,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.jspecify.annotations.Nullable;
 
 /** Reads streams and the global order, with each event's payload and metadata. */
 public final class StreamService {
 
-  private final JdbcEventStore store;
+  private final @Nullable JdbcEventStore store;
 
-  StreamService(JdbcEventStore store) {
+  StreamService(@Nullable JdbcEventStore store) {
     this.store = store;
   }
 
@@ -74,7 +75,7 @@ public final class StreamService {
    * @throws IllegalArgumentException if the version or limit is out of bounds
    */
   public Stream stream(String streamId, long afterVersion, int limit) {
-    requireStore();
+    JdbcEventStore store = requireStore();
     if (afterVersion < 0) {
       throw new IllegalArgumentException("after must be a version >= 0, was " + afterVersion);
     }
@@ -100,7 +101,7 @@ public final class StreamService {
    * @return the events and the head
    */
   public Tail newest(int limit) {
-    requireStore();
+    JdbcEventStore store = requireStore();
     Page.check(limit, 0);
     GlobalPosition head = store.headPosition();
     List<Event> events =
@@ -141,7 +142,7 @@ public final class StreamService {
    * @return the events and the head
    */
   public Tail after(GlobalPosition after, int limit) {
-    requireStore();
+    JdbcEventStore store = requireStore();
     Page.check(limit, 0);
     GlobalPosition head = store.headPosition();
     return new Tail(store.readGlobal(after, limit).stream().map(StreamService::event).toList(), head.toString());
@@ -161,10 +162,11 @@ public final class StreamService {
         AdminJson.writeString(e.metadata()));
   }
 
-  /** Throws unless this admin has an event store (a read side has none). */
-  private void requireStore() {
+  /** Returns the event store; throws if this admin has none (a read side). */
+  private JdbcEventStore requireStore() {
     if (store == null) {
       throw new UnsupportedOperationException("this process is a read side: it has no event store");
     }
+    return store;
   }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The process managers (es-workflows) installed in the store, read from the database alone: their
@@ -32,11 +33,11 @@ public final class WorkflowService {
   public record Summary(
       String name,
       int version,
-      String projectionStatus,
+      @Nullable String projectionStatus,
       long instances,
       Map<String, Long> deadlines,
-      Instant nextDue,
-      Instant oldestOverdue) {}
+      @Nullable Instant nextDue,
+      @Nullable Instant oldestOverdue) {}
 
   /**
    * One workflow with its most recently active instances.
@@ -63,9 +64,9 @@ public final class WorkflowService {
       String workflow,
       String processId,
       String streamId,
-      @JsonRawValue String state,
+      @JsonRawValue @Nullable String state,
       long inputs,
-      Instant updatedAt,
+      @Nullable Instant updatedAt,
       List<HistoryEntry> history,
       List<DeadlineView> deadlines) {}
 
@@ -77,10 +78,10 @@ public final class WorkflowService {
    */
   public record Retried(String workflow, int retried) {}
 
-  private final WorkflowCatalog catalog;
+  private final @Nullable WorkflowCatalog catalog;
   private final AuditLog audit;
 
-  WorkflowService(JdbcEventStore store, ProjectionManager projections, AuditLog audit) {
+  WorkflowService(@Nullable JdbcEventStore store, ProjectionManager projections, AuditLog audit) {
     this.catalog = store == null ? null : new WorkflowCatalog(store, projections);
     this.audit = audit;
   }
@@ -129,7 +130,7 @@ public final class WorkflowService {
    * @return how many
    * @throws NoSuchElementException if there is no such workflow (audited as 404)
    */
-  public Retried retryFailedDeadlines(String name, String actor, String remote) {
+  public Retried retryFailedDeadlines(String name, String actor, @Nullable String remote) {
     String action = "workflow.retry-failed-deadlines";
     try {
       int n = catalog().retryFailedDeadlines(name);

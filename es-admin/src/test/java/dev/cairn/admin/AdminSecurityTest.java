@@ -81,6 +81,9 @@ class AdminSecurityTest {
       assertThat(foreign.status()).isEqualTo(403);
       assertThat(foreign.json().get("message").asText()).contains("cross-origin request from http://evil.example");
       assertThat(http.postJson(pause, "{}", "Origin", "null").status()).isEqualTo(403);
+      // A scheme-relative origin has a host but no scheme: refused, not a server error.
+      Response schemeless = http.postJson(pause, "{}", "Origin", "//127.0.0.1:" + server.port());
+      assertThat(schemeless.status()).isEqualTo(403);
 
       // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends Host: evil.example.
       String rebound = raw(server.port(), "POST " + pause + " HTTP/1.1\r\nHost: evil.example:" + server.port()
@@ -97,7 +100,7 @@ class AdminSecurityTest {
       assertThat(ok.status()).as(ok.toString()).isEqualTo(202);
 
       JsonNode audit = http.get("/cairn/api/audit").json();
-      assertThat(audit.get("total").asLong()).isEqualTo(7);
+      assertThat(audit.get("total").asLong()).isEqualTo(8);
       assertThat(audit.get("items").get(0).get("action").asText()).isEqualTo("projection.pause");
       assertThat(audit.get("items").get(0).get("actor").asText()).isEqualTo("ops-cy");
       assertThat(audit.get("items").get(1).get("action").asText()).isEqualTo("refused");

@@ -1,6 +1,7 @@
 package dev.cairn.workflows;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A workflow's deadlines by state.
@@ -11,4 +12,4 @@ import java.time.Instant;
  * @param cancelled cancelled by their process
  * @param nextDue the earliest due time of a pending deadline, or null (or unknown)
  */
-public record DeadlineCounts(long pending, long fired, long failed, long cancelled, Instant nextDue) {}
+public record DeadlineCounts(long pending, long fired, long failed, long cancelled, @Nullable Instant nextDue) {}

@@ -2,6 +2,7 @@ package dev.cairn.workflows;
 
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One deadline of a process instance.
@@ -13,4 +14,5 @@ import java.util.UUID;
  * @param attempts attempts to fire it
  * @param lastError the last failure to fire it, or null
  */
-public record DeadlineView(UUID id, String name, Instant due, String status, int attempts, String lastError) {}
+public record DeadlineView(
+    UUID id, String name, Instant due, String status, int attempts, @Nullable String lastError) {}

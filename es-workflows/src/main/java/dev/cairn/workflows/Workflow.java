@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +87,7 @@ public final class Workflow<S> implements AutoCloseable {
   private final ProcessProjection<S> projection;
   private final Class<S> stateType;
   private final EventSerializer serializer;
-  private StoreProjectionRunner runner;
+  private @Nullable StoreProjectionRunner runner;
 
   private Workflow(Builder<S> b) {
     this.name = b.name;
@@ -327,9 +328,9 @@ public final class Workflow<S> implements AutoCloseable {
     private final ProcessManager<S> manager;
     private final Class<S> stateType;
     private final SetOnce set = new SetOnce();
-    private JdbcEventStore store;
-    private ProjectionManager projections;
-    private EventSerializer serializer;
+    private @Nullable JdbcEventStore store;
+    private @Nullable ProjectionManager projections;
+    private @Nullable EventSerializer serializer;
     private int version = 1;
     private final Set<Class<?>> follows = new LinkedHashSet<>();
     private final Map<String, AggregateRepository<Object, ?, ?>> targets = new LinkedHashMap<>();

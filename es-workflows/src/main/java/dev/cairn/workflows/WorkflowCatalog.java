@@ -13,6 +13,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the database knows about the workflows installed in it, read without their code: for an
@@ -33,7 +34,12 @@ public final class WorkflowCatalog {
    * @param oldestOverdue the due time of the oldest pending deadline that is past due, or null
    */
   public record Summary(
-      String name, int version, String projectionStatus, long instances, DeadlineCounts deadlines, Instant oldestOverdue) {}
+      String name,
+      int version,
+      @Nullable String projectionStatus,
+      long instances,
+      DeadlineCounts deadlines,
+      @Nullable Instant oldestOverdue) {}
 
   /**
    * One process instance in a list.
@@ -61,9 +67,9 @@ public final class WorkflowCatalog {
       String workflow,
       String processId,
       String streamId,
-      String state,
+      @Nullable String state,
       long inputs,
-      Instant updatedAt,
+      @Nullable Instant updatedAt,
       List<HistoryEntry> history,
       List<DeadlineView> deadlines) {
 
@@ -158,7 +164,9 @@ public final class WorkflowCatalog {
                           + " FROM " + model.table() + " s ORDER BY s.updated_at DESC, s.process_id LIMIT :l")
                   .bind("w", name)
                   .bind("l", limit)
-                  .map((rs, ctx) -> new InstanceSummary(rs.getString(1), rs.getLong(2), instant(rs.getTimestamp(3)), rs.getLong(4)))
+                  .map(
+                      (rs, ctx) ->
+                          new InstanceSummary(rs.getString(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getLong(4)))
                   .list();
             });
   }
@@ -202,7 +210,8 @@ public final class WorkflowCatalog {
                                 (rs, ctx) ->
                                     new HistoryEntry(
                                         rs.getLong(1), rs.getString(2), rs.getString(3),
-                                        Arrays.asList((String[]) rs.getArray(4).getArray()), instant(rs.getTimestamp(5))))
+                                        Arrays.asList((String[]) rs.getArray(4).getArray()),
+                                        rs.getTimestamp(5).toInstant()))
                             .list();
                   }
                   return new Instance(name, processId, name + ":" + processId, state, inputs, updated, history, List.of());
@@ -268,7 +277,7 @@ public final class WorkflowCatalog {
     return new Summary(name, model.spec().version(), status, instances, counts, overdue);
   }
 
-  private static Instant instant(Timestamp t) {
+  private static @Nullable Instant instant(@Nullable Timestamp t) {
     return t == null ? null : t.toInstant();
   }
 }

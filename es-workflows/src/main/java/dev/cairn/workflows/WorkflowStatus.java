@@ -1,6 +1,7 @@
 package dev.cairn.workflows;
 
 import dev.cairn.projections.ProjectionStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a workflow is doing.
@@ -13,4 +14,8 @@ import dev.cairn.projections.ProjectionStatus;
  * @param schedulerError the last failure of a scheduler round, or null
  */
 public record WorkflowStatus(
-    String name, ProjectionStatus runner, DeadlineCounts deadlines, boolean schedulerRunning, String schedulerError) {}
+    String name,
+    @Nullable ProjectionStatus runner,
+    DeadlineCounts deadlines,
+    boolean schedulerRunning,
+    @Nullable String schedulerError) {}

@@ -8,4 +8,7 @@
  * order per instance), runs the process as a projection (state, deadlines and checkpoint in one
  * transaction), sends commands with idempotency keys and fires deadlines on any instance.
  */
+@NullMarked
 package dev.cairn.workflows;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP request as a framework-neutral value: what an adapter (the embedded Jetty server here;
@@ -25,11 +26,11 @@ import java.util.Optional;
 public record ApiRequest(
     String method,
     String rawPath,
-    String rawQuery,
+    @Nullable String rawQuery,
     Map<String, String> headers,
     byte[] body,
     Map<String, String> pathParams,
-    String remoteAddress) {
+    @Nullable String remoteAddress) {
 
   /**
    * Checks the parts and copies the maps.
@@ -61,7 +62,8 @@ public record ApiRequest(
    * @param body the body
    * @return the request
    */
-  public static ApiRequest of(String method, String rawPath, String rawQuery, Map<String, String> headers, byte[] body) {
+  public static ApiRequest of(
+      String method, String rawPath, @Nullable String rawQuery, Map<String, String> headers, byte[] body) {
     return new ApiRequest(method, rawPath, rawQuery, headers, body, Map.of(), null);
   }
 
@@ -77,7 +79,12 @@ public record ApiRequest(
    * @return the request
    */
   public static ApiRequest of(
-      String method, String rawPath, String rawQuery, Map<String, String> headers, byte[] body, String remoteAddress) {
+      String method,
+      String rawPath,
+      @Nullable String rawQuery,
+      Map<String, String> headers,
+      byte[] body,
+      @Nullable String remoteAddress) {
     return new ApiRequest(method, rawPath, rawQuery, headers, body, Map.of(), remoteAddress);
   }
 

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP answer as a framework-neutral value: a status, headers and a body, JSON unless a
@@ -55,10 +56,11 @@ public record ApiResponse(int status, Map<String, String> headers, byte[] body) 
    *
    * @param status the status code
    * @param error a short machine-readable code, such as {@code not_found}
-   * @param message what went wrong, with the values involved
+   * @param message what went wrong, with the values involved; null (an exception without a message)
+   *     is written as JSON null
    * @return the answer
    */
-  public static ApiResponse error(int status, String error, String message) {
+  public static ApiResponse error(int status, String error, @Nullable String message) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", status);
     body.put("error", error);

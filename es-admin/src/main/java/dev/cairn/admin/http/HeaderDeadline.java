@@ -1,5 +1,7 @@
 package dev.cairn.admin.http;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Closes a connection whose request line and headers take longer than the header timeout to
@@ -25,7 +28,7 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
   private final long timeoutNanos;
   private final Duration tick;
   private final Map<HttpConnection, Partial> open = new ConcurrentHashMap<>();
-  private ScheduledExecutorService sweeper;
+  private @Nullable ScheduledExecutorService sweeper;
 
   HeaderDeadline(Duration timeout) {
     this.timeoutNanos = timeout.toNanos();
@@ -46,7 +49,8 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
 
   @Override
   protected void doStop() {
-    sweeper.shutdownNow();
+    // Jetty runs doStop only after doStart, whose first step sets the sweeper.
+    requireNonNull(sweeper, "sweeper").shutdownNow();
     open.clear();
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Routes requests by method and path template ({@code /orders/{id}/history}) to handlers. Each path
@@ -65,7 +66,7 @@ public final class Router implements ApiHandler {
     return ApiResponse.error(404, "not_found", "no route for " + request.method() + " " + request.rawPath());
   }
 
-  private static Map<String, String> match(List<String> template, List<String> segments) {
+  private static @Nullable Map<String, String> match(List<String> template, List<String> segments) {
     if (template.size() != segments.size()) {
       return null;
     }

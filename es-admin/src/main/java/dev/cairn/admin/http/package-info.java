@@ -10,4 +10,7 @@
  * <p>The split keeps what a protocol must guard (slow clients, body size, connection count,
  * overload) in the adapter, and what an API decides (routes, JSON, status codes) in the handlers.
  */
+@NullMarked
 package dev.cairn.admin.http;
+
+import org.jspecify.annotations.NullMarked;

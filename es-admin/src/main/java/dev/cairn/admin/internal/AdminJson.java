@@ -11,6 +11,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** The admin API's JSON: instants as ISO-8601 strings, strict reading of request bodies. */
 public final class AdminJson {
@@ -66,7 +67,7 @@ public final class AdminJson {
    * @param json the JSON text
    * @return the map; empty if the text is null or blank
    */
-  public static Map<String, Object> readMap(String json) {
+  public static Map<String, Object> readMap(@Nullable String json) {
     if (json == null || json.isBlank()) {
       return new LinkedHashMap<>();
     }

@@ -1,5 +1,7 @@
 package dev.cairn.workflows.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.workflows.DeadlineCounts;
 import dev.cairn.workflows.ProcessRecord;
 import io.micrometer.core.instrument.Gauge;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +43,9 @@ public final class DeadlineScheduler implements AutoCloseable {
   private final AtomicLong cancelled = new AtomicLong();
   private volatile boolean woken;
   private volatile boolean running;
-  private volatile String lastError;
+  private volatile @Nullable String lastError;
   private volatile long countedAt;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   /**
    * Creates the scheduler (not started) and registers its gauges.
@@ -112,7 +115,7 @@ public final class DeadlineScheduler implements AutoCloseable {
    *
    * @return the error
    */
-  public String lastError() {
+  public @Nullable String lastError() {
     return lastError;
   }
 
@@ -222,7 +225,8 @@ public final class DeadlineScheduler implements AutoCloseable {
         return;
       }
       running = false;
-      t = thread;
+      // start() sets the thread, under this lock, whenever it sets running.
+      t = requireNonNull(thread, "thread");
     }
     wake();
     try {

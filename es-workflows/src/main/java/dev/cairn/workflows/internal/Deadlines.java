@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /** The statements on one workflow's rows of the deadlines table. */
 public final class Deadlines {
@@ -185,7 +186,7 @@ public final class Deadlines {
    *
    * @return the instant, or null if none is pending
    */
-  public Instant nextDue() {
+  public @Nullable Instant nextDue() {
     return jdbi.withHandle(
         h ->
             h.createQuery(
