@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,7 +25,7 @@ final class AuditCommand extends StoreCommand {
   private int limit;
 
   @Option(names = "--action", paramLabel = "ACTION", description = "only this action, e.g. projection.replay")
-  private String action;
+  private @Nullable String action;
 
   @Override
   void check() {
@@ -34,8 +35,8 @@ final class AuditCommand extends StoreCommand {
   @Override
   int run(Connection.Session session, PrintWriter out) {
     Reads reads = new Reads(session.store());
-    List<Map<String, Object>> rows = session.store().jdbi().withHandle(h -> !reads.exists(h, "admin_audit")
-        ? List.<Map<String, Object>>of()
+    List<Map<String, @Nullable Object>> rows = session.store().jdbi().withHandle(h -> !reads.exists(h, "admin_audit")
+        ? List.<Map<String, @Nullable Object>>of()
         : h.createQuery("SELECT * FROM " + reads.table("admin_audit")
                 + " WHERE CAST(:action AS text) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit")
             .bind("action", action)
@@ -43,7 +44,7 @@ final class AuditCommand extends StoreCommand {
             .map((rs, ctx) -> {
               // Every column the table has, so the log shows what the admin API recorded.
               ResultSetMetaData meta = rs.getMetaData();
-              Map<String, Object> row = new LinkedHashMap<>();
+              Map<String, @Nullable Object> row = new LinkedHashMap<>();
               for (int i = 1; i <= meta.getColumnCount(); i++) {
                 Object value = rs.getObject(i);
                 if (value instanceof java.sql.Timestamp) {

@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -119,7 +120,10 @@ public final class Cairn implements Runnable {
     CommandLine cl = new CommandLine(new Cairn());
     cl.setExecutionExceptionHandler(new Failures());
     cl.setExitCodeExceptionMapper(Failures::exitCode);
-    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    // A subcommand named in the @Command above.
+    CommandLine completion =
+        Objects.requireNonNull(cl.getSubcommands().get("generate-completion"), "generate-completion");
+    completion.getCommandSpec().usageMessage().hidden(false);
     return cl;
   }
 

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cairn.store.jdbc.JdbcEventStore;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -19,7 +20,7 @@ final class Connection {
       defaultValue = "${env:CAIRN_JDBC_URL}",
       description = "JDBC URL of the store's database (env CAIRN_JDBC_URL), e.g. "
           + "jdbc:postgresql://127.0.0.1:5432/orders?user=postgres")
-  String jdbcUrl;
+  @Nullable String jdbcUrl;
 
   @Option(names = "--schema", paramLabel = "NAME", defaultValue = "${env:CAIRN_SCHEMA:-public}",
       description = "schema of the store's tables (env CAIRN_SCHEMA, default ${DEFAULT-VALUE})")
@@ -31,7 +32,7 @@ final class Connection {
 
   @Option(names = "--bootstrap-servers", paramLabel = "HOSTS", defaultValue = "${env:CAIRN_BOOTSTRAP_SERVERS}",
       description = "Kafka bootstrap servers (env CAIRN_BOOTSTRAP_SERVERS), for the checks and figures that need Kafka")
-  String bootstrapServers;
+  @Nullable String bootstrapServers;
 
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:CAIRN_TOPIC_PREFIX:-}",
       description = "the relay's topic prefix (env CAIRN_TOPIC_PREFIX, default none)")

@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,14 +37,14 @@ final class DeadLettersCommand extends CommandGroup {
   static final class ListLetters extends StoreCommand {
 
     @Option(names = "--projection", paramLabel = "NAME", description = "only this projection's")
-    private String projection;
+    private @Nullable String projection;
 
     @Option(names = "--stream", paramLabel = "STREAM-ID", description = "only this stream's")
-    private String stream;
+    private @Nullable String stream;
 
     @Option(names = "--error", paramLabel = "TEXT", description = "only those whose error contains this text"
         + " (case-insensitive)")
-    private String error;
+    private @Nullable String error;
 
     @Option(names = "--all", description = "also the resolved ones (applied or skipped)")
     private boolean all;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,7 +48,7 @@ final class DoctorCommand extends StoreCommand {
         .stalledAfter(Duration.ofSeconds(positive("--stalled-after", stalledAfter)))
         .build()
         .run();
-    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Map<String, @Nullable Object>> rows = new ArrayList<>();
     findings.forEach(f -> rows.add(row("check", f.check(), "severity", f.severity().name(), "message", f.message())));
     boolean problem = findings.stream().anyMatch(f -> f.severity() == Doctor.Severity.PROBLEM);
     if (output.json) {

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -82,7 +83,7 @@ final class Mutation {
   }
 
   private static void print(PrintWriter out, Output output, ProjectionCommand c) {
-    Map<String, Object> row = row("id", c.id(), "projection", c.projection(), "version", c.version(),
+    Map<String, @Nullable Object> row = row("id", c.id(), "projection", c.projection(), "version", c.version(),
         "command", c.command().name(), "arguments", c.arguments(), "requestedBy", c.requestedBy(),
         "status", c.status().name(), "result", c.result(), "executedBy", c.executedBy(),
         "executedAt", c.executedAt() == null ? null : c.executedAt().toString());

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** How a command prints: aligned tables for people, or JSON for scripts ({@code --json}). */
@@ -19,7 +20,7 @@ final class Output {
   boolean json;
 
   /** Prints rows (maps of column to value, all with the same keys) as a table or a JSON array. */
-  void rows(PrintWriter out, List<Map<String, Object>> rows, String emptyMessage) {
+  void rows(PrintWriter out, List<Map<String, @Nullable Object>> rows, String emptyMessage) {
     if (json) {
       print(out, rows);
       return;
@@ -32,7 +33,7 @@ final class Output {
   }
 
   /** Prints one object: JSON, or one "key: value" line per entry. */
-  void object(PrintWriter out, Map<String, Object> object) {
+  void object(PrintWriter out, Map<String, @Nullable Object> object) {
     if (json) {
       print(out, object);
       return;
@@ -50,14 +51,14 @@ final class Output {
   }
 
   /** Renders rows as a table with a header line, columns padded to their widest cell. */
-  static String table(List<Map<String, Object>> rows) {
+  static String table(List<Map<String, @Nullable Object>> rows) {
     List<String> columns = new ArrayList<>(rows.get(0).keySet());
     int[] widths = new int[columns.size()];
     for (int i = 0; i < columns.size(); i++) {
       widths[i] = columns.get(i).length();
     }
     List<List<String>> cells = new ArrayList<>();
-    for (Map<String, Object> row : rows) {
+    for (Map<String, @Nullable Object> row : rows) {
       List<String> line = new ArrayList<>();
       for (int i = 0; i < columns.size(); i++) {
         String cell = text(row.get(columns.get(i)));
@@ -82,7 +83,7 @@ final class Output {
     sb.append(line.toString().stripTrailing()).append('\n');
   }
 
-  static String text(Object value) {
+  static String text(@Nullable Object value) {
     if (value == null) {
       return "-";
     }
@@ -95,8 +96,8 @@ final class Output {
   }
 
   /** A row builder that keeps the column order. */
-  static Map<String, Object> row(Object... keysAndValues) {
-    Map<String, Object> row = new LinkedHashMap<>();
+  static Map<String, @Nullable Object> row(@Nullable Object... keysAndValues) {
+    Map<String, @Nullable Object> row = new LinkedHashMap<>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
       row.put((String) keysAndValues[i], keysAndValues[i + 1]);
     }

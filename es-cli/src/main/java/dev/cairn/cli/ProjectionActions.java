@@ -4,6 +4,7 @@ import dev.cairn.projections.ProjectionCommand.Type;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +29,7 @@ final class ProjectionActions {
     String name;
 
     @Option(names = "--version", paramLabel = "N", description = "the version (default: the serving one)")
-    Integer version;
+    @Nullable Integer version;
 
     abstract Type type();
 
@@ -75,19 +76,19 @@ final class ProjectionActions {
         "  cairn projections replay order_summary --offset order-0=120 --offset order-1=98"})
   static final class Replay extends Action {
     @ArgGroup(exclusive = true)
-    Start start;
+    @Nullable Start start;
 
     static final class Start {
       @Option(names = "--from", paramLabel = "beginning|INSTANT",
           description = "'beginning' or an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z")
-      String from;
+      @Nullable String from;
 
       @Option(names = "--position", paramLabel = "TX/POS", description = "a global position, e.g. 812/40")
-      String position;
+      @Nullable String position;
 
       @Option(names = "--offset", paramLabel = "TOPIC-PARTITION=OFFSET",
           description = "a Kafka offset per partition (repeatable); partitions not named start at the beginning")
-      Map<String, Long> offsets;
+      @Nullable Map<String, Long> offsets;
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The queries behind the read commands, over the store's tables alone (the CLI runs in another
@@ -34,8 +35,8 @@ final class Reads {
   }
 
   /** Stream types with their stream and event counts. */
-  List<Map<String, Object>> streamTypes() {
-    return store.jdbi().withHandle(h -> !exists(h, "streams") ? List.<Map<String, Object>>of()
+  List<Map<String, @Nullable Object>> streamTypes() {
+    return store.jdbi().withHandle(h -> !exists(h, "streams") ? List.<Map<String, @Nullable Object>>of()
         : h.createQuery("SELECT stream_type, count(*), sum(version) FROM " + table("streams")
                 + " GROUP BY stream_type ORDER BY stream_type")
             .map((rs, ctx) -> row("streamType", rs.getString(1), "streams", rs.getLong(2), "events", rs.getLong(3)))
@@ -43,8 +44,8 @@ final class Reads {
   }
 
   /** The relays that recorded a position, with how far behind the head each is. */
-  List<Map<String, Object>> relays() {
-    return store.jdbi().withHandle(h -> !exists(h, "relay_positions") ? List.<Map<String, Object>>of()
+  List<Map<String, @Nullable Object>> relays() {
+    return store.jdbi().withHandle(h -> !exists(h, "relay_positions") ? List.<Map<String, @Nullable Object>>of()
         : h.createQuery("SELECT transactional_id, tx_id, global_position, updated_at FROM " + table("relay_positions")
                 + " ORDER BY transactional_id")
             .map((rs, ctx) -> {
@@ -56,10 +57,10 @@ final class Reads {
   }
 
   /** Every projection version with its status, checkpoint or offsets, lag and open dead letters. */
-  List<Map<String, Object>> projections() {
+  List<Map<String, @Nullable Object>> projections() {
     return store.jdbi().withHandle(h -> {
       if (!exists(h, "projection_versions")) {
-        return List.<Map<String, Object>>of();
+        return List.<Map<String, @Nullable Object>>of();
       }
       return h.createQuery("""
               SELECT v.name, v.version, v.status,
@@ -97,10 +98,11 @@ final class Reads {
   }
 
   /** The open (or, with {@code all}, every) dead letters, newest first, filtered. */
-  List<Map<String, Object>> deadLetters(String projection, String stream, String error, boolean all, int limit) {
+  List<Map<String, @Nullable Object>> deadLetters(
+      @Nullable String projection, @Nullable String stream, @Nullable String error, boolean all, int limit) {
     return store.jdbi().withHandle(h -> {
       if (!exists(h, "projection_dead_letters")) {
-        return List.<Map<String, Object>>of();
+        return List.<Map<String, @Nullable Object>>of();
       }
       return h.createQuery("""
               SELECT id, name, version, status, stream_id, stream_version, event_type, position, tx_id,
@@ -127,7 +129,7 @@ final class Reads {
   }
 
   /** One dead letter in full, or null. */
-  Map<String, Object> deadLetter(long id) {
+  @Nullable Map<String, @Nullable Object> deadLetter(long id) {
     return store.jdbi().withHandle(h -> !exists(h, "projection_dead_letters") ? null
         : h.createQuery("""
                 SELECT id, name, version, status, event_id, stream_id, stream_type, stream_version, tx_id, position,
@@ -149,7 +151,7 @@ final class Reads {
   }
 
   /** One stream's events (all columns but the transaction id), oldest first. */
-  List<Map<String, Object>> streamEvents(String streamId, long after, int limit) {
+  List<Map<String, @Nullable Object>> streamEvents(String streamId, long after, int limit) {
     return store.jdbi().withHandle(h -> h.createQuery("""
             SELECT version, tx_id::text, global_position, event_type, schema_revision, recorded_at, event_id,
               payload::text, metadata->>'correlation_id', metadata->>'causation_id', metadata::text
@@ -167,7 +169,7 @@ final class Reads {
   }
 
   /** A stream's row, or null. */
-  Map<String, Object> stream(String streamId) {
+  @Nullable Map<String, @Nullable Object> stream(String streamId) {
     return store.jdbi().withHandle(h -> h.createQuery(
             "SELECT stream_id, stream_type, version, created_at, updated_at FROM " + table("streams")
                 + " WHERE stream_id = :id")
@@ -178,7 +180,7 @@ final class Reads {
         .findOne().orElse(null));
   }
 
-  static String instant(OffsetDateTime t) {
+  static @Nullable String instant(@Nullable OffsetDateTime t) {
     return t == null ? null : t.toInstant().toString();
   }
 }

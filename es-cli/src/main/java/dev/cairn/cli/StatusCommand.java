@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 
 @Command(
@@ -24,18 +25,18 @@ final class StatusCommand extends StoreCommand {
   int run(Connection.Session session, PrintWriter out) {
     var store = session.store();
     Reads reads = new Reads(store);
-    List<Map<String, Object>> types = reads.streamTypes();
+    List<Map<String, @Nullable Object>> types = reads.streamTypes();
     FenceDelay fence = store.fenceDelay();
     OpenTransaction open = store.oldestOpenTransaction().orElse(null);
-    Map<String, Object> storeRow = row(
+    Map<String, @Nullable Object> storeRow = row(
         "head", store.headPosition().toString(),
         "streams", types.stream().mapToLong(t -> (Long) t.get("streams")).sum(),
         "events", types.stream().mapToLong(t -> (Long) t.get("events")).sum(),
         "eventsWaitingAtFence", fence.eventsWaiting(),
         "oldestOpenTransaction", open == null ? null : row("pid", open.pid(), "database", open.database(),
             "ageMs", open.age().toMillis(), "state", open.state(), "query", open.query()));
-    List<Map<String, Object>> relays = reads.relays();
-    List<Map<String, Object>> projections = reads.projections();
+    List<Map<String, @Nullable Object>> relays = reads.relays();
+    List<Map<String, @Nullable Object>> projections = reads.projections();
     if (output.json) {
       Output.print(out, row("at", Instant.now().toString(), "store", storeRow, "streamTypes", types,
           "relays", relays, "projections", projections));

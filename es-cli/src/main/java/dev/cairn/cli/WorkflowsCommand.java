@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -31,11 +32,11 @@ final class WorkflowsCommand extends CommandGroup {
     return CairnAdmin.builder(session.store()).build().workflows();
   }
 
-  private static String iso(Instant t) {
+  private static @Nullable String iso(@Nullable Instant t) {
     return t == null ? null : t.toString();
   }
 
-  private static Map<String, Object> summaryRow(WorkflowService.Summary s) {
+  private static Map<String, @Nullable Object> summaryRow(WorkflowService.Summary s) {
     return Output.row(
         "name", s.name(), "version", s.version(), "instances", s.instances(),
         "pending", s.deadlines().get("pending"), "fired", s.deadlines().get("fired"),
@@ -55,7 +56,8 @@ final class WorkflowsCommand extends CommandGroup {
   static final class ListWorkflows extends StoreCommand {
     @Override
     int run(Connection.Session session, PrintWriter out) {
-      List<Map<String, Object>> rows = service(session).list().stream().map(WorkflowsCommand::summaryRow).toList();
+      List<Map<String, @Nullable Object>> rows =
+          service(session).list().stream().map(WorkflowsCommand::summaryRow).toList();
       output.rows(out, rows, "no workflow is installed in this store");
       return Cairn.OK;
     }
@@ -75,16 +77,16 @@ final class WorkflowsCommand extends CommandGroup {
     String name;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "a process instance's id")
-    String id;
+    @Nullable String id;
 
     @Override
     int run(Connection.Session session, PrintWriter out) {
       WorkflowService service = service(session);
       if (id == null) {
         WorkflowService.Detail d = service.get(name);
-        List<Map<String, Object>> instances = d.instances().stream().map(Show::row).toList();
+        List<Map<String, @Nullable Object>> instances = d.instances().stream().map(Show::row).toList();
         if (output.json) {
-          Map<String, Object> all = summaryRow(d.summary());
+          Map<String, @Nullable Object> all = summaryRow(d.summary());
           all.put("instances", instances);
           Output.print(out, all);
           return Cairn.OK;
@@ -95,9 +97,9 @@ final class WorkflowsCommand extends CommandGroup {
         return Cairn.OK;
       }
       WorkflowService.Instance i = service.instance(name, id);
-      List<Map<String, Object>> history = i.history().stream().map(Show::row).toList();
-      List<Map<String, Object>> deadlines = i.deadlines().stream().map(Show::row).toList();
-      Map<String, Object> head =
+      List<Map<String, @Nullable Object>> history = i.history().stream().map(Show::row).toList();
+      List<Map<String, @Nullable Object>> deadlines = i.deadlines().stream().map(Show::row).toList();
+      Map<String, @Nullable Object> head =
           Output.row("workflow", i.workflow(), "processId", i.processId(), "streamId", i.streamId(),
               "inputs", i.inputs(), "updatedAt", iso(i.updatedAt()));
       if (output.json) {
@@ -116,17 +118,17 @@ final class WorkflowsCommand extends CommandGroup {
       return Cairn.OK;
     }
 
-    private static Map<String, Object> row(WorkflowCatalog.InstanceSummary s) {
+    private static Map<String, @Nullable Object> row(WorkflowCatalog.InstanceSummary s) {
       return Output.row("processId", s.processId(), "inputs", s.inputs(), "pendingDeadlines", s.pendingDeadlines(),
           "updatedAt", iso(s.updatedAt()));
     }
 
-    private static Map<String, Object> row(HistoryEntry h) {
+    private static Map<String, @Nullable Object> row(HistoryEntry h) {
       return Output.row("seq", h.seq(), "at", iso(h.at()), "input", h.input(), "detail", h.detail(),
           "actions", String.join("; ", h.actions()));
     }
 
-    private static Map<String, Object> row(DeadlineView d) {
+    private static Map<String, @Nullable Object> row(DeadlineView d) {
       return Output.row("name", d.name(), "due", iso(d.due()), "status", d.status(), "attempts", d.attempts(),
           "lastError", d.lastError(), "id", d.id().toString());
     }

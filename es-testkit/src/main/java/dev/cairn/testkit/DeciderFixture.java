@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.opentest4j.AssertionFailedError;
 
 /**
@@ -152,11 +153,15 @@ public final class DeciderFixture<C, S, E> {
     private final Decider<C, S, E> decider;
     private final C command;
     private final S stateBefore;
-    private final List<E> decided; // null when decide threw
-    private final Throwable thrown; // null when decide returned
+    private final @Nullable List<E> decided; // null when decide threw
+    private final @Nullable Throwable thrown; // null when decide returned
 
     private Then(
-        Decider<C, S, E> decider, C command, S stateBefore, List<E> decided, Throwable thrown) {
+        Decider<C, S, E> decider,
+        C command,
+        S stateBefore,
+        @Nullable List<E> decided,
+        @Nullable Throwable thrown) {
       this.decider = decider;
       this.command = command;
       this.stateBefore = stateBefore;
@@ -340,7 +345,7 @@ public final class DeciderFixture<C, S, E> {
     }
 
     private List<E> decidedOrFail(String expectation) {
-      if (thrown != null) {
+      if (decided == null) { // decide threw
         throw new AssertionFailedError(
             "when " + command + ": " + expectation + " but decide threw " + thrown, thrown);
       }

@@ -1,5 +1,7 @@
 package dev.cairn.testkit;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +22,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -34,8 +37,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class KafkaExtension implements BeforeAllCallback {
 
-  private String prefix;
-  private KafkaServer server;
+  private @Nullable String prefix;
+  private @Nullable KafkaServer server;
 
   /** Creates the extension; the cluster starts before the class's first test. */
   public KafkaExtension() {}
@@ -81,7 +84,12 @@ public final class KafkaExtension implements BeforeAllCallback {
    */
   public String name(String base) {
     server();
-    return prefix + base;
+    return prefix() + base;
+  }
+
+  /** This class's unique prefix, set with the server: callers have checked {@link #server()}. */
+  private String prefix() {
+    return requireNonNull(prefix, "prefix");
   }
 
   /**
@@ -118,8 +126,10 @@ public final class KafkaExtension implements BeforeAllCallback {
       // Metadata can name a leader before the leader's log exists; a list-offsets request is
       // answered by the leader's log itself, so its success means produce requests will land.
       try {
+        // allTopicNames() fails rather than leave out a topic it was asked for.
         TopicDescription description =
-            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            requireNonNull(
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic), topic);
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         description
             .partitions()
@@ -193,6 +203,7 @@ public final class KafkaExtension implements BeforeAllCallback {
   public Set<String> topics() {
     try (Admin admin = admin()) {
       Set<String> all = admin.listTopics().names().get();
+      String prefix = prefix();
       all.removeIf(t -> !t.startsWith(prefix));
       return all;
     } catch (ExecutionException e) {

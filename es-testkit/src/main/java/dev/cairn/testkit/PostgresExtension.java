@@ -2,6 +2,7 @@ package dev.cairn.testkit;
 
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback {
 
-  private PostgresDatabase database;
+  private @Nullable PostgresDatabase database;
 
   /** Creates the extension; the database is created before the class's first test. */
   public PostgresExtension() {}

@@ -1,5 +1,6 @@
 package dev.cairn.testkit;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,8 +13,8 @@ import org.slf4j.LoggerFactory;
 public final class TestServers {
 
   private static final Logger LOG = LoggerFactory.getLogger(TestServers.class);
-  private static PostgresServer postgres;
-  private static KafkaServer kafka;
+  private static @Nullable PostgresServer postgres;
+  private static @Nullable KafkaServer kafka;
   private static boolean hookAdded;
 
   private TestServers() {}

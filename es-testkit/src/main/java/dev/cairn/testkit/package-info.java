@@ -3,4 +3,7 @@
  * (embedded, or named by {@code CAIRN_PG_URL} and {@code CAIRN_KAFKA_BOOTSTRAP}) for tests and
  * demos, exposed as JUnit 5 extensions.
  */
+@NullMarked
 package dev.cairn.testkit;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,5 +1,7 @@
 package dev.cairn.testkit.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.testkit.KafkaCluster;
 import dev.cairn.testkit.KafkaProcess;
 import java.io.IOException;
@@ -157,7 +159,9 @@ public final class ChildProcessCluster implements KafkaCluster {
 
   @Override
   public int leaderOf(String topic, int partition) {
-    TopicDescription d = call(admin -> admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic));
+    // allTopicNames() fails rather than leave out a topic it was asked for.
+    TopicDescription d =
+        call(admin -> requireNonNull(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic), topic));
     Node leader =
         d.partitions().stream()
             .filter(p -> p.partition() == partition)

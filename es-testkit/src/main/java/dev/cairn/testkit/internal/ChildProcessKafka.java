@@ -1,5 +1,7 @@
 package dev.cairn.testkit.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.cairn.testkit.KafkaProcess;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +43,8 @@ public final class ChildProcessKafka implements KafkaProcess {
   private final List<String> jvmOptions;
   private final String role;
   private final LastResort lastResort;
-  private Process process;
-  private OutputStream lifeline;
+  private @Nullable Process process;
+  private @Nullable OutputStream lifeline;
 
   ChildProcessKafka(Path dataDir, Path properties, int port, List<String> jvmOptions, String role) {
     this.dataDir = dataDir;
@@ -151,16 +154,18 @@ public final class ChildProcessKafka implements KafkaProcess {
 
   /** Starts the process and waits until it serves requests. */
   synchronized void launch() {
-    spawn();
+    Process started = spawn();
     awaitReady();
-    LOG.info("Kafka broker process {} ready at {}", process.pid(), bootstrapServers());
+    LOG.info("Kafka broker process {} ready at {}", started.pid(), bootstrapServers());
   }
 
   /**
    * Starts the process without waiting: a broker of a cluster serves nothing until a quorum of
    * controllers is up, so a cluster spawns all of its nodes before waiting for any.
+   *
+   * @return the process
    */
-  synchronized void spawn() {
+  synchronized Process spawn() {
     List<String> command = javaCommand(jvmOptions, KafkaChildMain.class.getName(), properties.toString());
     ProcessBuilder pb =
         new ProcessBuilder(command)
@@ -172,6 +177,7 @@ public final class ChildProcessKafka implements KafkaProcess {
       throw new UncheckedIOException("could not launch " + command, e);
     }
     lifeline = process.getOutputStream();
+    return process;
   }
 
   /**
@@ -180,6 +186,8 @@ public final class ChildProcessKafka implements KafkaProcess {
    * @throws IllegalStateException if it exits or is not ready in time
    */
   synchronized void awaitReady() {
+    // Callers spawn() first.
+    Process process = requireNonNull(this.process, "process");
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     Map<String, Object> config =
         Map.of(

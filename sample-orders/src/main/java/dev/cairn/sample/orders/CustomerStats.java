@@ -5,6 +5,7 @@ import dev.cairn.projections.StreamsProjection;
 import dev.cairn.sample.orders.domain.OrderCancelled;
 import dev.cairn.sample.orders.domain.OrderPaid;
 import dev.cairn.sample.orders.domain.OrderPlaced;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the Kafka Streams projection keeps per order (the topic's key): its customer and what was
@@ -13,7 +14,7 @@ import dev.cairn.sample.orders.domain.OrderPlaced;
  * @param customerId the customer, once placed
  * @param paidCents what was paid (0 until paid, and again 0 if cancelled)
  */
-public record CustomerStats(String customerId, long paidCents) {
+public record CustomerStats(@Nullable String customerId, long paidCents) {
 
   /** An order not placed yet. */
   public static final CustomerStats NONE = new CustomerStats(null, 0);

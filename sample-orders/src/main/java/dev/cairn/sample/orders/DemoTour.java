@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The guided tour of the sample, run against its HTTP API: every step prints what it sends and
@@ -135,7 +136,8 @@ final class DemoTour {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), true);
   }
 
-  private HttpResponse<String> post(String path, String body, String idempotencyKey) throws IOException, InterruptedException {
+  private HttpResponse<String> post(String path, String body, @Nullable String idempotencyKey)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", "application/json")
@@ -177,7 +179,7 @@ final class DemoTour {
   private static final class TourFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    TourFailure(String message) {
+    TourFailure(@Nullable String message) {
       super(message);
     }
   }

@@ -19,8 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code order_summary} projection's batch handler: it reads the rows of the orders a batch
@@ -70,16 +72,23 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
 
   /** An order's row, as read and then as the batch leaves it. */
   private static final class Row {
-    String customerId;
+    final String customerId;
     String status;
     long totalCents;
     int lineCount;
     long version;
     long paidCents;
-    String trackingNumber;
-    OffsetDateTime placedAt;
+    @Nullable String trackingNumber;
+    final OffsetDateTime placedAt;
     OffsetDateTime updatedAt;
     boolean changed;
+
+    Row(String customerId, String status, OffsetDateTime placedAt, OffsetDateTime updatedAt) {
+      this.customerId = customerId;
+      this.status = status;
+      this.placedAt = placedAt;
+      this.updatedAt = updatedAt;
+    }
   }
 
   @Override
@@ -110,14 +119,10 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
       if (row != null) {
         throw new IllegalStateException("order " + id + " was placed already; its row exists");
       }
-      row = new Row();
-      row.customerId = p.customerId();
-      row.status = "PLACED";
+      row = new Row(p.customerId(), "PLACED", at, at);
       row.totalCents = p.totalCents();
       row.lineCount = p.lines().size();
       row.version = e.version();
-      row.placedAt = at;
-      row.updatedAt = at;
       row.changed = true;
       rows.put(id, row);
       for (OrderLine line : p.lines()) {
@@ -152,7 +157,7 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
   }
 
   /** Total and line count follow from the lines, as in the per-event projection. */
-  private static void recompute(Row row, Map<String, Line> lines, long version, OffsetDateTime at) {
+  private static void recompute(@Nullable Row row, Map<String, Line> lines, long version, OffsetDateTime at) {
     if (row == null) {
       return;
     }
@@ -167,7 +172,9 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
     row.changed = true;
   }
 
-  private static void status(Row row, String status, long version, OffsetDateTime at, Long paid, String tracking) {
+  private static void status(
+      @Nullable Row row, String status, long version, OffsetDateTime at, @Nullable Long paid,
+      @Nullable String tracking) {
     if (row == null) {
       return;
     }
@@ -188,9 +195,12 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
     h.createQuery(SELECT_ORDERS.formatted(v2 ? "paid_cents, tracking_number," : "", m.table()))
         .bind("ids", ids)
         .map((rs, ctx) -> {
-          Row row = new Row();
-          row.customerId = rs.getString("customer_id");
-          row.status = rs.getString("status");
+          Row row =
+              new Row(
+                  rs.getString("customer_id"),
+                  rs.getString("status"),
+                  rs.getObject("placed_at", OffsetDateTime.class),
+                  rs.getObject("updated_at", OffsetDateTime.class));
           row.totalCents = rs.getLong("total_cents");
           row.lineCount = rs.getInt("line_count");
           row.version = rs.getLong("version");
@@ -198,8 +208,6 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
             row.paidCents = rs.getLong("paid_cents");
             row.trackingNumber = rs.getString("tracking_number");
           }
-          row.placedAt = rs.getObject("placed_at", OffsetDateTime.class);
-          row.updatedAt = rs.getObject("updated_at", OffsetDateTime.class);
           rows.put(rs.getString("order_id"), row);
           return row;
         })
@@ -284,7 +292,8 @@ final class OrderSummaryBatch implements Projections.BatchHandler<OrderEvent> {
     List<String> ids = new ArrayList<>();
     List<Line> all = new ArrayList<>();
     for (String id : linesChanged) {
-      for (Line l : lines.get(id).values()) {
+      // apply() gave every order of the batch an entry, even one without lines.
+      for (Line l : Objects.requireNonNull(lines.get(id), id).values()) {
         ids.add(id);
         all.add(l);
       }

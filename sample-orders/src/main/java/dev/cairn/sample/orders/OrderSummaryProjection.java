@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code order_summary} read model: one row per order (status, total, line count, customer,
@@ -31,7 +32,7 @@ public final class OrderSummaryProjection {
   public static final String NAME = "order_summary";
 
   /** Fault injection for the demo: events with this sku fail to project, so they get parked. */
-  static volatile String failSku;
+  static volatile @Nullable String failSku;
 
   private OrderSummaryProjection() {}
 

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -284,7 +285,7 @@ final class OrdersApi implements ApiHandler {
   }
 
   /** The body as a JSON object, or null if there is none; strict about the JSON and its type. */
-  private ObjectNode optionalObject(ApiRequest r) {
+  private @Nullable ObjectNode optionalObject(ApiRequest r) {
     if (r.body().length == 0) {
       return null;
     }

@@ -34,9 +34,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,16 +57,16 @@ final class OrdersService implements AutoCloseable {
   private final JdbcAggregateRepository<OrderCommand, Order, OrderEvent> orders;
   private final JacksonEventSerializer serializer;
   private final MeterRegistry meters;
-  private String bootstrapServers;
-  private KafkaRelay relay;
-  private ProjectionManager projections;
-  private volatile Projection summary;
-  private volatile KafkaProjectionRunner summaryRunner;
-  private volatile StreamsProjection<CustomerStats> stats;
-  private volatile CairnAdmin admin;
+  private @Nullable String bootstrapServers;
+  private @Nullable KafkaRelay relay;
+  private @Nullable ProjectionManager projections;
+  private volatile @Nullable Projection summary;
+  private volatile @Nullable KafkaProjectionRunner summaryRunner;
+  private volatile @Nullable StreamsProjection<CustomerStats> stats;
+  private volatile @Nullable CairnAdmin admin;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final HealthTracker pipelineHealth = new HealthTracker("pipeline");
-  private Path streamsDir;
+  private @Nullable Path streamsDir;
   private final CheckoutService checkout;
 
   OrdersService(JdbcEventStore store) {
@@ -136,6 +138,9 @@ final class OrdersService implements AutoCloseable {
    * {@link #close()}.
    */
   private void connectPipeline() {
+    // startPipeline() set these before it started this thread, and nothing unsets them.
+    KafkaRelay relay = Objects.requireNonNull(this.relay, "relay");
+    Path streamsDir = Objects.requireNonNull(this.streamsDir, "streamsDir");
     long backoffMs = 500;
     while (true) {
       try {
@@ -168,7 +173,7 @@ final class OrdersService implements AutoCloseable {
       if (closing.get()) {
         return;
       }
-      summaryRunner = startRunner(summary);
+      summaryRunner = startRunner(Objects.requireNonNull(summary, "summary"));
       stats =
           StreamsProjection.builder(
                   "cairn-sample-customer-stats", STREAM_TYPE, serializer, CustomerStats.class, () -> CustomerStats.NONE, CustomerStats::fold)
@@ -201,11 +206,13 @@ final class OrdersService implements AutoCloseable {
   }
 
   /** The admin API, once the pipeline was started; null before. */
-  CairnAdmin admin() {
+  @Nullable CairnAdmin admin() {
     return admin;
   }
 
   private KafkaProjectionRunner startRunner(Projection projection) {
+    // Runners start once startPipeline() has created the manager.
+    ProjectionManager projections = Objects.requireNonNull(this.projections, "projections");
     Map<String, Object> consumer = new HashMap<>();
     consumer.put("bootstrap.servers", bootstrapServers);
     consumer.put("group.id", "cairn-sample-" + projection.spec().name() + "-v" + projection.spec().version());
@@ -235,7 +242,7 @@ final class OrdersService implements AutoCloseable {
   }
 
   Optional<Map<String, Object>> summary(String orderId) {
-    if (projections == null) {
+    if (projections == null || summary == null) {
       throw new ApiException(503, "not_available", "the read model is not running");
     }
     String view = projections.readModel(summary.spec()).view();
@@ -262,7 +269,7 @@ final class OrdersService implements AutoCloseable {
     return out;
   }
 
-  Map<String, Object> fault(JsonNode body) {
+  Map<String, Object> fault(@Nullable JsonNode body) {
     JsonNode sku = body == null ? null : body.get("failSku");
     if (sku != null && !sku.isNull() && !sku.isTextual()) {
       throw new ApiException(400, "invalid_request", "failSku must be a string, was " + sku);
@@ -325,7 +332,7 @@ final class OrdersService implements AutoCloseable {
   }
 
   /** Where Kafka Streams keeps its local state; deleted on {@link #close()}. */
-  Path streamsDir() {
+  @Nullable Path streamsDir() {
     return streamsDir;
   }
 

@@ -12,6 +12,7 @@ import dev.cairn.admin.http.Router;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ final class ReadSideApi implements ApiHandler {
   }
 
   /** The body as a JSON object, or null if there is none. */
-  private JsonNode body(ApiRequest r) {
+  private @Nullable JsonNode body(ApiRequest r) {
     if (r.body().length == 0) {
       return null;
     }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,8 @@ final class ReadSideApp implements AutoCloseable {
   private final JettyServer http;
   private final ReadSideService service;
 
-  private ReadSideApp(String jdbcUrl, String bootstrapServers, String group, String instanceId, int port) {
+  private ReadSideApp(
+      @Nullable String jdbcUrl, String bootstrapServers, String group, @Nullable String instanceId, int port) {
     boolean started = false;
     try {
       DataSource dataSource;
@@ -82,7 +84,8 @@ final class ReadSideApp implements AutoCloseable {
    * @param port the HTTP port, 0 for any free one
    * @return the running read side
    */
-  static ReadSideApp start(String jdbcUrl, String bootstrapServers, String group, String instanceId, int port) {
+  static ReadSideApp start(
+      @Nullable String jdbcUrl, String bootstrapServers, String group, @Nullable String instanceId, int port) {
     return new ReadSideApp(jdbcUrl, bootstrapServers, group, instanceId, port);
   }
 
@@ -100,6 +103,7 @@ final class ReadSideApp implements AutoCloseable {
               + " (the write side prints them when it starts), and " + DB_ENV + " to the read side's own database"
               + " (without it an embedded PostgreSQL starts)");
       System.exit(2);
+      return;
     }
     int port = Integer.parseInt(env.getOrDefault("PORT", "8081"));
     String group = env.getOrDefault(GROUP_ENV, DEFAULT_GROUP);

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,7 @@ final class ReadSideService implements AutoCloseable {
   private static final Duration REBUILD_TIMEOUT = Duration.ofMinutes(10);
 
   private final String bootstrapServers;
-  private final String instanceId;
+  private final @Nullable String instanceId;
   private final String group;
   private final ProjectionManager projections;
   private final Jdbi jdbi;
@@ -53,7 +54,7 @@ final class ReadSideService implements AutoCloseable {
   });
   private volatile Projection summary;
   private volatile KafkaProjectionRunner runner;
-  private volatile KafkaRebuild rebuilding;
+  private volatile @Nullable KafkaRebuild rebuilding;
 
   /**
    * @param group the consumer group's prefix: processes of one read side (one database) share it,
@@ -61,7 +62,9 @@ final class ReadSideService implements AutoCloseable {
    * @param instanceId this process's member id in the consumer group (several read-side processes
    *     on one host each need their own), or null for the runner's default
    */
-  ReadSideService(DataSource dataSource, String bootstrapServers, String group, String instanceId, MeterRegistry meters) {
+  @SuppressWarnings("NullAway.Init") // start() sets summary and runner; ReadSideApp calls it before serving
+  ReadSideService(
+      DataSource dataSource, String bootstrapServers, String group, @Nullable String instanceId, MeterRegistry meters) {
     this.jdbi = Jdbi.create(dataSource);
     this.group = group;
     this.bootstrapServers = bootstrapServers;
@@ -128,7 +131,7 @@ final class ReadSideService implements AutoCloseable {
     return out;
   }
 
-  Map<String, Object> replay(JsonNode body) {
+  Map<String, Object> replay(@Nullable JsonNode body) {
     JsonNode fromNode = body == null ? null : body.get("from");
     if (fromNode != null && !fromNode.isTextual()) {
       throw new ApiException(400, "invalid_request", "from must be a string, was " + fromNode);
@@ -148,7 +151,7 @@ final class ReadSideService implements AutoCloseable {
   }
 
   /** Starts a rebuild of the next version from offset 0 of the topic; it switches once caught up. */
-  synchronized Map<String, Object> rebuild(JsonNode body) {
+  synchronized Map<String, Object> rebuild(@Nullable JsonNode body) {
     int version = summary.spec().version() + 1;
     if (body != null && body.has("version")) {
       if (!body.get("version").isIntegralNumber() || !body.get("version").canConvertToInt()) {

@@ -4,6 +4,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +22,9 @@ final class Telemetry implements AutoCloseable {
   static final String EXPORTER_PROPERTY = "otel.traces.exporter";
 
   private final OpenTelemetry openTelemetry;
-  private final OpenTelemetrySdk sdk;
+  private final @Nullable OpenTelemetrySdk sdk;
 
-  private Telemetry(OpenTelemetry openTelemetry, OpenTelemetrySdk sdk) {
+  private Telemetry(OpenTelemetry openTelemetry, @Nullable OpenTelemetrySdk sdk) {
     this.openTelemetry = openTelemetry;
     this.sdk = sdk;
   }

@@ -5,6 +5,7 @@ import dev.cairn.api.IdempotencyKeyReusedException;
 import dev.cairn.sample.orders.domain.OrderRuleViolation;
 import java.net.URI;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -89,7 +90,7 @@ public class ProblemDetails extends ResponseEntityExceptionHandler {
     return problem(HttpStatus.BAD_REQUEST, "invalid_request", String.valueOf(e.getMessage()));
   }
 
-  private static ProblemDetail problem(HttpStatus status, String code, String detail) {
+  private static ProblemDetail problem(HttpStatus status, String code, @Nullable String detail) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
     problem.setType(URI.create("urn:cairn:sample-orders:" + code));
     problem.setTitle(code);

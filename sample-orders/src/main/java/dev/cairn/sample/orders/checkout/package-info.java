@@ -9,4 +9,7 @@
  * <p>Orders freeze their lines when the checkout starts ({@code StartCheckout}): the stock is
  * reserved for the lines as they stand, and nothing has to adjust reservations afterwards.
  */
+@NullMarked
 package dev.cairn.sample.orders.checkout;
+
+import org.jspecify.annotations.NullMarked;

@@ -2,6 +2,7 @@ package dev.cairn.sample.orders.domain;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state of one order, folded from its events by {@link OrderDecider#evolve}. The order's id is
@@ -17,12 +18,12 @@ import java.util.Objects;
  */
 public record Order(
     OrderStatus status,
-    String customerId,
+    @Nullable String customerId,
     List<OrderLine> lines,
     long totalCents,
     long paidCents,
-    String trackingNumber,
-    String cancelReason) {
+    @Nullable String trackingNumber,
+    @Nullable String cancelReason) {
 
   /** The state of a stream on which no order has been placed. */
   public static final Order NONE = new Order(OrderStatus.NONE, null, List.of(), 0, 0, null, null);

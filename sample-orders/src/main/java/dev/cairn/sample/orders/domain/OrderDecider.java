@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules of an order's life. An order is placed with at least one line; while unpaid its lines
@@ -344,7 +345,7 @@ public final class OrderDecider implements Decider<OrderCommand, Order, OrderEve
     }
   }
 
-  private static OrderLine find(List<OrderLine> lines, String sku) {
+  private static @Nullable OrderLine find(List<OrderLine> lines, String sku) {
     for (OrderLine line : lines) {
       if (line.sku().equals(sku)) {
         return line;

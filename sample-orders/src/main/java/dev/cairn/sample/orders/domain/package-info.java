@@ -8,4 +8,7 @@
  * number; sums and products use {@link java.lang.Math#addExact} and {@link
  * java.lang.Math#multiplyExact}, so an overflow is rejected rather than wrapped.
  */
+@NullMarked
 package dev.cairn.sample.orders.domain;
+
+import org.jspecify.annotations.NullMarked;
