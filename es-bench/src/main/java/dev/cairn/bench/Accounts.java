@@ -5,6 +5,7 @@ import dev.cairn.api.EventTypeRegistry;
 import dev.cairn.api.JacksonEventSerializer;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** The benchmark's domain: bank accounts, with events of a realistic small size. */
 final class Accounts {
@@ -26,8 +27,8 @@ final class Accounts {
 
   record Deposited(long amount, String reference) implements Event {}
 
-  /** The state: owner, balance and how many events were folded. */
-  record Account(String owner, long balance, int events) {
+  /** The state: owner (null until opened), balance and how many events were folded. */
+  record Account(@Nullable String owner, long balance, int events) {
     static final Account NONE = new Account(null, 0, 0);
   }
 

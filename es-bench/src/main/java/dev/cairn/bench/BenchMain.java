@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +40,7 @@ public final class BenchMain implements Callable<Integer> {
   private boolean quick;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the environment and results as JSON.")
-  private Path json;
+  private @Nullable Path json;
 
   @Option(
       names = "--case",
@@ -70,7 +71,7 @@ public final class BenchMain implements Callable<Integer> {
   private int stalenessLines = StalenessCase.Load.DEFAULT.lines();
 
   @Option(names = "--staleness-seconds", paramLabel = "N", description = "How long the staleness case's load runs (default 60, quick 15).")
-  private Integer stalenessSeconds;
+  private @Nullable Integer stalenessSeconds;
 
   @Option(names = "--staleness-warmup", paramLabel = "N", description = "Seconds of unmeasured load before it (default ${DEFAULT-VALUE}).")
   private int stalenessWarmup = (int) StalenessCase.Load.DEFAULT.warmup().toSeconds();

@@ -43,6 +43,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * End-to-end latency at a fixed arrival rate: from when an append was due until its row is
@@ -418,10 +419,10 @@ final class E2eLatencyCase implements KafkaCase {
 
   /** Remembers the first failed send of the raw producer. */
   private static final class SendFailure implements org.apache.kafka.clients.producer.Callback {
-    private volatile Exception failure;
+    private volatile @Nullable Exception failure;
 
     @Override
-    public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception exception) {
+    public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, @Nullable Exception exception) {
       if (exception != null && failure == null) {
         failure = exception;
       }

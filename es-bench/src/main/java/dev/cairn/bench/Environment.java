@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.utils.AppInfoParser;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The servers a run uses and what is known about them and the machine: which PostgreSQL and
@@ -28,7 +29,7 @@ final class Environment implements AutoCloseable {
 
   private final PostgresServer postgres;
   private final Map<String, Object> facts = new LinkedHashMap<>();
-  private KafkaServer kafka;
+  private @Nullable KafkaServer kafka;
 
   private Environment(PostgresServer postgres) {
     this.postgres = postgres;

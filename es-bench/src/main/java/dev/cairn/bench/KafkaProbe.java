@@ -13,6 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * For the profile of the end-to-end case: a {@code read_committed} consumer of the relay's topic,
@@ -27,7 +28,7 @@ final class KafkaProbe implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final ObjectMapper mapper;
   private final Thread thread;
-  private volatile Target target;
+  private volatile @Nullable Target target;
   private volatile boolean closed;
 
   KafkaProbe(String bootstrap, String topic, int partitions, ObjectMapper mapper) {

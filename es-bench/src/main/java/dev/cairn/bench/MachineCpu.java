@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The whole machine's CPU time so far, from the first line of Linux's {@code /proc/stat}, in
@@ -20,7 +21,7 @@ record MachineCpu(long busy, long steal, long total) {
   private static final Path PROC_STAT = Path.of("/proc/stat");
 
   /** This machine's counters now, or null where {@code /proc/stat} cannot be read (not Linux). */
-  static MachineCpu read() {
+  static @Nullable MachineCpu read() {
     try {
       return parse(Files.readAllLines(PROC_STAT).get(0));
     } catch (IOException | RuntimeException e) {
@@ -53,7 +54,7 @@ record MachineCpu(long busy, long steal, long total) {
    * How the machine spent the time since {@code earlier}, as "machine busy 87%, stolen 12%"; empty
    * if either reading is missing or no tick passed.
    */
-  static String describe(MachineCpu earlier, MachineCpu later) {
+  static String describe(@Nullable MachineCpu earlier, @Nullable MachineCpu later) {
     if (earlier == null || later == null || later.total <= earlier.total) {
       return "";
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Open-loop arrivals at a fixed rate, for end-to-end latency: operation {@code i} is due at
@@ -30,7 +31,7 @@ final class OpenLoop {
   private final AtomicLongArray doneAt;
   private final CountDownLatch remaining;
   private volatile long start;
-  private volatile Throwable sendFailure;
+  private volatile @Nullable Throwable sendFailure;
 
   /**
    * Plans {@code ratePerSecond * duration} operations.

@@ -1,6 +1,7 @@
 package dev.cairn.bench;
 
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The daemon thread a bench watcher queries the database on: it runs one round after another
@@ -15,7 +16,7 @@ final class PollThread {
 
   private final Thread thread;
   private volatile boolean stopped;
-  private volatile Throwable failure;
+  private volatile @Nullable Throwable failure;
 
   /** Starts the thread with this name. */
   PollThread(String name, Round round) {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rebuilding a read model from the start, events/s, in two rows over the same pre-appended events,
@@ -206,7 +207,7 @@ final class ProjectionRebuildCase implements BenchCase {
    * multi-row upsert may not touch one row twice.
    */
   private static final class Change {
-    private String owner;
+    private @Nullable String owner;
     private long balance;
     private long events;
   }
@@ -237,7 +238,7 @@ final class ProjectionRebuildCase implements BenchCase {
     }
     int n = changes.size();
     String[] accounts = new String[n];
-    String[] owners = new String[n];
+    @Nullable String[] owners = new String[n];
     Long[] balances = new Long[n];
     Long[] events = new Long[n];
     int i = 0;

@@ -16,6 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The end-to-end baseline's consumer: a raw {@link KafkaConsumer} on all partitions of a topic
@@ -31,7 +32,7 @@ final class RawProjector implements AutoCloseable {
   private final ObjectMapper mapper;
   private final Thread thread;
   private volatile boolean closed;
-  private volatile Throwable failure;
+  private volatile @Nullable Throwable failure;
 
   /**
    * Starts consuming.

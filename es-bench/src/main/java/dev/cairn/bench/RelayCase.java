@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -239,7 +240,8 @@ final class RelayCase implements KafkaCase {
         start = now;
       }
       if (s.position().equals(head)) {
-        int after = events - 1 - index.get(first);
+        // The relay commits only at an event's position, and every event of the run is in the index.
+        int after = events - 1 - Objects.requireNonNull(index.get(first), "index of the relay's first position");
         if (after == 0) {
           throw new IllegalStateException("the relay published all " + events + " events in its first transaction");
         }

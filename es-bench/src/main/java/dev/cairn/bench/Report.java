@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /** Prints the environment and the results as a table, and writes them as JSON. */
 final class Report {
@@ -32,10 +33,13 @@ final class Report {
     out.println(header);
     out.println("-".repeat(header.length()));
     for (Result r : results) {
+      Latency cairnLatency = r.cairnLatency();
+      // A latency row carries both sides' figures.
       String p99 =
-          r.cairnLatency() == null
+          cairnLatency == null
               ? ""
-              : String.format(Locale.ROOT, "%.3f / %.3f ms", r.cairnLatency().p99Ms(), r.baselineLatency().p99Ms());
+              : String.format(Locale.ROOT, "%.3f / %.3f ms", cairnLatency.p99Ms(),
+                  Objects.requireNonNull(r.baselineLatency(), "a latency row's baseline latency").p99Ms());
       long[] wal = r.walBytesPerEvent();
       String flush = r.eventsPerFlush();
       out.printf(Locale.ROOT, "%-22s %-9s %12s %12s %7s  %-17s %-4s %-13s %-13s %s%n", r.name(), r.unit(),

@@ -2,6 +2,8 @@ package dev.cairn.bench;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One row of the report: Cairn's figure beside its baseline's, measured in the same run.
@@ -28,12 +30,12 @@ record Result(
     double cairn,
     double baseline,
     double ratio,
-    Latency cairnLatency,
-    Latency baselineLatency,
-    String target,
-    Boolean met,
+    @Nullable Latency cairnLatency,
+    @Nullable Latency baselineLatency,
+    @Nullable String target,
+    @Nullable Boolean met,
     String note,
-    Map<String, Object> details) {
+    @Nullable Map<String, Object> details) {
 
   /** The key of the WAL figures in {@link #details}. */
   static final String WAL = "wal_bytes_per_event";
@@ -68,7 +70,7 @@ record Result(
    * held to a target; baseline and ratio are NaN and print as blanks.
    */
   static Result alone(String name, String unit, double value, String target, boolean met, String note,
-      Map<String, Object> details) {
+      @Nullable Map<String, Object> details) {
     return new Result(name, unit, value, Double.NaN, Double.NaN, null, null, target, met, note, details);
   }
 
@@ -91,7 +93,7 @@ record Result(
   }
 
   /** Cairn's and the baseline's median WAL bytes per event, or null if this row has none. */
-  long[] walBytesPerEvent() {
+  long @Nullable [] walBytesPerEvent() {
     if (details != null && details.get(WAL) instanceof Map<?, ?> w
         && w.get("cairn") instanceof Long c && w.get("baseline") instanceof Long b) {
       return new long[] {c, b};
@@ -100,7 +102,7 @@ record Result(
   }
 
   /** Cairn's and the baseline's median events per WAL flush, as "8.0 / 5.6", or null if not measured. */
-  String eventsPerFlush() {
+  @Nullable String eventsPerFlush() {
     if (details != null && details.get(WAL) instanceof Map<?, ?> w
         && w.get("cairn_events_per_flush") instanceof Double c && w.get("baseline_events_per_flush") instanceof Double b) {
       return String.format(java.util.Locale.ROOT, "%.1f / %.1f", c, b);
@@ -122,6 +124,8 @@ record Result(
     m.put("baseline", hasBaseline() ? round(baseline) : null);
     m.put("ratio", hasBaseline() ? round(ratio) : null);
     if (cairnLatency != null) {
+      // Latency rows carry both sides' figures (every factory that sets one sets the other).
+      Latency baselineLatency = Objects.requireNonNull(this.baselineLatency, "a latency row's baseline latency");
       m.put("p50_ms", round(cairnLatency.p50Ms()));
       m.put("p99_ms", round(cairnLatency.p99Ms()));
       m.put("samples", cairnLatency.samples());
@@ -150,14 +154,22 @@ record Result(
     Latency cairn = null;
     Latency baseline = null;
     if (m.get("p50_ms") != null) {
-      cairn = new Latency(number(m, "p50_ms"), number(m, "p99_ms"), ((Number) m.get("samples")).longValue());
-      baseline = new Latency(
-          number(m, "baseline_p50_ms"), number(m, "baseline_p99_ms"), ((Number) m.get("baseline_samples")).longValue());
+      cairn = new Latency(number(m, "p50_ms"), number(m, "p99_ms"), ((Number) present(m, "samples")).longValue());
+      baseline = new Latency(number(m, "baseline_p50_ms"), number(m, "baseline_p99_ms"),
+          ((Number) present(m, "baseline_samples")).longValue());
     }
     return new Result(
-        (String) m.get("name"), (String) m.get("unit"), number(m, "cairn"), number(m, "baseline"), number(m, "ratio"),
-        cairn, baseline, (String) m.get("target"), (Boolean) m.get("met"), (String) m.get("note"),
-        (Map<String, Object>) m.get("details"));
+        (String) present(m, "name"), (String) present(m, "unit"), number(m, "cairn"), number(m, "baseline"),
+        number(m, "ratio"), cairn, baseline, (String) m.get("target"), (Boolean) m.get("met"),
+        (String) present(m, "note"), (Map<String, Object>) m.get("details"));
+  }
+
+  /**
+   * A value {@link #toJson} always writes non-null: the name, unit and note of every row, the
+   * sample counts of a latency row.
+   */
+  private static Object present(Map<String, Object> m, String key) {
+    return Objects.requireNonNull(m.get(key), key);
   }
 
   /** A figure of a JSON row; NaN where the row has none (no baseline, no ratio). */

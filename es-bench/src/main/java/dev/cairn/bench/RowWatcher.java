@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sees rows become visible in a read-model table, for end-to-end latency: while it watches an
@@ -30,7 +31,7 @@ final class RowWatcher implements AutoCloseable {
   private final PreparedStatement poll;
   private final PollThread thread;
   private final long intervalNanos;
-  private volatile Watch watch;
+  private volatile @Nullable Watch watch;
   private long last;
 
   RowWatcher(DataSource ds, String table, String name) throws SQLException {

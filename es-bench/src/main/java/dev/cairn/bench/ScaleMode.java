@@ -14,9 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code --scale} mode, outside the quick and full runs: the store's figures empty and
@@ -45,7 +47,7 @@ record ScaleMode(long events, long streams) {
   }
 
   /** Runs the three parts, prints the report section and writes JSON if asked. */
-  void run(Environment env, PrintStream out, Path json) throws Exception {
+  void run(Environment env, PrintStream out, @Nullable Path json) throws Exception {
     long started = System.nanoTime();
     env.facts().put("mode", "scale");
     env.facts().put("scale_events", events);
@@ -108,7 +110,7 @@ record ScaleMode(long events, long streams) {
    * Runs only the memory part, for the given backlogs, with 16 partitions (the partitions the full
    * mode picked for 200 B events in the run quoted): to add backlog sizes to a full run's two.
    */
-  static void memoryOnly(Environment env, PrintStream out, Path json, List<Long> backlogs) throws Exception {
+  static void memoryOnly(Environment env, PrintStream out, @Nullable Path json, List<Long> backlogs) throws Exception {
     long started = System.nanoTime();
     env.facts().put("mode", "scale, memory only");
     Report.printEnvironment(out, env.facts());
@@ -217,13 +219,18 @@ record ScaleMode(long events, long streams) {
     return m;
   }
 
+  /** A list of JSON rows that {@link #storeGrowth} always puts into its section. */
   @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> rows(Map<String, Object> store, String key) {
+    return (List<Map<String, Object>>) Objects.requireNonNull(store.get(key), key);
+  }
+
   private static void printSection(PrintStream out, Map<String, Object> store, List<ScaleRelay.Cell> cells,
       List<ScaleMemory.Row> memory) {
     out.println("Scale results");
     out.println("  append_single (events/s, p50 / p99 ms): empty store -> prefilled store");
-    List<Map<String, Object>> empty = (List<Map<String, Object>>) store.get("empty_appends");
-    List<Map<String, Object>> full = (List<Map<String, Object>>) store.get("full_appends");
+    List<Map<String, Object>> empty = rows(store, "empty_appends");
+    List<Map<String, Object>> full = rows(store, "full_appends");
     for (int i = 0; i < empty.size(); i++) {
       Map<String, Object> e = empty.get(i);
       Map<String, Object> f = full.get(i);
@@ -231,9 +238,9 @@ record ScaleMode(long events, long streams) {
           e.get("p50_ms"), e.get("p99_ms"), f.get("events_per_s"), f.get("p50_ms"), f.get("p99_ms"));
     }
     out.println("  global read (events/s, median of 3): small store (" + store.get("small_store_events") + " events) and prefilled store");
-    ((List<Map<String, Object>>) store.get("small_reads")).forEach(r ->
+    rows(store, "small_reads").forEach(r ->
         out.printf(Locale.ROOT, "    small, from %s: %s%n", r.get("from"), r.get("events_per_s")));
-    ((List<Map<String, Object>>) store.get("full_reads")).forEach(r ->
+    rows(store, "full_reads").forEach(r ->
         out.printf(Locale.ROOT, "    prefilled, from %s: %s%n", r.get("from"), r.get("events_per_s")));
     out.println("  relay ceiling (events/s; payload MB/s; ms per tx / per cycle; cores relay thread / process;"
         + " machine CPU; bare producer/s; bound)");

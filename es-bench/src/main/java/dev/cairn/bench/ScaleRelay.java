@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The relay's ceiling: a fresh {@link KafkaRelay} drains a prefilled backlog to a topic of 1, 4
@@ -170,7 +172,7 @@ final class ScaleRelay {
    * @param sampler run about every 2 seconds during the drain, or null
    */
   static Drain drainOnce(JdbcEventStore store, String bootstrap, String id, int partitions, GlobalPosition head,
-      long events, Runnable sampler) {
+      long events, @Nullable Runnable sampler) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (KafkaRelay relay =
         KafkaRelay.builder(store)
@@ -202,6 +204,8 @@ final class ScaleRelay {
           txMs0 = tx.totalTime(TimeUnit.MILLISECONDS);
         }
         if (count >= events && cpu0 != null) {
+          // cpu0 is set only once the timer is registered, and a registry keeps what it registered.
+          tx = Objects.requireNonNull(tx, "the relay's transaction timer");
           CpuSnapshot cpu1 = CpuSnapshot.of(id);
           double load = CpuSnapshot.machineLoad();
           long txs = tx.count() - tx0;

@@ -33,6 +33,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How stale the read model runs under a steady command load, and whether it keeps up: the load
@@ -87,7 +88,7 @@ final class StalenessCase implements KafkaCase {
    *     group settles and the producer finds its leaders, but the JIT is still cold, as in a
    *     service that just started)
    */
-  record Load(int rate, int writers, int lines, Duration duration, Duration warmup) {
+  record Load(int rate, int writers, int lines, @Nullable Duration duration, Duration warmup) {
     static final Load DEFAULT = new Load(300, 16, 3, null, Duration.ofSeconds(2));
 
     Load {

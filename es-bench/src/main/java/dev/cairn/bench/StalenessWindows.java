@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cuts a staleness run into windows of load time and summarises each: the staleness of the
@@ -360,7 +361,7 @@ final class StalenessWindows {
     return m;
   }
 
-  private static Double round(double v) {
+  private static @Nullable Double round(double v) {
     return Double.isNaN(v) ? null : Math.round(v * 10.0) / 10.0;
   }
 }
