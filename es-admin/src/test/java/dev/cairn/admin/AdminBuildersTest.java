@@ -44,12 +44,7 @@ class AdminBuildersTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("adminSetters")
   void adminSetter_calledTwice_isRefusedNamingTheSettingAndItsFirstValue(String name, Consumer<CairnAdmin.Builder> call) {
-    CairnAdmin.Builder builder = CairnAdmin.builder(fx.store);
-    call.accept(builder);
-
-    assertThatThrownBy(() -> call.accept(builder))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith(name + " was already set to ");
+    assertSecondCallRefused(name, CairnAdmin.builder(fx.store), call);
   }
 
   @Test
@@ -79,12 +74,7 @@ class AdminBuildersTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("doctorSetters")
   void doctorSetter_calledTwice_isRefusedNamingTheSettingAndItsFirstValue(String name, Consumer<Doctor.Builder> call) {
-    Doctor.Builder builder = Doctor.builder(fx.store);
-    call.accept(builder);
-
-    assertThatThrownBy(() -> call.accept(builder))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith(name + " was already set to ");
+    assertSecondCallRefused(name, Doctor.builder(fx.store), call);
   }
 
   @Test
@@ -92,5 +82,13 @@ class AdminBuildersTest {
     assertThatThrownBy(() -> Doctor.builder(fx.store).stalledAfter(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("stalled after must be > 0 but was PT0S");
+  }
+
+  private static <B> void assertSecondCallRefused(String name, B builder, Consumer<B> call) {
+    call.accept(builder);
+
+    assertThatThrownBy(() -> call.accept(builder))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(name + " was already set to ");
   }
 }
