@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -68,7 +69,7 @@ final class CheckoutRoutes implements ApiHandler {
       return e.response();
     } catch (OrderRuleViolation e) {
       int status = e.rule() == OrderRuleViolation.Rule.UNKNOWN_ORDER ? 404 : 422;
-      return ApiResponse.error(status, e.rule().name().toLowerCase(), e.getMessage());
+      return ApiResponse.error(status, e.rule().name().toLowerCase(Locale.ROOT), e.getMessage());
     } catch (CommandRejectedException e) {
       return ApiResponse.error(422, "rejected", e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -40,6 +40,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -104,7 +105,7 @@ final class OrdersApi implements ApiHandler {
       return e.response();
     } catch (OrderRuleViolation e) {
       int status = e.rule() == OrderRuleViolation.Rule.UNKNOWN_ORDER ? 404 : 422;
-      return ApiResponse.error(status, e.rule().name().toLowerCase(), e.getMessage());
+      return ApiResponse.error(status, e.rule().name().toLowerCase(Locale.ROOT), e.getMessage());
     } catch (ConcurrencyConflictException e) {
       return ApiResponse.error(409, "stale_version", e.getMessage());
     } catch (IdempotencyKeyReusedException e) {

@@ -33,6 +33,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -324,7 +325,7 @@ final class OrdersService implements AutoCloseable {
     Map<String, Object> out = new TreeMap<>();
     for (Meter meter : meters.getMeters()) {
       Map<String, Object> values = new LinkedHashMap<>();
-      meter.measure().forEach(m -> values.put(m.getStatistic().name().toLowerCase(), m.getValue()));
+      meter.measure().forEach(m -> values.put(m.getStatistic().name().toLowerCase(Locale.ROOT), m.getValue()));
       String tags = meter.getId().getTags().isEmpty() ? "" : meter.getId().getTags().toString();
       out.put(meter.getId().getName() + tags, values);
     }

@@ -10,6 +10,7 @@ import dev.cairn.admin.http.ApiRequest;
 import dev.cairn.admin.http.ApiResponse;
 import dev.cairn.admin.http.Router;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -91,7 +92,7 @@ final class ReadSideApi implements ApiHandler {
     Map<String, Object> out = new TreeMap<>();
     service.meters().getMeters().forEach(meter -> {
       Map<String, Object> values = new TreeMap<>();
-      meter.measure().forEach(m -> values.put(m.getStatistic().name().toLowerCase(), m.getValue()));
+      meter.measure().forEach(m -> values.put(m.getStatistic().name().toLowerCase(Locale.ROOT), m.getValue()));
       String tags = meter.getId().getTags().isEmpty() ? "" : meter.getId().getTags().toString();
       out.put(meter.getId().getName() + tags, values);
     });

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,18 @@ class OrdersHttpTest {
     assertError(get("/orders/h-2?asOf=yesterday"), 400, "invalid_request");
     assertError(post("/orders/h-2/teleport", "{}", null, null), 404, "unknown_action");
     assertError(get("/nowhere"), 404, "not_found");
+  }
+
+  @Test
+  void errorCodes_doNotDependOnTheServersLocale() throws Exception {
+    Locale before = Locale.getDefault();
+    // Turkish lower-cases I to a dotless i: "LINE_REQUIRED" would become "lıne_requıred".
+    Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+    try {
+      assertError(post("/orders", "{\"orderId\":\"h-3\",\"customerId\":\"c-3\",\"lines\":[]}", null, null), 422, "line_required");
+    } finally {
+      Locale.setDefault(before);
+    }
   }
 
   private static void assertError(HttpResponse<String> response, int status, String code) throws Exception {
