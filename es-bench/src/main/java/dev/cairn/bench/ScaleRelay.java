@@ -205,15 +205,15 @@ final class ScaleRelay {
         }
         if (count >= events && cpu0 != null) {
           // cpu0 is set only once the timer is registered, and a registry keeps what it registered.
-          tx = Objects.requireNonNull(tx, "the relay's transaction timer");
+          Timer timer = Objects.requireNonNull(tx, "the relay's transaction timer");
           CpuSnapshot cpu1 = CpuSnapshot.of(id);
           double load = CpuSnapshot.machineLoad();
-          long txs = tx.count() - tx0;
+          long txs = timer.count() - tx0;
           if (!relay.status().position().equals(head)) {
             throw new IllegalStateException("published " + count + " events but stopped at " + relay.status());
           }
           return new Drain(count - c0, (cpu1.wallNanos() - cpu0.wallNanos()) / 1e9, txs,
-              (tx.totalTime(TimeUnit.MILLISECONDS) - txMs0) / Math.max(1, txs), cpu1.since(cpu0), load,
+              (timer.totalTime(TimeUnit.MILLISECONDS) - txMs0) / Math.max(1, txs), cpu1.since(cpu0), load,
               cpu1.topGroups(cpu0, 5));
         }
         RelayStatus s = relay.status();

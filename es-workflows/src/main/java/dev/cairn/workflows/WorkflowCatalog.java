@@ -154,7 +154,7 @@ public final class WorkflowCatalog {
     return store.jdbi()
         .withHandle(
             h -> {
-              ReadModel model = model(h, name, registered(h, name));
+              ReadModel model = model(name, registered(h, name));
               if (!installed(h, model)) {
                 return List.of();
               }
@@ -185,7 +185,7 @@ public final class WorkflowCatalog {
         store.jdbi()
             .withHandle(
                 h -> {
-                  ReadModel model = model(h, name, registered(h, name));
+                  ReadModel model = model(name, registered(h, name));
                   String state = null;
                   long inputs = 0;
                   Instant updated = null;
@@ -249,7 +249,7 @@ public final class WorkflowCatalog {
         .orElseThrow(() -> new NoSuchElementException("no workflow " + name.replaceAll("\\p{Cntrl}", "?")));
   }
 
-  private ReadModel model(Handle h, String name, int registeredVersion) {
+  private ReadModel model(String name, int registeredVersion) {
     int version = projections.activeVersion(name).orElse(registeredVersion);
     return projections.readModel(new ProjectionSpec(name, version, Set.of()));
   }
@@ -263,7 +263,7 @@ public final class WorkflowCatalog {
   }
 
   private Summary summary(Handle h, String name, int registeredVersion) {
-    ReadModel model = model(h, name, registeredVersion);
+    ReadModel model = model(name, registeredVersion);
     String status = projections.status(model.spec()).orElse(null);
     long instances =
         installed(h, model) ? h.createQuery("SELECT count(*) FROM " + model.table()).mapTo(Long.class).one() : 0;

@@ -172,7 +172,7 @@ public final class JettyServer implements AutoCloseable {
                   ApiResponse.error(503, "overloaded", "the server has " + limits.workers() + " requests running and "
                           + limits.queue() + " waiting; try again shortly")
                       .withHeader("Retry-After", "1");
-              write(request, response, callback, busy, false);
+              write(response, callback, busy, false);
             }
           });
       return true;
@@ -214,11 +214,11 @@ public final class JettyServer implements AutoCloseable {
       if (cause instanceof BodyTooLarge tooLarge) {
         refuseTooLarge(request, response, callback, tooLarge.read);
       } else if (cause instanceof TimeoutException) {
-        write(request, response, callback,
+        write(response, callback,
             ApiResponse.error(408, "request_timeout", "the request body did not arrive within " + limits.bodyTimeout()), true);
       } else {
         // The client went away or sent a malformed body (a bad chunk, say).
-        write(request, response, callback, ApiResponse.error(400, "invalid_request", "the request body could not be read: " + cause), true);
+        write(response, callback, ApiResponse.error(400, "invalid_request", "the request body could not be read: " + cause), true);
       }
     }
 
@@ -240,7 +240,7 @@ public final class JettyServer implements AutoCloseable {
         LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
         answer = ApiResponse.error(500, "internal_error", "the server failed; see its log");
       }
-      write(request, response, callback, answer, false);
+      write(response, callback, answer, false);
     }
 
     /**
@@ -254,14 +254,14 @@ public final class JettyServer implements AutoCloseable {
      */
     private void refuseTooLarge(Request request, Response response, Callback callback, long alreadyRead) {
       if (alreadyRead < 0) {
-        write(request, response, callback, tooLarge(), true);
+        write(response, callback, tooLarge(), true);
         return;
       }
       CompletableFuture<Void> drained = new CompletableFuture<>();
       swallow(request, alreadyRead, drained);
       drained
           .orTimeout(limits.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .whenComplete((ignored, failure) -> write(request, response, callback, tooLarge(), true));
+          .whenComplete((ignored, failure) -> write(response, callback, tooLarge(), true));
     }
 
     private void swallow(Request request, long read, CompletableFuture<Void> done) {
@@ -291,7 +291,7 @@ public final class JettyServer implements AutoCloseable {
       return ApiResponse.error(413, "body_too_large", "the request body is larger than " + limits.maxBodyBytes() + " bytes");
     }
 
-    private static void write(Request request, Response response, Callback callback, ApiResponse sent, boolean close) {
+    private static void write(Response response, Callback callback, ApiResponse sent, boolean close) {
       response.setStatus(sent.status());
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiResponse.JSON);
       sent.headers().forEach((name, value) -> response.getHeaders().put(name, value));
