@@ -111,6 +111,8 @@ final class ProjectionTracing {
     private final @Nullable Scope scope;
     private final Traces.@Nullable AutoCloseableScope mdc;
 
+    // The scope is closed by close(): an Apply is used in try-with-resources.
+    @SuppressWarnings("MustBeClosedChecker")
     private Apply(Span span, boolean active) {
       this.span = span;
       this.active = active;

@@ -43,6 +43,7 @@ final class TracedApi implements ApiHandler {
   }
 
   @Override
+  @SuppressWarnings("try") // the resources are scopes: they act by being open, not by being read
   public ApiResponse handle(ApiRequest request) {
     Context parent =
         openTelemetry.getPropagators().getTextMapPropagator().extract(Context.root(), request, HEADERS);
@@ -54,9 +55,7 @@ final class TracedApi implements ApiHandler {
             .setAttribute(PATH, request.rawPath())
             .setAttribute(SCHEME, "http")
             .startSpan();
-    Scope scope = span.makeCurrent();
-    Traces.AutoCloseableScope mdc = Traces.mdc(span);
-    try {
+    try (Scope scope = span.makeCurrent(); Traces.AutoCloseableScope mdc = Traces.mdc(span)) {
       ApiResponse response = handler.handle(request);
       span.setAttribute(STATUS, (long) response.status());
       if (response.status() >= 500) {
@@ -68,8 +67,6 @@ final class TracedApi implements ApiHandler {
       Traces.failed(span, e);
       throw e;
     } finally {
-      mdc.close();
-      scope.close();
       span.end();
     }
   }

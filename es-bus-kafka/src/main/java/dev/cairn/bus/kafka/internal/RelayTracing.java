@@ -80,6 +80,8 @@ final class RelayTracing {
     private final Scope scope;
     private final Traces.AutoCloseableScope mdc;
 
+    // The scope is closed by close(): a Batch is used in try-with-resources.
+    @SuppressWarnings("MustBeClosedChecker")
     private Batch(Span span) {
       this.span = span;
       // Without an SDK a root span is invalid: skip the per-record work entirely.

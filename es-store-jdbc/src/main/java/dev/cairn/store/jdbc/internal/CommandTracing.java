@@ -138,6 +138,8 @@ public final class CommandTracing {
     private long attempt;
     private long conflicts;
 
+    // The scope is closed by close(): a Command is used in try-with-resources.
+    @SuppressWarnings("MustBeClosedChecker")
     private Command(Span span) {
       this.span = span;
       this.scope = span.makeCurrent();
@@ -249,18 +251,15 @@ public final class CommandTracing {
       span.end();
     }
 
+    @SuppressWarnings("try") // the resources are scopes: they act by being open, not by being read
     private <T> T inSpan(SpanBuilder builder, Supplier<T> work) {
       Span child = builder.setAttribute(ATTEMPT, attempt).startSpan();
-      Scope current = child.makeCurrent();
-      Traces.AutoCloseableScope logged = Traces.mdc(child);
-      try {
+      try (Scope current = child.makeCurrent(); Traces.AutoCloseableScope logged = Traces.mdc(child)) {
         return work.get();
       } catch (RuntimeException | Error e) {
         Traces.failed(child, e);
         throw e;
       } finally {
-        logged.close();
-        current.close();
         child.end();
       }
     }
