@@ -143,8 +143,7 @@ final class CommandExecutor implements AutoCloseable {
         return "readers switched to " + key(c) + " at " + at;
       }
       case RETRY, SKIP -> {
-        // ProjectionCommands checked on request that deadLetter is a number for RETRY and SKIP.
-        long id = ((Number) requireNonNull(c.arguments().get("deadLetter"), "deadLetter")).longValue();
+        long id = c.deadLetter();
         if (c.command() == Type.RETRY) {
           manager.deadLetters().retry(projection, id);
           return "applied dead letter " + id;

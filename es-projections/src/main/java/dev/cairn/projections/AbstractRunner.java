@@ -1,7 +1,5 @@
 package dev.cairn.projections;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.cairn.api.Health;
 import dev.cairn.api.Health.Status;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -89,8 +87,7 @@ abstract class AbstractRunner implements ProjectionRunner {
     return switch (command.command()) {
       case REPLAY -> replay(command.arguments());
       case RETRY, SKIP -> {
-        // CommandArguments.check made deadLetter a number when the request was written
-        long id = ((Number) requireNonNull(command.arguments().get("deadLetter"), "deadLetter")).longValue();
+        long id = command.deadLetter();
         if (command.command() == ProjectionCommand.Type.RETRY) {
           manager.deadLetters().retry(projection, id);
         } else {

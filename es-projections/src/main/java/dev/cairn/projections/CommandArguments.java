@@ -20,6 +20,17 @@ final class CommandArguments {
 
   private CommandArguments() {}
 
+  /**
+   * Returns the dead letter that checked arguments of a {@link Type#RETRY} or {@link Type#SKIP}
+   * name: {@link #check} made it a number.
+   */
+  static long deadLetter(Type type, Map<String, ?> args) {
+    if (!(args.get("deadLetter") instanceof Number id)) {
+      throw new IllegalStateException(type + " names no dead letter: " + args);
+    }
+    return id.longValue();
+  }
+
   /** Checks a request's arguments against its type; returns them as plain JSON values. */
   static Map<String, Object> check(Type type, Map<String, ?> arguments) {
     Map<String, Object> args = new LinkedHashMap<>(arguments);

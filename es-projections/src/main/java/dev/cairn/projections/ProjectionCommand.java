@@ -41,6 +41,17 @@ public record ProjectionCommand(
     arguments = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(arguments));
   }
 
+  /**
+   * Returns the dead letter a {@link Type#RETRY} or {@link Type#SKIP} names (its arguments were
+   * checked when it was requested).
+   *
+   * @return the dead letter's id
+   * @throws IllegalStateException if this command names none
+   */
+  public long deadLetter() {
+    return CommandArguments.deadLetter(command, arguments);
+  }
+
   /** What a command asks for. */
   public enum Type {
     /** Pause every runner of the version (persistent state, until {@link #RESUME}). */

@@ -174,8 +174,7 @@ public final class ProjectionCommands {
       throw new IllegalStateException("projection " + spec + " is retired");
     }
     if (type == Type.RETRY || type == Type.SKIP) {
-      // CommandArguments.check made deadLetter a number for RETRY and SKIP
-      long id = ((Number) requireNonNull(args.get("deadLetter"), "deadLetter")).longValue();
+      long id = CommandArguments.deadLetter(type, args);
       String dl =
           h.createQuery("SELECT status FROM " + sql.deadLetters + " WHERE id = :id AND name = :name AND version = :version")
               .bind("id", id)
