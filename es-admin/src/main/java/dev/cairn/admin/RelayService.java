@@ -58,7 +58,7 @@ public final class RelayService {
    * @return the relays, the live one first
    */
   public List<View> list() {
-    JdbcEventStore store = requireStore();
+    JdbcEventStore store = StoreService.required(this.store);
     String table = store.qualifiedTable("relay_positions");
     List<Recorded> recorded =
         store.jdbi()
@@ -108,7 +108,7 @@ public final class RelayService {
 
   /** How long the first event after a position (in global order) has waited, in milliseconds (0 if none). */
   private long publishDelay(GlobalPosition after) {
-    JdbcEventStore store = requireStore();
+    JdbcEventStore store = StoreService.required(this.store);
     String events = store.qualifiedTable("events");
     return store.jdbi()
         .withHandle(
@@ -121,13 +121,5 @@ public final class RelayService {
                     .bind("pos", after.position())
                     .mapTo(Long.class)
                     .one());
-  }
-
-  /** Returns the event store; throws if this admin has none (a read side). */
-  private JdbcEventStore requireStore() {
-    if (store == null) {
-      throw new UnsupportedOperationException("this process is a read side: it has no event store");
-    }
-    return store;
   }
 }

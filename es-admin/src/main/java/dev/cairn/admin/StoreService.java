@@ -67,7 +67,7 @@ public final class StoreService {
    * @return the overview
    */
   public Overview overview() {
-    JdbcEventStore store = requireStore();
+    JdbcEventStore store = required(this.store);
     String streamsTable = store.qualifiedTable("streams");
     List<StreamTypeCount> types =
         store.jdbi()
@@ -92,8 +92,12 @@ public final class StoreService {
         tx);
   }
 
-  /** Returns the event store; throws if this admin has none (a read side). */
-  private JdbcEventStore requireStore() {
+
+  /**
+   * Returns a service's event store; throws if the admin has none (a read side), for the services
+   * that read the store: this one, the relay's and the streams'.
+   */
+  static JdbcEventStore required(@Nullable JdbcEventStore store) {
     if (store == null) {
       throw new UnsupportedOperationException("this process is a read side: it has no event store");
     }

@@ -75,7 +75,7 @@ public final class StreamService {
    * @throws IllegalArgumentException if the version or limit is out of bounds
    */
   public Stream stream(String streamId, long afterVersion, int limit) {
-    JdbcEventStore store = requireStore();
+    JdbcEventStore store = StoreService.required(this.store);
     if (afterVersion < 0) {
       throw new IllegalArgumentException("after must be a version >= 0, was " + afterVersion);
     }
@@ -101,7 +101,7 @@ public final class StreamService {
    * @return the events and the head
    */
   public Tail newest(int limit) {
-    JdbcEventStore store = requireStore();
+    JdbcEventStore store = StoreService.required(this.store);
     Page.check(limit, 0);
     GlobalPosition head = store.headPosition();
     List<Event> events =
@@ -142,7 +142,7 @@ public final class StreamService {
    * @return the events and the head
    */
   public Tail after(GlobalPosition after, int limit) {
-    JdbcEventStore store = requireStore();
+    JdbcEventStore store = StoreService.required(this.store);
     Page.check(limit, 0);
     GlobalPosition head = store.headPosition();
     return new Tail(store.readGlobal(after, limit).stream().map(StreamService::event).toList(), head.toString());
@@ -160,13 +160,5 @@ public final class StreamService {
         e.recordedAt(),
         e.payload(),
         AdminJson.writeString(e.metadata()));
-  }
-
-  /** Returns the event store; throws if this admin has none (a read side). */
-  private JdbcEventStore requireStore() {
-    if (store == null) {
-      throw new UnsupportedOperationException("this process is a read side: it has no event store");
-    }
-    return store;
   }
 }
