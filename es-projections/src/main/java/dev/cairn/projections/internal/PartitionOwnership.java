@@ -150,7 +150,7 @@ public final class PartitionOwnership {
    * @param last its last position now (unchanged if null)
    */
   public void committed(TopicPartition tp, long nextOffset, @Nullable GlobalPosition last) {
-    Owned o = requireNonNull(owned.get(tp), "a partition held");
+    Owned o = owned(tp);
     owned.put(tp, new Owned(o.generation(), last == null ? o.last() : last));
     positions.put(tp.toString(), Long.toString(nextOffset));
   }
@@ -164,7 +164,7 @@ public final class PartitionOwnership {
   public List<OffsetStore.Held> held(Collection<TopicPartition> partitions) {
     List<OffsetStore.Held> result = new ArrayList<>(partitions.size());
     for (TopicPartition tp : partitions) {
-      result.add(new OffsetStore.Held(tp, requireNonNull(owned.get(tp), "a partition held").generation()));
+      result.add(new OffsetStore.Held(tp, owned(tp).generation()));
     }
     return result;
   }
@@ -394,5 +394,10 @@ public final class PartitionOwnership {
       resume.removeAll(unclaimed.keySet());
       consumer.resume(resume);
     }
+  }
+
+  /** What is known of a partition the caller holds (no poll since it asked, so it is still owned). */
+  private Owned owned(TopicPartition tp) {
+    return requireNonNull(owned.get(tp), "a partition held");
   }
 }
